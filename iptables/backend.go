@@ -1,0 +1,147 @@
+package iptables
+
+import (
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/klog/v2"
+
+	"github.com/nodenet/nodenet/proxy"
+)
+
+// Backend programs Services with iptables-restore. Frontends are spread
+// over shard chains (by the last byte of their address, or by NodePort
+// range) reached from fixed dispatch chains, so a sync rewrites only the
+// shards whose Services changed: the cost of a change does not grow with
+// the number of Services, and a full sync declares a few hundred chains
+// instead of one or more per Service (which is what makes a kube-proxy
+// shaped restore slow).
+type Backend struct {
+	cfg    config
+	kernel Kernel
+	index  *index
+	// inKernel is the shard chains known to exist after the last successful
+	// apply; nil when unknown (never applied, or the last apply failed).
+	inKernel *chainSet
+}
+
+// chainSet is the set of shards whose nat / filter chain exists.
+type chainSet struct{ nat, filter sets.Set[shardID] }
+
+func newChainSet() *chainSet {
+	return &chainSet{nat: sets.New[shardID](), filter: sets.New[shardID]()}
+}
+
+func (c *chainSet) clone() *chainSet {
+	return &chainSet{nat: c.nat.Clone(), filter: c.filter.Clone()}
+}
+
+// New returns a backend that programs the kernel of the current network
+// namespace through iptables-restore / ip6tables-restore.
+func New(opts Options) (*Backend, error) {
+	cfg, err := opts.config()
+	if err != nil {
+		return nil, err
+	}
+	k, err := newExecKernel(cfg.family)
+	if err != nil {
+		return nil, err
+	}
+	return NewWithKernel(opts, k)
+}
+
+// NewWithKernel returns a backend that programs k (a fake in tests).
+func NewWithKernel(opts Options, k Kernel) (*Backend, error) {
+	cfg, err := opts.config()
+	if err != nil {
+		return nil, err
+	}
+	return &Backend{cfg: cfg, kernel: k, index: newIndex()}, nil
+}
+
+// Sync implements proxy.Backend.
+func (b *Backend) Sync(t *proxy.Table, changed sets.Set[proxy.ServicePortName], full bool) error {
+	if b.inKernel == nil {
+		full = true
+	}
+	plan, err := b.plan(t, changed, full)
+	if err != nil {
+		b.inKernel = nil
+		return err
+	}
+	if err := b.kernel.Restore(plan.payload()); err != nil {
+		b.inKernel = nil
+		return fmt.Errorf("apply %d shard(s): %w", len(plan.shards), err)
+	}
+	if full {
+		if err := b.ensureHooks(); err != nil {
+			b.inKernel = nil
+			return err
+		}
+	}
+	b.inKernel = plan.after
+	klog.V(4).InfoS("Applied iptables rules", "full", full, "shards", len(plan.shards), "lines", plan.lines())
+	return nil
+}
+
+// plan computes, without touching the kernel (but for reading which shard
+// chains exist on a full sync), what this sync must write.
+func (b *Backend) plan(t *proxy.Table, changed sets.Set[proxy.ServicePortName], full bool) (*plan, error) {
+	dirty := sets.New[shardID]()
+	before := b.inKernel
+	if full {
+		var err error
+		if before, err = b.readShardChains(); err != nil {
+			return nil, err
+		}
+		b.index = newIndex()
+		for name, sp := range t.Services {
+			b.index.set(name, b.cfg.shardsFor(sp))
+		}
+		dirty.Insert(before.nat.UnsortedList()...)
+		dirty.Insert(before.filter.UnsortedList()...)
+		for s := range b.index.members {
+			dirty.Insert(s)
+		}
+	} else {
+		for name := range changed {
+			dirty.Insert(b.index.set(name, b.cfg.shardsFor(t.Services[name]))...)
+		}
+	}
+	return b.cfg.newPlan(t, b.index, before, dirty, full), nil
+}
+
+func (b *Backend) ensureHooks() error {
+	for _, h := range hooks() {
+		if err := b.kernel.EnsureRule(h.table, h.chain, h.rule...); err != nil {
+			return fmt.Errorf("hook %s %s: %w", h.table, h.chain, err)
+		}
+	}
+	return nil
+}
+
+// readShardChains learns which shard chains exist from the dispatch
+// chains: every shard chain is reachable from one, since both are always
+// written in the same atomic restore. Listing two chains is much cheaper
+// than iptables-save of a table with 100k rules.
+func (b *Backend) readShardChains() (*chainSet, error) {
+	cs := newChainSet()
+	for _, src := range []struct {
+		table, chain string
+		into         sets.Set[shardID]
+	}{
+		{tableNAT, natServices, cs.nat}, {tableNAT, natNodePorts, cs.nat},
+		{tableFilter, filterServices, cs.filter}, {tableFilter, filterNodePorts, cs.filter},
+	} {
+		rules, err := b.kernel.ListRules(src.table, src.chain)
+		if err != nil {
+			return nil, fmt.Errorf("list %s %s: %w", src.table, src.chain, err)
+		}
+		for _, r := range rules {
+			if s, ok := parseShardJump(r); ok {
+				src.into.Insert(s)
+			}
+		}
+	}
+	return cs, nil
+}

@@ -1,0 +1,98 @@
+package iptables
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	v1 "k8s.io/api/core/v1"
+)
+
+// Cleanup removes every chain and rule nodenet made for family, and
+// nothing else: the hook rules first, then all NODENET- chains in one
+// atomic restore (declared, which flushes them, then deleted).
+func Cleanup(ipFamily v1.IPFamily) error {
+	fam, err := familyFor(ipFamily)
+	if err != nil {
+		return err
+	}
+	k, err := newExecKernel(fam)
+	if err != nil {
+		return err
+	}
+	return CleanupKernel(k)
+}
+
+// CleanupKernel is Cleanup on a given Kernel.
+func CleanupKernel(k Kernel) error {
+	for _, h := range hooks() {
+		if err := k.DeleteRule(h.table, h.chain, h.rule...); err != nil {
+			return fmt.Errorf("remove hook from %s %s: %w", h.table, h.chain, err)
+		}
+	}
+	var b bytes.Buffer
+	for _, table := range []string{tableNAT, tableFilter} {
+		chains, err := k.ListChains(table)
+		if err != nil {
+			return fmt.Errorf("list %s chains: %w", table, err)
+		}
+		ours := ownChains(chains)
+		if len(ours) == 0 {
+			continue
+		}
+		b.WriteString("*" + table + "\n")
+		for _, c := range ours {
+			declare(&b, c)
+		}
+		for _, c := range ours {
+			b.WriteString("-X " + c + "\n")
+		}
+		b.WriteString("COMMIT\n")
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	return k.Restore(b.Bytes())
+}
+
+func ownChains(chains []string) []string {
+	var out []string
+	for _, c := range chains {
+		if strings.HasPrefix(c, chainPrefix) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// SaveRules returns nodenet's chains and rules, and the built-in chains'
+// rules that jump into them, in iptables-save format.
+func SaveRules(ipFamily v1.IPFamily) (string, error) {
+	fam, err := familyFor(ipFamily)
+	if err != nil {
+		return "", err
+	}
+	k, err := newExecKernel(fam)
+	if err != nil {
+		return "", err
+	}
+	return SaveKernelRules(k)
+}
+
+// SaveKernelRules is SaveRules on a given Kernel.
+func SaveKernelRules(k Kernel) (string, error) {
+	var out strings.Builder
+	for _, table := range []string{tableNAT, tableFilter} {
+		text, err := k.Save(table)
+		if err != nil {
+			return "", err
+		}
+		out.WriteString("*" + table + "\n")
+		for _, line := range strings.Split(text, "\n") {
+			if strings.Contains(line, chainPrefix) {
+				out.WriteString(line + "\n")
+			}
+		}
+	}
+	return out.String(), nil
+}

@@ -1,0 +1,92 @@
+package iptables
+
+import (
+	"bytes"
+	"fmt"
+	"os/exec"
+	"strings"
+
+	goiptables "github.com/coreos/go-iptables/iptables"
+)
+
+// Kernel is the narrow surface the backend needs from iptables. The real
+// one execs iptables-restore and uses go-iptables; the fake keeps the
+// state in memory and validates what it is given.
+type Kernel interface {
+	// Restore applies payload (iptables-save format) atomically without
+	// flushing tables: only the chains it declares are flushed.
+	Restore(payload []byte) error
+	// ListRules returns chain's rules in `-S` form; a missing chain is empty.
+	ListRules(table, chain string) ([]string, error)
+	// ListChains returns every chain of table.
+	ListChains(table string) ([]string, error)
+	// EnsureRule inserts rulespec at the top of chain unless it is there.
+	EnsureRule(table, chain string, rulespec ...string) error
+	// DeleteRule removes rulespec from chain; a missing rule or chain is fine.
+	DeleteRule(table, chain string, rulespec ...string) error
+	// Save returns table in iptables-save format.
+	Save(table string) (string, error)
+}
+
+// execKernel is the Kernel of the current network namespace.
+type execKernel struct {
+	fam family
+	ipt *goiptables.IPTables
+}
+
+// restoreLockWait is how long iptables-restore waits for the xtables lock
+// that other programs on the node (kubelet, CNI plugins) also take.
+const restoreLockWait = "5"
+
+func newExecKernel(fam family) (*execKernel, error) {
+	proto := goiptables.ProtocolIPv4
+	if fam.ipFamily == familyV6.ipFamily {
+		proto = goiptables.ProtocolIPv6
+	}
+	ipt, err := goiptables.New(goiptables.IPFamily(proto), goiptables.Timeout(5))
+	if err != nil {
+		return nil, fmt.Errorf("iptables: %w", err)
+	}
+	return &execKernel{fam: fam, ipt: ipt}, nil
+}
+
+func (k *execKernel) Restore(payload []byte) error {
+	cmd := exec.Command(k.fam.restore, "-w", restoreLockWait, "--noflush")
+	cmd.Stdin = bytes.NewReader(payload)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%s: %w: %s", k.fam.restore, err, strings.TrimSpace(stderr.String()))
+	}
+	return nil
+}
+
+func (k *execKernel) ListRules(table, chain string) ([]string, error) {
+	exists, err := k.ipt.ChainExists(table, chain)
+	if err != nil || !exists {
+		return nil, err
+	}
+	return k.ipt.List(table, chain)
+}
+
+func (k *execKernel) ListChains(table string) ([]string, error) { return k.ipt.ListChains(table) }
+
+func (k *execKernel) EnsureRule(table, chain string, rulespec ...string) error {
+	exists, err := k.ipt.Exists(table, chain, rulespec...)
+	if err != nil || exists {
+		return err
+	}
+	return k.ipt.Insert(table, chain, 1, rulespec...)
+}
+
+func (k *execKernel) DeleteRule(table, chain string, rulespec ...string) error {
+	return k.ipt.DeleteIfExists(table, chain, rulespec...)
+}
+
+func (k *execKernel) Save(table string) (string, error) {
+	out, err := exec.Command(k.fam.save, "-t", table).Output()
+	if err != nil {
+		return "", fmt.Errorf("%s -t %s: %w", k.fam.save, table, err)
+	}
+	return string(out), nil
+}

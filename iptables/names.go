@@ -1,0 +1,58 @@
+package iptables
+
+import "fmt"
+
+// Every chain nodenet owns starts with chainPrefix, so `nodenet cleanup`
+// can find them all and touches nothing else. iptables limits chain names
+// to 28 characters (XT_EXTENSION_MAXNAMELEN 29, including the NUL); the
+// longest name built here is "NODENET-REJ-NP-" plus 4 hex digits = 19.
+const chainPrefix = "NODENET-"
+
+// Fixed chains, hooked from the built-in chains.
+const (
+	natServices     = "NODENET-SERVICES"    // nat PREROUTING, OUTPUT: dispatch to address shards
+	natNodePorts    = "NODENET-NODEPORTS"   // from natServices for local destinations: port shards
+	natPostrouting  = "NODENET-POSTROUTING" // nat POSTROUTING: masquerade marked packets
+	filterServices  = "NODENET-SERVICES"    // filter INPUT, FORWARD, OUTPUT: rejects
+	filterNodePorts = "NODENET-NODEPORTS"   // from filterServices for local destinations
+	filterForward   = "NODENET-FORWARD"     // filter FORWARD: accept Service traffic
+)
+
+const (
+	tableNAT    = "nat"
+	tableFilter = "filter"
+)
+
+// shardID names one shard of the Service table. A shard holds the
+// frontends that a single dispatch rule can route to, so a change rewrites
+// only its shard chain and never the whole table.
+type shardID struct {
+	kind  shardKind
+	index int // low byte of the destination address, or port / portShardWidth
+}
+
+type shardKind byte
+
+const (
+	addrShard shardKind = 'A' // ClusterIP, external IP and load-balancer IP frontends
+	portShard shardKind = 'P' // NodePort frontends
+)
+
+func (s shardID) natChain() string {
+	if s.kind == addrShard {
+		return fmt.Sprintf("NODENET-SVC-%02X", s.index)
+	}
+	return fmt.Sprintf("NODENET-NP-%04X", s.index)
+}
+
+func (s shardID) filterChain() string {
+	if s.kind == addrShard {
+		return fmt.Sprintf("NODENET-REJ-%02X", s.index)
+	}
+	return fmt.Sprintf("NODENET-REJ-NP-%04X", s.index)
+}
+
+// portShardWidth is how many consecutive ports share a NodePort shard. At
+// 10k NodePorts in the default 2768-port range a shard holds ~58 ports,
+// small enough that rewriting one costs a few milliseconds.
+const portShardWidth = 16

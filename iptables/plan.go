@@ -1,0 +1,132 @@
+package iptables
+
+import (
+	"bytes"
+
+	"k8s.io/apimachinery/pkg/util/sets"
+
+	"github.com/nodenet/nodenet/proxy"
+)
+
+// plan is one sync's worth of rules, computed purely, written in one
+// atomic iptables-restore.
+type plan struct {
+	cfg    *config
+	full   bool
+	shards []shardID // dirty shards, sorted
+	rules  map[shardID]shardRules
+	before *chainSet // shard chains in the kernel before this apply
+	after  *chainSet // and after it
+}
+
+func (c *config) newPlan(t *proxy.Table, ix *index, before *chainSet, dirty sets.Set[shardID], full bool) *plan {
+	p := &plan{cfg: c, full: full, shards: dirty.UnsortedList(), rules: map[shardID]shardRules{}, before: before, after: before.clone()}
+	sortShards(p.shards)
+	for _, s := range p.shards {
+		r := c.renderShard(s, ix.sortedMembers(s), t)
+		p.rules[s] = r
+		setPresence(p.after.nat, s, len(r.nat) > 0)
+		setPresence(p.after.filter, s, len(r.filter) > 0)
+	}
+	return p
+}
+
+func setPresence(set sets.Set[shardID], s shardID, present bool) {
+	if present {
+		set.Insert(s)
+	} else {
+		set.Delete(s)
+	}
+}
+
+// payload renders the plan in iptables-restore --noflush format. Declaring
+// a chain flushes it, so each rewritten chain is declared, refilled, and
+// chains left empty are declared (flushed) and deleted after the dispatch
+// rules that referenced them are gone.
+func (p *plan) payload() []byte {
+	var b bytes.Buffer
+	p.writeTable(&b, tableNAT, p.natSide())
+	p.writeTable(&b, tableFilter, p.filterSide())
+	return b.Bytes()
+}
+
+// side is what one table needs from the plan.
+type side struct {
+	static          []string // fixed chains' rules, written on full syncs
+	staticChains    []string
+	services, ports string // dispatch chains
+	before, after   sets.Set[shardID]
+	chainOf         func(shardID) string
+	rulesOf         func(shardRules) []string
+}
+
+func (p *plan) natSide() side {
+	return side{
+		static: p.cfg.staticNAT(), staticChains: []string{natPostrouting},
+		services: natServices, ports: natNodePorts,
+		before: p.before.nat, after: p.after.nat,
+		chainOf: shardID.natChain, rulesOf: func(r shardRules) []string { return r.nat },
+	}
+}
+
+func (p *plan) filterSide() side {
+	return side{
+		static: p.cfg.staticFilter(), staticChains: []string{filterForward},
+		services: filterServices, ports: filterNodePorts,
+		before: p.before.filter, after: p.after.filter,
+		chainOf: shardID.filterChain, rulesOf: func(r shardRules) []string { return r.filter },
+	}
+}
+
+func (p *plan) writeTable(b *bytes.Buffer, table string, s side) {
+	rewriteDispatch := p.full || !s.before.Equal(s.after)
+	b.WriteString("*" + table + "\n")
+	if p.full {
+		for _, c := range s.staticChains {
+			declare(b, c)
+		}
+	}
+	if rewriteDispatch {
+		declare(b, s.services)
+		declare(b, s.ports)
+	}
+	var removed []string
+	for _, sh := range p.shards {
+		if s.after.Has(sh) || s.before.Has(sh) {
+			declare(b, s.chainOf(sh))
+		}
+		if s.before.Has(sh) && !s.after.Has(sh) {
+			removed = append(removed, s.chainOf(sh))
+		}
+	}
+	if p.full {
+		writeLines(b, s.static)
+	}
+	if rewriteDispatch {
+		writeLines(b, p.cfg.dispatch(s.services, s.ports, s.after.UnsortedList(), s.chainOf))
+	}
+	for _, sh := range p.shards {
+		writeLines(b, s.rulesOf(p.rules[sh]))
+	}
+	for _, c := range removed {
+		b.WriteString("-X " + c + "\n")
+	}
+	b.WriteString("COMMIT\n")
+}
+
+func declare(b *bytes.Buffer, chain string) { b.WriteString(":" + chain + " - [0:0]\n") }
+
+func writeLines(b *bytes.Buffer, lines []string) {
+	for _, l := range lines {
+		b.WriteString(l)
+		b.WriteByte('\n')
+	}
+}
+
+func (p *plan) lines() int {
+	n := 0
+	for _, r := range p.rules {
+		n += len(r.nat) + len(r.filter)
+	}
+	return n
+}

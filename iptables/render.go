@@ -1,0 +1,66 @@
+package iptables
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/nodenet/nodenet/proxy"
+)
+
+// shardRules is the content of one shard's two chains.
+type shardRules struct {
+	nat    []string
+	filter []string
+}
+
+// renderShard writes the rules of every frontend of members that falls in
+// shard id. members must be sorted, so the output is deterministic.
+func (c *config) renderShard(id shardID, members []proxy.ServicePortName, t *proxy.Table) shardRules {
+	var out shardRules
+	for _, name := range members {
+		sp := t.Services[name]
+		if sp == nil {
+			continue
+		}
+		targets := t.Targets(name)
+		comment := strconv.Quote(name.String())
+		for _, fe := range c.frontendsOf(sp) {
+			if c.shardOfFrontend(fe) != id {
+				continue
+			}
+			if len(targets) == 0 {
+				out.filter = append(out.filter, c.rejectRule(id, fe, comment))
+				continue
+			}
+			out.nat = c.appendNATRules(out.nat, id, fe, comment, targets)
+		}
+	}
+	return out
+}
+
+func (c *config) rejectRule(id shardID, fe frontend, comment string) string {
+	return "-A " + id.filterChain() + " " + c.match(fe, comment) + " -j REJECT --reject-with " + c.family.rejectICMP
+}
+
+// appendNATRules marks the frontend's packets for masquerade where needed,
+// then spreads new connections at random over targets: rule i of n matches
+// with probability 1/(n-i), so each target gets 1/n (kube-proxy's scheme).
+func (c *config) appendNATRules(rules []string, id shardID, fe frontend, comment string, targets []proxy.Endpoint) []string {
+	prefix := "-A " + id.natChain() + " " + c.match(fe, comment)
+	if masq, ok := c.masqueradeMatch(fe); ok {
+		rules = append(rules, prefix+masq+" -j MARK --or-mark "+c.masqMark)
+	}
+	n := len(targets)
+	for i, ep := range targets {
+		var b strings.Builder
+		b.WriteString(prefix)
+		if left := n - i; left > 1 {
+			fmt.Fprintf(&b, " -m statistic --mode random --probability %0.10f", 1.0/float64(left))
+		}
+		b.WriteString(" -j DNAT --to-destination ")
+		b.WriteString(ep.AddrPort().String())
+		rules = append(rules, b.String())
+	}
+	return rules
+}

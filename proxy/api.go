@@ -1,0 +1,37 @@
+package proxy
+
+import (
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/sets"
+)
+
+// Backend renders the desired table into the kernel. It is the only layer
+// that touches the kernel; everything above it is pure.
+type Backend interface {
+	// Sync programs table. changed names the service ports whose desired
+	// state changed since the last successful Sync; full asks the backend
+	// to rewrite everything it owns (first sync, after a failure, periodic).
+	Sync(table *Table, changed sets.Set[ServicePortName], full bool) error
+}
+
+// Config holds what the proxier core needs from the command line.
+type Config struct {
+	// NodeName is the agent's own node (--hostname-override or hostname).
+	NodeName string
+	// MinSyncPeriod bounds how often syncs run (--iptables-min-sync-period).
+	MinSyncPeriod time.Duration
+	// SyncPeriod is the longest time between two full syncs (--iptables-sync-period).
+	SyncPeriod time.Duration
+}
+
+// HealthState is what /healthz and /livez report.
+type HealthState struct {
+	// LastSynced is when the last successful sync finished (zero: never).
+	LastSynced time.Time
+	// QueuedSince is when the oldest unsynced change arrived (zero: none).
+	QueuedSince time.Time
+	// Healthy is false when a queued change has waited longer than
+	// max(2*SyncPeriod, ...) as kube-proxy's healthz does.
+	Healthy bool
+}

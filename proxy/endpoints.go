@@ -1,0 +1,129 @@
+package proxy
+
+import (
+	"net/netip"
+	"sort"
+
+	v1 "k8s.io/api/core/v1"
+	discovery "k8s.io/api/discovery/v1"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// serviceNameOf returns the Service a slice belongs to, from the label the
+// EndpointSlice controller sets; ok is false for unowned slices.
+func serviceNameOf(slice *discovery.EndpointSlice) (types.NamespacedName, bool) {
+	name := slice.Labels[discovery.LabelServiceName]
+	if name == "" {
+		return types.NamespacedName{}, false
+	}
+	return types.NamespacedName{Namespace: slice.Namespace, Name: name}, true
+}
+
+// endpointsFromSlices merges the slices of one Service into endpoints per
+// service port. An address that appears in two slices (as happens while the
+// controller moves it) is listed once, as kube-proxy does. The result is
+// sorted so that equal inputs compare equal.
+func endpointsFromSlices(svc types.NamespacedName, slices map[string]*discovery.EndpointSlice) map[ServicePortName][]Endpoint {
+	out := map[ServicePortName][]Endpoint{}
+	seen := map[ServicePortName]map[netip.AddrPort]bool{}
+	for _, slice := range slices {
+		if slice.AddressType == discovery.AddressTypeFQDN {
+			continue
+		}
+		for _, port := range slice.Ports {
+			key, num, ok := slicePortKey(svc, port)
+			if !ok {
+				continue
+			}
+			if seen[key] == nil {
+				seen[key] = map[netip.AddrPort]bool{}
+			}
+			for i := range slice.Endpoints {
+				ep, ok := endpointOf(&slice.Endpoints[i], num)
+				if !ok || seen[key][ep.AddrPort()] {
+					continue
+				}
+				seen[key][ep.AddrPort()] = true
+				out[key] = append(out[key], ep)
+			}
+		}
+	}
+	for key := range out {
+		sortEndpoints(out[key])
+	}
+	return out
+}
+
+func slicePortKey(svc types.NamespacedName, port discovery.EndpointPort) (ServicePortName, int32, bool) {
+	if port.Port == nil || *port.Port < 1 || *port.Port > 65535 {
+		return ServicePortName{}, 0, false
+	}
+	key := ServicePortName{NamespacedName: svc, Protocol: v1.ProtocolTCP}
+	if port.Name != nil {
+		key.Port = *port.Name
+	}
+	if port.Protocol != nil {
+		key.Protocol = *port.Protocol
+	}
+	return key, *port.Port, true
+}
+
+// endpointOf reads one endpoint. Only the first address is used, as the
+// EndpointSlice API says consumers must. Unset conditions take the API's
+// documented defaults: ready and serving unless said otherwise.
+func endpointOf(e *discovery.Endpoint, port int32) (Endpoint, bool) {
+	if len(e.Addresses) == 0 {
+		return Endpoint{}, false
+	}
+	addr, err := netip.ParseAddr(e.Addresses[0])
+	if err != nil {
+		return Endpoint{}, false
+	}
+	ep := Endpoint{Addr: addr.Unmap(), Port: port, Ready: true}
+	if e.Conditions.Ready != nil {
+		ep.Ready = *e.Conditions.Ready
+	}
+	ep.Serving = ep.Ready
+	if e.Conditions.Serving != nil {
+		ep.Serving = *e.Conditions.Serving
+	}
+	if e.Conditions.Terminating != nil {
+		ep.Terminating = *e.Conditions.Terminating
+	}
+	if e.NodeName != nil {
+		ep.NodeName = *e.NodeName
+	}
+	if e.Zone != nil {
+		ep.Zone = *e.Zone
+	}
+	return ep, true
+}
+
+func sortEndpoints(eps []Endpoint) {
+	sort.Slice(eps, func(i, j int) bool {
+		if c := eps[i].Addr.Compare(eps[j].Addr); c != 0 {
+			return c < 0
+		}
+		return eps[i].Port < eps[j].Port
+	})
+}
+
+// UsableEndpoints picks the endpoints that receive new connections: the
+// ready ones, or, when none is ready, the serving-but-terminating ones, so a
+// rolling update of a single replica does not black-hole traffic
+// (kube-proxy's pkg/proxy/topology.go does the same).
+func UsableEndpoints(eps []Endpoint) []Endpoint {
+	var ready, terminating []Endpoint
+	for _, ep := range eps {
+		switch {
+		case ep.Ready:
+			ready = append(ready, ep)
+		case ep.Serving && ep.Terminating:
+			terminating = append(terminating, ep)
+		}
+	}
+	if len(ready) > 0 {
+		return ready
+	}
+	return terminating
+}

@@ -1,0 +1,96 @@
+package proxy
+
+import (
+	"reflect"
+	"sync"
+
+	discovery "k8s.io/api/discovery/v1"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// endpointsChange is the net change of one Service's endpoints since the
+// last checkpoint.
+type endpointsChange struct {
+	previous map[ServicePortName][]Endpoint
+	current  map[ServicePortName][]Endpoint
+}
+
+// EndpointTracker caches EndpointSlices per Service and records, per
+// Service, how its merged endpoints changed between syncs.
+type EndpointTracker struct {
+	mu      sync.Mutex
+	slices  map[types.NamespacedName]map[string]*discovery.EndpointSlice
+	known   map[types.NamespacedName]map[ServicePortName][]Endpoint
+	pending map[types.NamespacedName]*endpointsChange
+}
+
+// NewEndpointTracker returns an empty tracker.
+func NewEndpointTracker() *EndpointTracker {
+	return &EndpointTracker{
+		slices:  map[types.NamespacedName]map[string]*discovery.EndpointSlice{},
+		known:   map[types.NamespacedName]map[ServicePortName][]Endpoint{},
+		pending: map[types.NamespacedName]*endpointsChange{},
+	}
+}
+
+// Update records slice as current (removed: deleted). It returns true when
+// a change is pending for the slice's Service afterwards.
+func (t *EndpointTracker) Update(slice *discovery.EndpointSlice, removed bool) bool {
+	svc, ok := serviceNameOf(slice)
+	if !ok {
+		return false
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.storeSlice(svc, slice, removed)
+	current := endpointsFromSlices(svc, t.slices[svc])
+	if len(current) == 0 {
+		current = nil
+	}
+	change, ok := t.pending[svc]
+	if !ok {
+		change = &endpointsChange{previous: t.known[svc]}
+		t.pending[svc] = change
+	}
+	change.current = current
+	if current == nil {
+		delete(t.known, svc)
+	} else {
+		t.known[svc] = current
+	}
+	if reflect.DeepEqual(change.previous, change.current) {
+		delete(t.pending, svc)
+		return false
+	}
+	return true
+}
+
+func (t *EndpointTracker) storeSlice(svc types.NamespacedName, slice *discovery.EndpointSlice, removed bool) {
+	if removed {
+		delete(t.slices[svc], slice.Name)
+		if len(t.slices[svc]) == 0 {
+			delete(t.slices, svc)
+		}
+		return
+	}
+	if t.slices[svc] == nil {
+		t.slices[svc] = map[string]*discovery.EndpointSlice{}
+	}
+	t.slices[svc][slice.Name] = slice
+}
+
+// Checkpoint hands over the pending changes and starts a new batch.
+func (t *EndpointTracker) Checkpoint() map[types.NamespacedName]*endpointsChange {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := t.pending
+	t.pending = map[types.NamespacedName]*endpointsChange{}
+	return out
+}
+
+// Pending tells whether a change waits for the next sync.
+func (t *EndpointTracker) Pending() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.pending) > 0
+}

@@ -1,0 +1,152 @@
+package proxy
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/klog/v2"
+)
+
+// fullSyncPeriod is how often a sync rewrites everything even when no
+// failure asked for it, repairing rules someone else removed. kube-proxy
+// uses the same hour; partial syncs run in between.
+const fullSyncPeriod = time.Hour
+
+// Proxier is the backend-neutral core: it implements the source handlers,
+// keeps the change trackers and the desired table, and runs the syncs.
+type Proxier struct {
+	cfg       Config
+	backend   Backend
+	services  *ServiceTracker
+	endpoints *EndpointTracker
+	runner    *runner
+
+	mu       sync.Mutex // guards the fields below
+	synced   struct{ services, endpoints bool }
+	table    *Table
+	health   HealthState
+	needFull bool
+	lastFull time.Time
+	now      func() time.Time
+}
+
+// NewProxier builds a proxier that programs backend.
+func NewProxier(cfg Config, backend Backend) *Proxier {
+	registerMetrics()
+	p := &Proxier{
+		cfg:       cfg,
+		backend:   backend,
+		services:  NewServiceTracker(logServiceSkipped),
+		endpoints: NewEndpointTracker(),
+		table:     NewTable(),
+		needFull:  true,
+		now:       time.Now,
+	}
+	p.runner = newRunner(p.sync, cfg.MinSyncPeriod, cfg.SyncPeriod)
+	return p
+}
+
+// Handlers returns the handlers a source must feed.
+func (p *Proxier) Handlers() Handlers {
+	return Handlers{Services: serviceEvents{p}, EndpointSlices: sliceEvents{p}, Nodes: nodeEvents{p}}
+}
+
+// Run runs the sync loop until ctx is done. Nothing is programmed before
+// Services and EndpointSlices have both synced once.
+func (p *Proxier) Run(ctx context.Context) { p.runner.Run(ctx) }
+
+// Snapshot returns a copy of the desired table for `nodenet dump`.
+func (p *Proxier) Snapshot() *Table {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.table.Clone()
+}
+
+// changed is called by every handler that recorded a pending change.
+func (p *Proxier) changed(pending bool) {
+	if !pending {
+		return
+	}
+	p.mu.Lock()
+	if p.health.QueuedSince.IsZero() {
+		p.health.QueuedSince = p.now()
+	}
+	p.mu.Unlock()
+	p.runner.Poke()
+}
+
+func (p *Proxier) markSynced(set func()) {
+	p.mu.Lock()
+	set()
+	p.mu.Unlock()
+	p.runner.Poke()
+}
+
+// sync is the one place that moves tracked changes into the table and the
+// table into the kernel.
+func (p *Proxier) sync() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.synced.services || !p.synced.endpoints {
+		klog.V(2).InfoS("Not syncing yet: waiting for the initial Services and EndpointSlices")
+		return nil
+	}
+	start := p.now()
+	changed := p.table.Apply(p.services.Checkpoint(), p.endpoints.Checkpoint())
+	full := p.needFull || start.Sub(p.lastFull) >= fullSyncPeriod
+	if !full && changed.Len() == 0 {
+		p.markHealthy(start)
+		return nil
+	}
+	err := p.backend.Sync(p.table, changed, full)
+	p.recordSync(start, full, changed, err)
+	return err
+}
+
+func (p *Proxier) recordSync(start time.Time, full bool, changed sets.Set[ServicePortName], err error) {
+	kind := "partial"
+	if full {
+		kind = "full"
+	}
+	elapsed := p.now().Sub(start)
+	servicePortsGauge.Set(float64(len(p.table.Services)))
+	if err != nil {
+		// The kernel may now hold part of what we asked for, or nothing:
+		// only a full rewrite restores a known state.
+		p.needFull = true
+		syncFailures.Inc()
+		klog.ErrorS(err, "Sync failed; retrying with a full sync", "kind", kind, "changedServicePorts", changed.Len())
+		return
+	}
+	syncDuration.WithLabelValues(kind).Observe(elapsed.Seconds())
+	lastSyncTimestamp.SetToCurrentTime()
+	if full {
+		p.needFull = false
+		p.lastFull = start
+	}
+	p.markHealthy(p.now())
+	klog.V(2).InfoS("Synced rules", "kind", kind, "changedServicePorts", changed.Len(), "servicePorts", len(p.table.Services), "elapsed", elapsed)
+}
+
+func (p *Proxier) markHealthy(at time.Time) {
+	p.health.LastSynced = at
+	if !p.services.Pending() && !p.endpoints.Pending() {
+		p.health.QueuedSince = time.Time{}
+	}
+}
+
+// Health reports the sync state for /healthz and /livez: unhealthy when a
+// change has waited longer than twice the sync period, as in kube-proxy.
+func (p *Proxier) Health() HealthState {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	h := p.health
+	timeout := 2 * p.cfg.SyncPeriod
+	h.Healthy = h.QueuedSince.IsZero() || p.now().Sub(h.QueuedSince) < timeout
+	return h
+}
+
+// NodeName is the node this proxier programs.
+func (p *Proxier) NodeName() string { return p.cfg.NodeName }

@@ -1,0 +1,120 @@
+package proxy
+
+import (
+	"fmt"
+	"net/netip"
+
+	v1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// servicePortsFor derives the ports nodenet programs for svc. Headless and
+// ExternalName Services yield nothing, as in kube-proxy. A Service with an
+// invalid field yields an error and no ports at all: programming half of a
+// malformed Service would be worse than skipping it.
+func servicePortsFor(svc *v1.Service) (map[ServicePortName]*ServicePort, error) {
+	if svc == nil || !isProxiable(svc) {
+		return nil, nil
+	}
+	clusterIPs, err := parseAddrs("spec.clusterIPs", clusterIPsOf(svc))
+	if err != nil {
+		return nil, err
+	}
+	externalIPs, err := parseAddrs("spec.externalIPs", svc.Spec.ExternalIPs)
+	if err != nil {
+		return nil, err
+	}
+	lbIPs, err := parseAddrs("status.loadBalancer.ingress", loadBalancerIPsOf(svc))
+	if err != nil {
+		return nil, err
+	}
+	name := types.NamespacedName{Namespace: svc.Namespace, Name: svc.Name}
+	ports := make(map[ServicePortName]*ServicePort, len(svc.Spec.Ports))
+	for i := range svc.Spec.Ports {
+		sp := &svc.Spec.Ports[i]
+		if err := validatePort(sp); err != nil {
+			return nil, fmt.Errorf("spec.ports[%d]: %w", i, err)
+		}
+		key := ServicePortName{NamespacedName: name, Port: sp.Name, Protocol: sp.Protocol}
+		if _, dup := ports[key]; dup {
+			return nil, fmt.Errorf("spec.ports[%d]: duplicate port name %q for %s", i, sp.Name, sp.Protocol)
+		}
+		ports[key] = &ServicePort{
+			Name:            key,
+			ClusterIPs:      clusterIPs,
+			Port:            sp.Port,
+			Protocol:        sp.Protocol,
+			NodePort:        nodePortOf(svc, sp),
+			ExternalIPs:     externalIPs,
+			LoadBalancerIPs: lbIPs,
+		}
+	}
+	return ports, nil
+}
+
+// isProxiable mirrors kube-proxy: no ClusterIP (headless) or ExternalName
+// means there is nothing for a node proxy to do.
+func isProxiable(svc *v1.Service) bool {
+	if svc.Spec.Type == v1.ServiceTypeExternalName {
+		return false
+	}
+	ip := svc.Spec.ClusterIP
+	return ip != "" && ip != v1.ClusterIPNone
+}
+
+func clusterIPsOf(svc *v1.Service) []string {
+	if len(svc.Spec.ClusterIPs) > 0 {
+		return svc.Spec.ClusterIPs
+	}
+	return []string{svc.Spec.ClusterIP}
+}
+
+func loadBalancerIPsOf(svc *v1.Service) []string {
+	if svc.Spec.Type != v1.ServiceTypeLoadBalancer {
+		return nil
+	}
+	var ips []string
+	for _, ing := range svc.Status.LoadBalancer.Ingress {
+		if ing.IP != "" {
+			ips = append(ips, ing.IP)
+		}
+	}
+	return ips
+}
+
+func nodePortOf(svc *v1.Service, sp *v1.ServicePort) int32 {
+	if svc.Spec.Type != v1.ServiceTypeNodePort && svc.Spec.Type != v1.ServiceTypeLoadBalancer {
+		return 0
+	}
+	return sp.NodePort
+}
+
+func validatePort(sp *v1.ServicePort) error {
+	switch sp.Protocol {
+	case v1.ProtocolTCP, v1.ProtocolUDP, v1.ProtocolSCTP:
+	default:
+		return fmt.Errorf("unsupported protocol %q", sp.Protocol)
+	}
+	if sp.Port < 1 || sp.Port > 65535 {
+		return fmt.Errorf("port %d out of range", sp.Port)
+	}
+	if sp.NodePort < 0 || sp.NodePort > 65535 {
+		return fmt.Errorf("nodePort %d out of range", sp.NodePort)
+	}
+	return nil
+}
+
+func parseAddrs(field string, raw []string) ([]netip.Addr, error) {
+	if len(raw) == 0 {
+		return nil, nil
+	}
+	addrs := make([]netip.Addr, 0, len(raw))
+	for _, s := range raw {
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("%s: invalid IP %q", field, s)
+		}
+		addrs = append(addrs, a.Unmap())
+	}
+	return addrs, nil
+}

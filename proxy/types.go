@@ -1,0 +1,50 @@
+package proxy
+
+import (
+	"fmt"
+	"net/netip"
+
+	v1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// ServicePortName identifies one port of one Service: the unit the proxy
+// programs. Port is the port's name ("" for an unnamed single port).
+type ServicePortName struct {
+	types.NamespacedName
+	Port     string
+	Protocol v1.Protocol
+}
+
+func (n ServicePortName) String() string {
+	if n.Port == "" {
+		return fmt.Sprintf("%s/%s", n.NamespacedName, n.Protocol)
+	}
+	return fmt.Sprintf("%s:%s/%s", n.NamespacedName, n.Port, n.Protocol)
+}
+
+// ServicePort is the backend-neutral description of one Service port: every
+// address and port on which it must be reachable.
+type ServicePort struct {
+	Name            ServicePortName
+	ClusterIPs      []netip.Addr
+	Port            int32
+	Protocol        v1.Protocol
+	NodePort        int32
+	ExternalIPs     []netip.Addr
+	LoadBalancerIPs []netip.Addr
+}
+
+// Endpoint is one backend of a Service port, as read from EndpointSlices.
+type Endpoint struct {
+	Addr        netip.Addr
+	Port        int32
+	Ready       bool
+	Serving     bool
+	Terminating bool
+	NodeName    string
+	Zone        string
+}
+
+// AddrPort is the endpoint's address and port, the DNAT target.
+func (e Endpoint) AddrPort() netip.AddrPort { return netip.AddrPortFrom(e.Addr, uint16(e.Port)) }
