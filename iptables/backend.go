@@ -73,12 +73,6 @@ func (b *Backend) Sync(t *proxy.Table, changed sets.Set[proxy.ServicePortName], 
 		b.inKernel = nil
 		return fmt.Errorf("apply %d shard(s): %w", len(plan.shards), err)
 	}
-	if full {
-		if err := b.ensureHooks(); err != nil {
-			b.inKernel = nil
-			return err
-		}
-	}
 	b.inKernel = plan.after
 	klog.V(4).InfoS("Applied iptables rules", "full", full, "shards", len(plan.shards), "lines", plan.lines())
 	return nil
@@ -89,11 +83,13 @@ func (b *Backend) Sync(t *proxy.Table, changed sets.Set[proxy.ServicePortName], 
 func (b *Backend) plan(t *proxy.Table, changed sets.Set[proxy.ServicePortName], full bool) (*plan, error) {
 	dirty := sets.New[shardID]()
 	before := b.inKernel
+	var missingHooks []hook
 	if full {
-		var err error
-		if before, err = b.readShardChains(); err != nil {
+		view, err := b.readKernel()
+		if err != nil {
 			return nil, err
 		}
+		before, missingHooks = view.chains, view.missingHooks
 		b.index = newIndex()
 		for name, sp := range t.Services {
 			b.index.set(name, b.cfg.shardsFor(sp))
@@ -108,40 +104,7 @@ func (b *Backend) plan(t *proxy.Table, changed sets.Set[proxy.ServicePortName], 
 			dirty.Insert(b.index.set(name, b.cfg.shardsFor(t.Services[name]))...)
 		}
 	}
-	return b.cfg.newPlan(t, b.index, before, dirty, full), nil
-}
-
-func (b *Backend) ensureHooks() error {
-	for _, h := range hooks() {
-		if err := b.kernel.EnsureRule(h.table, h.chain, h.rule...); err != nil {
-			return fmt.Errorf("hook %s %s: %w", h.table, h.chain, err)
-		}
-	}
-	return nil
-}
-
-// readShardChains learns which shard chains exist from the dispatch
-// chains: every shard chain is reachable from one, since both are always
-// written in the same atomic restore. Listing two chains is much cheaper
-// than iptables-save of a table with 100k rules.
-func (b *Backend) readShardChains() (*chainSet, error) {
-	cs := newChainSet()
-	for _, src := range []struct {
-		table, chain string
-		into         sets.Set[shardID]
-	}{
-		{tableNAT, natServices, cs.nat}, {tableNAT, natNodePorts, cs.nat},
-		{tableFilter, filterServices, cs.filter}, {tableFilter, filterNodePorts, cs.filter},
-	} {
-		rules, err := b.kernel.ListRules(src.table, src.chain)
-		if err != nil {
-			return nil, fmt.Errorf("list %s %s: %w", src.table, src.chain, err)
-		}
-		for _, r := range rules {
-			if s, ok := parseShardJump(r); ok {
-				src.into.Insert(s)
-			}
-		}
-	}
-	return cs, nil
+	p := b.cfg.newPlan(t, b.index, before, dirty, full)
+	p.hooks = missingHooks
+	return p, nil
 }

@@ -3,6 +3,7 @@ package iptables
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -10,6 +11,18 @@ import (
 type hook struct {
 	table, chain string
 	rule         []string
+}
+
+// spec renders the rule as iptables-save and iptables-restore write it.
+func (h hook) spec() string {
+	parts := make([]string, len(h.rule))
+	for i, p := range h.rule {
+		if strings.ContainsRune(p, ' ') {
+			p = strconv.Quote(p)
+		}
+		parts[i] = p
+	}
+	return strings.Join(parts, " ")
 }
 
 func hooks() []hook {

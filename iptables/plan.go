@@ -17,6 +17,7 @@ type plan struct {
 	rules  map[shardID]shardRules
 	before *chainSet // shard chains in the kernel before this apply
 	after  *chainSet // and after it
+	hooks  []hook    // hook rules missing from the built-in chains
 }
 
 func (c *config) newPlan(t *proxy.Table, ix *index, before *chainSet, dirty sets.Set[shardID], full bool) *plan {
@@ -107,6 +108,13 @@ func (p *plan) writeTable(b *bytes.Buffer, table string, s side) {
 	}
 	for _, sh := range p.shards {
 		writeLines(b, s.rulesOf(p.rules[sh]))
+	}
+	// Hooks go in last, once the chains they jump to exist, and in the same
+	// transaction, so no packet ever sees a jump to a missing chain.
+	for _, h := range p.hooks {
+		if h.table == table {
+			b.WriteString("-I " + h.chain + " 1 " + h.spec() + "\n")
+		}
 	}
 	for _, c := range removed {
 		b.WriteString("-X " + c + "\n")
