@@ -79,7 +79,8 @@ func SaveRules(ipFamily v1.IPFamily) (string, error) {
 	return SaveKernelRules(k)
 }
 
-// SaveKernelRules is SaveRules on a given Kernel.
+// SaveKernelRules is SaveRules on a given Kernel. The output is valid
+// iptables-restore input; tables without nodenet rules are left out.
 func SaveKernelRules(k Kernel) (string, error) {
 	var out strings.Builder
 	for _, table := range []string{tableNAT, tableFilter} {
@@ -87,11 +88,14 @@ func SaveKernelRules(k Kernel) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		out.WriteString("*" + table + "\n")
+		var ours []string
 		for _, line := range strings.Split(text, "\n") {
 			if strings.Contains(line, chainPrefix) {
-				out.WriteString(line + "\n")
+				ours = append(ours, line)
 			}
+		}
+		if len(ours) > 0 {
+			out.WriteString("*" + table + "\n" + strings.Join(ours, "\n") + "\nCOMMIT\n")
 		}
 	}
 	return out.String(), nil

@@ -9,11 +9,11 @@ import (
 
 // family holds what differs between the IPv4 and IPv6 rulesets.
 type family struct {
-	ipFamily  v1.IPFamily
-	restore   string // iptables-restore binary
-	save      string // iptables-save binary
-	hostBits  int
-	loopback  string
+	ipFamily   v1.IPFamily
+	restore    string // iptables-restore binary
+	save       string // iptables-save binary
+	hostBits   int
+	loopback   string
 	rejectICMP string
 }
 

@@ -56,7 +56,6 @@ func (k *execKernel) Restore(payload []byte) error {
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	err := cmd.Run()
-	recordChildRSS(cmd.ProcessState)
 	restoreLines.Observe(float64(bytes.Count(payload, []byte{'\n'})))
 	if err != nil {
 		return fmt.Errorf("%s: %w: %s", k.fam.restore, err, strings.TrimSpace(stderr.String()))

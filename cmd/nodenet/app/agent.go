@@ -1,0 +1,84 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	v1 "k8s.io/api/core/v1"
+	logsapi "k8s.io/component-base/logs/api/v1"
+	"k8s.io/component-base/version"
+	"k8s.io/klog/v2"
+
+	"github.com/nodenet/nodenet/iptables"
+	"github.com/nodenet/nodenet/proxy"
+)
+
+// proxyMode is the only mode implemented; reported on /proxyMode.
+const proxyMode = "iptables"
+
+func newAgentCommand() *cobra.Command {
+	opts := newAgentOptions()
+	cmd := &cobra.Command{
+		Use:   "agent",
+		Short: "Run the Service proxy (kube-proxy replacement) until SIGINT or SIGTERM",
+		Long: `Run the Service proxy: watch Services and EndpointSlices (from the API server,
+or from a folder with --manifests) and program iptables so this node serves them.
+Flags follow kube-proxy's names and meanings.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			// Logging first, so everything after runs with the final setup.
+			if err := logsapi.ValidateAndApply(opts.Logging, nil); err != nil {
+				return fmt.Errorf("logging flags: %w", err)
+			}
+			cfg, err := opts.complete(os.Hostname)
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			// After the first signal, restore the default handling so a
+			// second Ctrl-C kills an agent stuck in shutdown.
+			context.AfterFunc(ctx, stop)
+			return runAgent(ctx, cfg)
+		},
+	}
+	opts.addFlags(cmd.Flags())
+	return cmd
+}
+
+// runAgent wires backend, proxier, source and servers, and runs until ctx
+// is done. Servers bind before the source starts, so a taken port fails
+// startup before anything is watched or programmed.
+func runAgent(ctx context.Context, cfg *agentConfig) error {
+	klog.InfoS("Starting nodenet agent", "version", version.Get().GitVersion,
+		"node", cfg.NodeName, "proxyMode", proxyMode, "source", cfg.sourceName())
+	backend, err := iptables.New(iptables.Options{
+		Family:            v1.IPv4Protocol,
+		ClusterCIDRs:      familyPrefixes(cfg.ClusterCIDRs, v1.IPv4Protocol),
+		MasqueradeAll:     cfg.MasqueradeAll,
+		MasqueradeBit:     cfg.MasqueradeBit,
+		NodePortAddresses: familyPrefixes(cfg.NodePortAddresses, v1.IPv4Protocol),
+	})
+	if err != nil {
+		return fmt.Errorf("creating the iptables backend: %w", err)
+	}
+	p := proxy.NewProxier(proxy.Config{
+		NodeName:      cfg.NodeName,
+		MinSyncPeriod: cfg.MinSyncPeriod,
+		SyncPeriod:    cfg.SyncPeriod,
+	}, backend)
+
+	servers, err := listenServers(cfg, p)
+	if err != nil {
+		return err
+	}
+	if err := startSource(ctx, cfg, p.Handlers()); err != nil {
+		closeAll(servers)
+		return err
+	}
+	return runUntilDone(ctx, p, servers)
+}

@@ -1,0 +1,56 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/nodenet/nodenet/proxy"
+	"github.com/nodenet/nodenet/proxy/source"
+)
+
+func (c *agentConfig) sourceName() string {
+	if c.Manifests != "" {
+		return "manifests:" + c.Manifests
+	}
+	return "apiserver"
+}
+
+// startSource starts feeding h from the manifests folder or the API
+// server; it returns once the watches are started.
+func startSource(ctx context.Context, cfg *agentConfig, h proxy.Handlers) error {
+	if cfg.Manifests != "" {
+		if err := source.RunManifests(ctx, cfg.Manifests, cfg.NodeName, h); err != nil {
+			return fmt.Errorf("reading manifests from %s: %w", cfg.Manifests, err)
+		}
+		return nil
+	}
+	client, err := newClient(cfg.Master, cfg.Kubeconfig)
+	if err != nil {
+		return err
+	}
+	if err := source.RunInformers(ctx, client, cfg.NodeName, h, cfg.ConfigSyncPeriod); err != nil {
+		return fmt.Errorf("starting informers: %w", err)
+	}
+	return nil
+}
+
+// newClient builds an API client from --master/--kubeconfig, or the
+// in-cluster config when both are empty (the DaemonSet case).
+func newClient(master, kubeconfig string) (kubernetes.Interface, error) {
+	restCfg, err := clientcmd.BuildConfigFromFlags(master, kubeconfig)
+	if err != nil {
+		return nil, fmt.Errorf("loading API client config (--master=%q --kubeconfig=%q): %w", master, kubeconfig, err)
+	}
+	// Protobuf, like kube-proxy: cheaper to decode EndpointSlice churn.
+	restCfg.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
+	restCfg.ContentType = "application/vnd.kubernetes.protobuf"
+	client, err := kubernetes.NewForConfig(rest.AddUserAgent(restCfg, "nodenet"))
+	if err != nil {
+		return nil, fmt.Errorf("creating API client: %w", err)
+	}
+	return client, nil
+}

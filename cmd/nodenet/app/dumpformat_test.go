@@ -1,0 +1,69 @@
+package app
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/nodenet/nodenet/proxy/serve"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden")
+
+func TestFormatDumpGolden(t *testing.T) {
+	tests := []struct {
+		golden string
+		view   serve.DumpView
+	}{
+		{"dump.golden", sampleDumpView()},
+		{"dump-empty.golden", serve.DumpView{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.golden, func(t *testing.T) {
+			got := formatDump(tt.view)
+			path := filepath.Join("testdata", tt.golden)
+			if *update {
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("formatDump() =\n%s\nwant (%s)\n%s", got, path, want)
+			}
+		})
+	}
+}
+
+func sampleDumpView() serve.DumpView {
+	return serve.DumpView{ServicePorts: []serve.ServicePortView{
+		{
+			Service: "default/web", PortName: "http", Protocol: "TCP",
+			ClusterIPs: []string{"10.96.0.10", "fd00:10:96::a"}, Port: 80, NodePort: 30080,
+			ExternalIPs:     []string{"203.0.113.7"},
+			LoadBalancerIPs: []string{"198.51.100.20"},
+			Endpoints: []serve.EndpointView{
+				{Address: "10.244.1.2:8080", Ready: true, Serving: true, NodeName: "node-a"},
+				{Address: "10.244.2.9:8080", Serving: true, Terminating: true, NodeName: "node-b"},
+				{Address: "10.244.3.4:8080", Terminating: true, NodeName: "node-c"},
+				{Address: "10.244.3.5:8080"},
+			},
+		},
+		{
+			Service: "kube-system/kube-dns", PortName: "dns", Protocol: "UDP",
+			ClusterIPs: []string{"10.96.0.53"}, Port: 53,
+			Endpoints: []serve.EndpointView{},
+		},
+		{
+			Service: "shop/cart", Protocol: "TCP",
+			ClusterIPs: []string{"10.96.5.5"}, Port: 443,
+			Endpoints: []serve.EndpointView{
+				{Address: "10.244.1.30:8443", Ready: true, Serving: true, NodeName: "node-a"},
+			},
+		},
+	}}
+}

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// runMainEnv makes the test binary run main() instead of the tests, so the
+// dispatch is exercised exactly as a runtime or a human would exec it.
+const runMainEnv = "NODENET_TEST_RUN_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(runMainEnv) == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func TestIsCNIInvocation(t *testing.T) {
+	env := map[string]string{}
+	getenv := func(k string) string { return env[k] }
+	if isCNIInvocation(getenv) {
+		t.Error("no CNI_COMMAND: want agent CLI")
+	}
+	env["CNI_COMMAND"] = "ADD"
+	if !isCNIInvocation(getenv) {
+		t.Error("CNI_COMMAND=ADD: want CNI plugin")
+	}
+}
+
+func execSelf(t *testing.T, env []string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), append(env, runMainEnv+"=1")...)
+	out, _ := cmd.CombinedOutput() // exit status differs between stub and plugin
+	return string(out)
+}
+
+func TestCNICommandRunsPlugin(t *testing.T) {
+	// Arguments a runtime would never pass must not matter: CNI_COMMAND wins.
+	out := execSelf(t, []string{"CNI_COMMAND=VERSION"}, "version")
+	if !strings.Contains(out, "cniVersion") {
+		t.Errorf("CNI_COMMAND=VERSION output = %q, want a CNI JSON answer", out)
+	}
+}
+
+func TestNoCNICommandRunsCLI(t *testing.T) {
+	out := execSelf(t, []string{"CNI_COMMAND="}, "version")
+	if !strings.HasPrefix(out, "nodenet ") || strings.Contains(out, "cniVersion") {
+		t.Errorf("version output = %q, want the CLI's version line", out)
+	}
+}
