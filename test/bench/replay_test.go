@@ -1,0 +1,58 @@
+//go:build e2e
+
+package bench
+
+import (
+	"bytes"
+	"fmt"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nodenet/nodenet/test/netns"
+)
+
+type restoreCost struct{ seconds, peakMiB float64 }
+
+// replayRestore saves the rules the agent programmed and restores them
+// into a fresh namespace under GNU time: iptables-restore's own peak RSS
+// cannot be read from the agent, because on Linux a child's ru_maxrss
+// starts from its parent's high-water mark.
+func replayRestore(b *testing.B, from string) restoreCost {
+	saved, err := netns.Exec(from, "iptables-save")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return timedRestore(b, []byte(saved))
+}
+
+// timedRestore restores payload with --noflush in a new namespace.
+func timedRestore(b *testing.B, payload []byte) restoreCost {
+	ns := netns.New(b, netns.UniquePrefix("b")+"-replay")
+	defer netns.Delete(b, ns.Name)
+	cmd := exec.Command("ip", "netns", "exec", ns.Name, "/usr/bin/time", "-f", "maxrss-kib=%M",
+		"iptables-restore", "-w", "5", "--noflush")
+	cmd.Stdin = bytes.NewReader(payload)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		b.Fatalf("restore: %v: %s", err, stderr.String())
+	}
+	elapsed := time.Since(start)
+	kib, err := parseMaxRSS(stderr.String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return restoreCost{seconds: elapsed.Seconds(), peakMiB: kib / 1024}
+}
+
+func parseMaxRSS(s string) (float64, error) {
+	i := strings.LastIndex(s, "maxrss-kib=")
+	if i < 0 {
+		return 0, fmt.Errorf("no maxrss in %q", s)
+	}
+	return strconv.ParseFloat(strings.TrimSpace(s[i+len("maxrss-kib="):]), 64)
+}

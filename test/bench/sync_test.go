@@ -1,0 +1,105 @@
+//go:build e2e
+
+package bench
+
+import (
+	"fmt"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/nodenet/nodenet/test/netns"
+)
+
+// BenchmarkNodenetSync starts the agent on a folder of generated Services
+// and reports: the full sync (rules in the kernel), time from start to
+// rules, peak RSS of the agent and of iptables-restore, and the median
+// sync after one endpoint change.
+func BenchmarkNodenetSync(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprintf("services=%d", n), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				runSyncBench(b, cluster{services: n, endpointsPer: 10})
+			}
+		})
+	}
+}
+
+func runSyncBench(b *testing.B, c cluster) {
+	dir := b.TempDir()
+	if err := c.write(dir); err != nil {
+		b.Fatal(err)
+	}
+	ns := netns.New(b, netns.UniquePrefix("b")+"-node")
+	ns.Run(b, "ip", "link", "set", "lo", "up")
+	start := time.Now()
+	agent := netns.Start(b, ns.Name, "agent", nodenetBin, "agent", "--manifests", dir,
+		"--hostname-override", "bench-node", "--cluster-cidr", "10.128.0.0/9",
+		"--healthz-bind-address", "127.0.0.1:10256", "--metrics-bind-address", "127.0.0.1:10249",
+		"--iptables-min-sync-period", "0s")
+	defer agent.Stop()
+	agent.LogOnFailure(b)
+	m := waitMetric(b, ns.Name, fullCount, 1, 5*time.Minute)
+	toRules := time.Since(start)
+	b.ReportMetric(m[fullSum], "full-sync-s")
+	b.ReportMetric(toRules.Seconds(), "start-to-rules-s")
+	partial := measureOneEndpointChanges(b, ns.Name, dir, c, 15)
+	b.ReportMetric(partial*1000, "one-endpoint-sync-ms")
+	agentRSS, err := peakRSS(agent.PID())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(agentRSS/(1<<20), "agent-peak-MiB")
+	checkRulesInKernel(b, ns.Name, c)
+	replay := replayRestore(b, ns.Name)
+	b.ReportMetric(replay.seconds, "replay-restore-s")
+	b.ReportMetric(replay.peakMiB, "restore-peak-MiB")
+}
+
+// measureOneEndpointChanges edits one endpoint rounds times and returns
+// the median duration of the partial sync each edit caused.
+func measureOneEndpointChanges(b *testing.B, ns, dir string, c cluster, rounds int) float64 {
+	var durations []float64
+	for r := 0; r < rounds; r++ {
+		before, err := scrape(ns)
+		if err != nil {
+			b.Fatal(err)
+		}
+		shift := 10 * ((r + 1) % 2)
+		if err := c.writeFile(dir, 0, shift); err != nil {
+			b.Fatal(err)
+		}
+		after := waitMetric(b, ns, partialCount, before[partialCount]+1, time.Minute)
+		durations = append(durations, (after[partialSum]-before[partialSum])/(after[partialCount]-before[partialCount]))
+	}
+	sort.Float64s(durations)
+	return durations[len(durations)/2]
+}
+
+func waitMetric(b *testing.B, ns, name string, atLeast float64, timeout time.Duration) map[string]float64 {
+	var m map[string]float64
+	netns.Eventually(b, timeout, name, func() error {
+		var err error
+		if m, err = scrape(ns); err != nil {
+			return err
+		}
+		if m[name] < atLeast {
+			return fmt.Errorf("%s = %v, want >= %v", name, m[name], atLeast)
+		}
+		return nil
+	})
+	return m
+}
+
+// checkRulesInKernel proves the measured sync really programmed every
+// Service: one DNAT rule per endpoint in nodenet's shard chains.
+func checkRulesInKernel(b *testing.B, ns string, c cluster) {
+	out, err := netns.Exec(ns, "iptables-save", "-t", "nat")
+	if err != nil {
+		b.Fatal(err)
+	}
+	got := countLines(out, "-j DNAT")
+	if want := c.services * c.endpointsPer; got != want {
+		b.Fatalf("kernel has %d DNAT rules, want %d", got, want)
+	}
+}
