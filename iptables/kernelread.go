@@ -56,7 +56,27 @@ func (b *Backend) readKernel() (*kernelView, error) {
 			}})
 		}
 	}
-	return v, b.listAll(listings, &mu)
+	if err := b.listAll(listings, &mu); err != nil {
+		return nil, err
+	}
+	v.missingHooks = inHookOrder(v.missingHooks)
+	return v, nil
+}
+
+// inHookOrder sorts hooks as hooks() lists them: the listings finish in
+// any order, and the payload must not depend on it.
+func inHookOrder(missing []hook) []hook {
+	want := map[string]bool{}
+	for _, h := range missing {
+		want[h.table+" "+h.chain+" "+h.spec()] = true
+	}
+	var out []hook
+	for _, h := range hooks() {
+		if want[h.table+" "+h.chain+" "+h.spec()] {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 func (b *Backend) listAll(listings []chainListing, mu *sync.Mutex) error {

@@ -81,6 +81,9 @@ func (p *plan) filterSide() side {
 
 func (p *plan) writeTable(b *bytes.Buffer, table string, s side) {
 	rewriteDispatch := p.full || !s.before.Equal(s.after)
+	if !rewriteDispatch && !p.touches(s) {
+		return
+	}
 	b.WriteString("*" + table + "\n")
 	if p.full {
 		for _, c := range s.staticChains {
@@ -120,6 +123,16 @@ func (p *plan) writeTable(b *bytes.Buffer, table string, s side) {
 		b.WriteString("-X " + c + "\n")
 	}
 	b.WriteString("COMMIT\n")
+}
+
+// touches tells whether any dirty shard has, or had, a chain in s.
+func (p *plan) touches(s side) bool {
+	for _, sh := range p.shards {
+		if s.before.Has(sh) || s.after.Has(sh) {
+			return true
+		}
+	}
+	return false
 }
 
 func declare(b *bytes.Buffer, chain string) { b.WriteString(":" + chain + " - [0:0]\n") }
