@@ -47,14 +47,17 @@ func (c *config) rejectRule(id shardID, fe frontend, comment string) string {
 // then spreads new connections at random over targets: rule i of n matches
 // with probability 1/(n-i), so each target gets 1/n (kube-proxy's scheme).
 func (c *config) appendNATRules(rules []string, id shardID, fe frontend, comment string, targets []proxy.Endpoint) []string {
-	prefix := "-A " + id.natChain() + " " + c.match(fe, comment)
+	chain := "-A " + id.natChain() + " "
+	first, rest := chain+c.match(fe, comment), chain+c.match(fe, "")
 	if masq, ok := c.masqueradeMatch(fe); ok {
-		rules = append(rules, prefix+masq+" -j MARK --or-mark "+c.masqMark)
+		rules = append(rules, first+masq+" -j MARK --or-mark "+c.masqMark)
+		first = rest
 	}
 	n := len(targets)
 	for i, ep := range targets {
 		var b strings.Builder
-		b.WriteString(prefix)
+		b.WriteString(first)
+		first = rest
 		if left := n - i; left > 1 {
 			fmt.Fprintf(&b, " -m statistic --mode random --probability %0.10f", 1.0/float64(left))
 		}
