@@ -1,0 +1,78 @@
+package source
+
+import (
+	"time"
+
+	v1 "k8s.io/api/core/v1"
+	discovery "k8s.io/api/discovery/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/nodenet/nodenet/proxy"
+)
+
+// kind is one row of the dispatch table: everything either source needs to
+// deliver objects of one GroupVersionKind. Adding a kind (Pod, Namespace,
+// NetworkPolicy, ...) means adding one row, a bind function and an informer
+// constructor.
+type kind struct {
+	gvk schema.GroupVersionKind
+	// namespaced kinds get "default" when a manifest leaves namespace empty.
+	namespaced bool
+	// bind returns the sink feeding h's handler for this kind, or nil when
+	// h has no handler for it; the kind is then not watched at all.
+	bind func(h proxy.Handlers, nodeName string) *sink
+	// newInformer builds the informer watching this kind in a cluster.
+	newInformer func(client kubernetes.Interface, nodeName string, resync time.Duration) cache.SharedIndexInformer
+}
+
+// kinds is ordered so that Synced callbacks and informer starts happen in a
+// stable order.
+var kinds = []kind{
+	{
+		gvk:         v1.SchemeGroupVersion.WithKind("Service"),
+		namespaced:  true,
+		bind:        bindServices,
+		newInformer: newServiceInformer,
+	},
+	{
+		gvk:         discovery.SchemeGroupVersion.WithKind("EndpointSlice"),
+		namespaced:  true,
+		bind:        bindEndpointSlices,
+		newInformer: newEndpointSliceInformer,
+	},
+	{
+		gvk:         v1.SchemeGroupVersion.WithKind("Node"),
+		bind:        bindNodes,
+		newInformer: newNodeInformer,
+	},
+}
+
+func bindServices(h proxy.Handlers, _ string) *sink {
+	if h.Services == nil {
+		return nil
+	}
+	s := h.Services
+	return newSink("Service", s.OnServiceAdd, s.OnServiceUpdate, s.OnServiceDelete, s.OnServicesSynced)
+}
+
+func bindEndpointSlices(h proxy.Handlers, _ string) *sink {
+	if h.EndpointSlices == nil {
+		return nil
+	}
+	s := h.EndpointSlices
+	return newSink("EndpointSlice", s.OnEndpointSliceAdd, s.OnEndpointSliceUpdate, s.OnEndpointSliceDelete, s.OnEndpointSlicesSynced)
+}
+
+// bindNodes delivers only the agent's own Node: the proxier needs its own
+// labels and addresses, never its neighbours'.
+func bindNodes(h proxy.Handlers, nodeName string) *sink {
+	if h.Nodes == nil {
+		return nil
+	}
+	n := h.Nodes
+	s := newSink("Node", n.OnNodeAdd, n.OnNodeUpdate, n.OnNodeDelete, n.OnNodeSynced)
+	s.accept = func(name string) bool { return name == nodeName }
+	return s
+}
