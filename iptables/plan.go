@@ -46,6 +46,9 @@ func setPresence(set sets.Set[shardID], s shardID, present bool) {
 // rules that referenced them are gone.
 func (p *plan) payload() []byte {
 	var b bytes.Buffer
+	// Sized up front: at 10k Services the payload is ~15 MB, and growing
+	// by doubling would briefly hold twice that.
+	b.Grow(p.size())
 	p.writeTable(&b, tableNAT, p.natSide())
 	p.writeTable(&b, tableFilter, p.filterSide())
 	return b.Bytes()
@@ -142,6 +145,21 @@ func writeLines(b *bytes.Buffer, lines []string) {
 		b.WriteString(l)
 		b.WriteByte('\n')
 	}
+}
+
+// size estimates the payload's length: the shard rules plus room for the
+// declarations, dispatch and fixed rules.
+func (p *plan) size() int {
+	n := 64 << 10
+	for _, r := range p.rules {
+		for _, l := range r.nat {
+			n += len(l) + 1
+		}
+		for _, l := range r.filter {
+			n += len(l) + 1
+		}
+	}
+	return n
 }
 
 func (p *plan) lines() int {

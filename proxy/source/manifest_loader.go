@@ -1,7 +1,7 @@
 package source
 
 import (
-	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -39,7 +39,10 @@ type manifestLoader struct {
 // decoded nor reported again, and its last good objects, which survive a bad
 // edit.
 type fileState struct {
-	content []byte
+	// digest of the last content read: a 10k-Service folder is ~12 MB of
+	// YAML that need not stay in memory to notice a file did not change.
+	digest  [sha256.Size]byte
+	read    bool
 	readErr string
 	objects []manifestObject
 }
@@ -141,10 +144,11 @@ func (l *manifestLoader) refreshFile(name string) {
 		return
 	}
 	state.readErr = ""
-	if state.content != nil && bytes.Equal(state.content, content) {
+	digest := sha256.Sum256(content)
+	if state.read && state.digest == digest {
 		return
 	}
-	state.content = content
+	state.digest, state.read = digest, true
 	decoded := decodeFile(path, content, l.kindsByGVK)
 	for _, p := range decoded.unsupported {
 		l.report(path, p.doc, p.err, "Skipping manifest document of an unsupported kind")
