@@ -3,6 +3,7 @@ package iptables
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 
 	v1 "k8s.io/api/core/v1"
@@ -23,20 +24,23 @@ func Cleanup(ipFamily v1.IPFamily) error {
 	return CleanupKernel(k)
 }
 
-// CleanupKernel is Cleanup on a given Kernel.
+// CleanupKernel is Cleanup on a given Kernel. It is idempotent: with
+// nothing of nodenet's left it changes nothing and succeeds.
 func CleanupKernel(k Kernel) error {
-	for _, h := range hooks() {
-		if err := k.DeleteRule(h.table, h.chain, h.rule...); err != nil {
-			return fmt.Errorf("remove hook from %s %s: %w", h.table, h.chain, err)
-		}
-	}
-	var b bytes.Buffer
+	owned := map[string][]string{}
 	for _, table := range []string{tableNAT, tableFilter} {
 		chains, err := k.ListChains(table)
 		if err != nil {
 			return fmt.Errorf("list %s chains: %w", table, err)
 		}
-		ours := ownChains(chains)
+		owned[table] = ownChains(chains)
+	}
+	if err := removeHooks(k, owned); err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	for _, table := range []string{tableNAT, tableFilter} {
+		ours := owned[table]
 		if len(ours) == 0 {
 			continue
 		}
@@ -53,6 +57,22 @@ func CleanupKernel(k Kernel) error {
 		return nil
 	}
 	return k.Restore(b.Bytes())
+}
+
+// removeHooks deletes the jumps into chains that exist. A hook to a
+// missing chain cannot exist, and iptables cannot even check for one: it
+// fails to load the target.
+func removeHooks(k Kernel, owned map[string][]string) error {
+	for _, h := range hooks() {
+		target := h.rule[len(h.rule)-1]
+		if !slices.Contains(owned[h.table], target) {
+			continue
+		}
+		if err := k.DeleteRule(h.table, h.chain, h.rule...); err != nil {
+			return fmt.Errorf("remove hook from %s %s: %w", h.table, h.chain, err)
+		}
+	}
+	return nil
 }
 
 func ownChains(chains []string) []string {
