@@ -25,6 +25,7 @@ var moduleParsers = map[string]func(opts []moduleOption) (matchFunc, error){
 	"conntrack": ctstateModule("ctstate"),
 	"state":     ctstateModule("state"),
 	"statistic": statisticModule,
+	"recent":    recentModule,
 }
 
 // parseModule returns the match of a module group. Syntax errors the
@@ -275,4 +276,41 @@ func kernelProbability(s string) (float64, error) {
 		return 0, fmt.Errorf("bad probability %q", s)
 	}
 	return math.Round(p*0x80000000) / 0x80000000, nil
+}
+
+// recentModule: --set always matches (it records the source); --rcheck
+// matches when the traced packet says its source is in the named list.
+// Only the source-address forms nodenet writes are supported.
+func recentModule(opts []moduleOption) (matchFunc, error) {
+	var name string
+	var check, set bool
+	for _, o := range opts {
+		switch o.name {
+		case "name":
+			arg, err := oneArg(o)
+			if err != nil {
+				return nil, err
+			}
+			name = arg
+		case "rcheck":
+			check = true
+		case "set":
+			set = true
+		case "seconds", "reap", "rsource", "mask":
+		default:
+			return nil, fmt.Errorf("--%s: %w", o.name, errUnsupported)
+		}
+	}
+	if check == set {
+		return nil, fmt.Errorf("want exactly one of --set and --rcheck")
+	}
+	if set {
+		return func(*traceState, *traceEnv) float64 { return 1 }, nil
+	}
+	return func(_ *traceState, env *traceEnv) float64 {
+		if env.recent[name] {
+			return 1
+		}
+		return 0
+	}, nil
 }

@@ -175,3 +175,10 @@ func declaredChains(payload string) []string {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+func TestGoldenAffinityPayload(t *testing.T) {
+	table := webTable()
+	table.Services[svcName("web")].StickyMaxAgeSeconds = 10800
+	_, f := syncedFake(t, table)
+	checkGolden(t, "affinity.golden", f.LastPayload())
+}

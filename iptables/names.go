@@ -1,6 +1,12 @@
 package iptables
 
-import "fmt"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+
+	"github.com/nodenet/nodenet/proxy"
+)
 
 // Every chain nodenet owns starts with chainPrefix, so `nodenet cleanup`
 // can find them all and touches nothing else. iptables limits chain names
@@ -56,3 +62,11 @@ func (s shardID) filterChain() string {
 // 10k NodePorts in the default 2768-port range a shard holds ~58 ports,
 // small enough that rewriting one costs a few milliseconds.
 const portShardWidth = 16
+
+// recentName names the xt_recent list of clients with affinity to ep for
+// one Service port (shared by all its frontends, as in kube-proxy). xt_recent
+// names may be 200 bytes long; this one is 19.
+func recentName(name proxy.ServicePortName, ep proxy.Endpoint) string {
+	sum := sha256.Sum256([]byte(name.String() + "|" + ep.AddrPort().String()))
+	return "NODENET-" + hex.EncodeToString(sum[:])[:11]
+}

@@ -46,6 +46,9 @@ type Packet struct {
 	Proto    v1.Protocol
 	DPort    int
 	Origin   Origin
+	// Recent names the xt_recent lists that already hold Src (a client
+	// with session affinity); empty for a client never seen.
+	Recent []string
 }
 
 // Outcome is one possible fate of a traced packet. Rules with -m
@@ -90,7 +93,7 @@ func (f *FakeKernel) Trace(p Packet) ([]Outcome, error) {
 		return nil, err
 	}
 	t := &tracer{
-		env:      &traceEnv{src: p.Src, proto: strings.ToLower(string(p.Proto)), local: f.localAddrs},
+		env:      &traceEnv{src: p.Src, proto: strings.ToLower(string(p.Proto)), local: f.localAddrs, recent: setOf(p.Recent)},
 		tables:   f.tables,
 		outcomes: map[outcomeKey]float64{},
 	}
@@ -260,4 +263,12 @@ func (t *tracer) result() []Outcome {
 		return !a.Masqueraded && b.Masqueraded
 	})
 	return out
+}
+
+func setOf(names []string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
 }

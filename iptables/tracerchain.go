@@ -7,9 +7,10 @@ import (
 
 // traceEnv is what stays fixed while one packet is traced.
 type traceEnv struct {
-	src   netip.Addr
-	proto string // lower case, as -p spells it
-	local map[netip.Addr]bool
+	src    netip.Addr
+	proto  string // lower case, as -p spells it
+	local  map[netip.Addr]bool
+	recent map[string]bool // xt_recent lists that hold src
 }
 
 // isLocal is what -m addrtype --dst-type LOCAL sees: the node's addresses

@@ -29,6 +29,9 @@ func servicePortsFor(svc *v1.Service) (map[ServicePortName]*ServicePort, error) 
 		return nil, err
 	}
 	name := types.NamespacedName{Namespace: svc.Namespace, Name: svc.Name}
+	if err := validateAffinity(svc); err != nil {
+		return nil, err
+	}
 	ports := make(map[ServicePortName]*ServicePort, len(svc.Spec.Ports))
 	for i := range svc.Spec.Ports {
 		sp := &svc.Spec.Ports[i]
@@ -40,13 +43,14 @@ func servicePortsFor(svc *v1.Service) (map[ServicePortName]*ServicePort, error) 
 			return nil, fmt.Errorf("spec.ports[%d]: duplicate port name %q for %s", i, sp.Name, sp.Protocol)
 		}
 		ports[key] = &ServicePort{
-			Name:            key,
-			ClusterIPs:      clusterIPs,
-			Port:            sp.Port,
-			Protocol:        sp.Protocol,
-			NodePort:        nodePortOf(svc, sp),
-			ExternalIPs:     externalIPs,
-			LoadBalancerIPs: lbIPs,
+			Name:                key,
+			ClusterIPs:          clusterIPs,
+			Port:                sp.Port,
+			Protocol:            sp.Protocol,
+			NodePort:            nodePortOf(svc, sp),
+			ExternalIPs:         externalIPs,
+			LoadBalancerIPs:     lbIPs,
+			StickyMaxAgeSeconds: stickyMaxAge(svc),
 		}
 	}
 	return ports, nil
@@ -80,6 +84,30 @@ func loadBalancerIPsOf(svc *v1.Service) []string {
 		}
 	}
 	return ips
+}
+
+// stickyMaxAge is the ClientIP affinity timeout, 0 without affinity. An
+// unset timeout takes the API's default, 3 hours (10800 s).
+func stickyMaxAge(svc *v1.Service) int32 {
+	if svc.Spec.SessionAffinity != v1.ServiceAffinityClientIP {
+		return 0
+	}
+	cfg := svc.Spec.SessionAffinityConfig
+	if cfg == nil || cfg.ClientIP == nil || cfg.ClientIP.TimeoutSeconds == nil {
+		return v1.DefaultClientIPServiceAffinitySeconds
+	}
+	return *cfg.ClientIP.TimeoutSeconds
+}
+
+// maxStickySeconds is the API server's bound on the affinity timeout (1 day).
+const maxStickySeconds = 86400
+
+// validateAffinity mirrors the API server's bound.
+func validateAffinity(svc *v1.Service) error {
+	if t := stickyMaxAge(svc); svc.Spec.SessionAffinity == v1.ServiceAffinityClientIP && (t < 1 || t > maxStickySeconds) {
+		return fmt.Errorf("spec.sessionAffinityConfig.clientIP.timeoutSeconds: %d out of range [1, %d]", t, maxStickySeconds)
+	}
+	return nil
 }
 
 func nodePortOf(svc *v1.Service, sp *v1.ServicePort) int32 {

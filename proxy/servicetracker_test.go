@@ -122,3 +122,37 @@ func TestServiceTrackerMalformedUpdateRemovesOldPorts(t *testing.T) {
 		t.Fatalf("change = %+v, want previous 1 port and no current", c)
 	}
 }
+
+func TestSessionAffinityTimeout(t *testing.T) {
+	sticky := func(timeout *int32) func(*v1.Service) {
+		return func(s *v1.Service) {
+			s.Spec.SessionAffinity = v1.ServiceAffinityClientIP
+			if timeout != nil {
+				s.Spec.SessionAffinityConfig = &v1.SessionAffinityConfig{ClientIP: &v1.ClientIPConfig{TimeoutSeconds: timeout}}
+			}
+		}
+	}
+	seconds := func(n int32) *int32 { return &n }
+	tests := []struct {
+		name    string
+		svc     *v1.Service
+		want    int32
+		wantErr bool
+	}{
+		{"no affinity", makeService("a", "10.96.0.1"), 0, false},
+		{"default timeout", makeService("a", "10.96.0.1", sticky(nil)), 10800, false},
+		{"explicit timeout", makeService("a", "10.96.0.1", sticky(seconds(60))), 60, false},
+		{"timeout over a day", makeService("a", "10.96.0.1", sticky(seconds(86401))), 0, true},
+	}
+	for _, tc := range tests {
+		ports, err := servicePortsFor(tc.svc)
+		if (err != nil) != tc.wantErr {
+			t.Fatalf("%s: err %v", tc.name, err)
+		}
+		for _, sp := range ports {
+			if sp.StickyMaxAgeSeconds != tc.want {
+				t.Errorf("%s: timeout %d, want %d", tc.name, sp.StickyMaxAgeSeconds, tc.want)
+			}
+		}
+	}
+}

@@ -33,6 +33,10 @@ type ServicePort struct {
 	NodePort        int32
 	ExternalIPs     []netip.Addr
 	LoadBalancerIPs []netip.Addr
+	// StickyMaxAgeSeconds > 0 sends a client back to the endpoint it
+	// reached last, until it has been idle that long (sessionAffinity:
+	// ClientIP).
+	StickyMaxAgeSeconds int32
 }
 
 // Endpoint is one backend of a Service port, as read from EndpointSlices.
