@@ -1,58 +1,39 @@
 package iptables
 
 import (
-	"net/netip"
 	"strconv"
 	"strings"
-
-	v1 "k8s.io/api/core/v1"
 
 	"github.com/nodenet/nodenet/proxy"
 )
 
-type frontendKind int
+// Short local names for the core's frontend types.
+type frontend = proxy.Frontend
 
 const (
-	clusterIPFrontend frontendKind = iota
-	externalIPFrontend
-	loadBalancerFrontend
-	nodePortFrontend
+	clusterIPFrontend    = proxy.ClusterIPFrontend
+	externalIPFrontend   = proxy.ExternalIPFrontend
+	loadBalancerFrontend = proxy.LoadBalancerFrontend
+	nodePortFrontend     = proxy.NodePortFrontend
 )
 
-// frontend is one (address, protocol, port) a Service port answers on.
-// addr is unset for NodePorts, which answer on the node's addresses.
-type frontend struct {
-	kind  frontendKind
-	addr  netip.Addr
-	port  int32
-	proto v1.Protocol
-}
-
-// frontendsOf lists the frontends of sp in this backend's family, in a
-// fixed order so that rendering is deterministic.
+// frontendsOf lists the frontends of sp in this backend's family; a
+// NodePort belongs to every family.
 func (c *config) frontendsOf(sp *proxy.ServicePort) []frontend {
 	var out []frontend
-	add := func(kind frontendKind, addrs []netip.Addr) {
-		for _, a := range addrs {
-			if c.family.owns(a) {
-				out = append(out, frontend{kind: kind, addr: a, port: sp.Port, proto: sp.Protocol})
-			}
+	for _, fe := range sp.Frontends() {
+		if fe.Kind == nodePortFrontend || c.family.owns(fe.Addr) {
+			out = append(out, fe)
 		}
-	}
-	add(clusterIPFrontend, sp.ClusterIPs)
-	add(externalIPFrontend, sp.ExternalIPs)
-	add(loadBalancerFrontend, sp.LoadBalancerIPs)
-	if sp.NodePort > 0 {
-		out = append(out, frontend{kind: nodePortFrontend, port: sp.NodePort, proto: sp.Protocol})
 	}
 	return out
 }
 
 func (c *config) shardOfFrontend(fe frontend) shardID {
-	if fe.kind == nodePortFrontend {
-		return shardID{kind: portShard, index: int(fe.port) / portShardWidth}
+	if fe.Kind == nodePortFrontend {
+		return shardID{kind: portShard, index: int(fe.Port) / portShardWidth}
 	}
-	return c.family.shardOf(fe.addr)
+	return c.family.shardOf(fe.Addr)
 }
 
 // match is the part of a rule that selects the frontend's packets. Only
@@ -60,14 +41,14 @@ func (c *config) shardOfFrontend(fe frontend) shardID {
 // comment on all 110k rules costs iptables-restore ~75 MB more memory.
 func (c *config) match(fe frontend, comment string) string {
 	var b strings.Builder
-	if fe.kind != nodePortFrontend {
+	if fe.Kind != nodePortFrontend {
 		b.WriteString("-d ")
-		b.WriteString(c.family.host(fe.addr))
+		b.WriteString(c.family.host(fe.Addr))
 		b.WriteByte(' ')
 	}
-	proto := strings.ToLower(string(fe.proto))
+	proto := strings.ToLower(string(fe.Protocol))
 	b.WriteString("-p " + proto + " -m " + proto + " --dport ")
-	b.WriteString(strconv.Itoa(int(fe.port)))
+	b.WriteString(strconv.Itoa(int(fe.Port)))
 	if comment != "" {
 		b.WriteString(" -m comment --comment ")
 		b.WriteString(comment)
@@ -81,7 +62,7 @@ func (c *config) match(fe frontend, comment string) string {
 // CIDR, or always with --masquerade-all, as kube-proxy does.
 func (c *config) masqueradeMatch(fe frontend) (string, bool) {
 	switch {
-	case fe.kind != clusterIPFrontend || c.masqueradeAll:
+	case fe.Kind != clusterIPFrontend || c.masqueradeAll:
 		return "", true
 	case c.clusterCIDR.IsValid():
 		return " ! -s " + c.clusterCIDR.String(), true

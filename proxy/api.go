@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/sets"
+
+	"github.com/nodenet/nodenet/proxy/conntrack"
 )
 
 // Backend renders the desired table into the kernel. It is the only layer
@@ -21,8 +23,11 @@ type Config struct {
 	NodeName string
 	// MinSyncPeriod bounds how often syncs run (--iptables-min-sync-period).
 	MinSyncPeriod time.Duration
-	// SyncPeriod is the longest time between two full syncs (--iptables-sync-period).
+	// SyncPeriod is the longest time between two syncs (--iptables-sync-period).
 	SyncPeriod time.Duration
+	// Conntrack, when set, gets the stale UDP/SCTP entries deleted after
+	// each sync (nil: leave conntrack alone, as unit tests do).
+	Conntrack conntrack.Table
 }
 
 // HealthState is what /healthz and /livez report.

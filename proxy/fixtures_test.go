@@ -1,6 +1,8 @@
 package proxy
 
 import (
+	"errors"
+
 	v1 "k8s.io/api/core/v1"
 	discovery "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -53,3 +55,9 @@ func ready(ip string) sliceEndpoint { return sliceEndpoint{ip: ip, ready: true, 
 func terminating(ip string) sliceEndpoint {
 	return sliceEndpoint{ip: ip, serving: true, terminating: true}
 }
+
+type discoverySlice = discovery.EndpointSlice
+
+var errFake = errors.New("fake failure")
+
+func ptrProto(p v1.Protocol) *v1.Protocol { return &p }

@@ -7,6 +7,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/klog/v2"
+
+	"github.com/nodenet/nodenet/proxy/conntrack"
 )
 
 // fullSyncPeriod is how often a sync rewrites everything even when no
@@ -29,6 +31,7 @@ type Proxier struct {
 	health   HealthState
 	needFull bool
 	lastFull time.Time
+	stale    []conntrack.Filter // entries to delete after the next good sync
 	now      func() time.Time
 }
 
@@ -94,7 +97,10 @@ func (p *Proxier) sync() error {
 		return nil
 	}
 	start := p.now()
-	changed := p.table.Apply(p.services.Checkpoint(), p.endpoints.Checkpoint())
+	changed, stale := p.table.Apply(p.services.Checkpoint(), p.endpoints.Checkpoint())
+	// Kept until a sync succeeds: deleting entries before the new rules
+	// are in would only let them be recreated the old way.
+	p.stale = append(p.stale, stale...)
 	full := p.needFull || start.Sub(p.lastFull) >= fullSyncPeriod
 	if !full && changed.Len() == 0 {
 		p.markHealthy(start)
@@ -102,7 +108,27 @@ func (p *Proxier) sync() error {
 	}
 	err := p.backend.Sync(p.table, changed, full)
 	p.recordSync(start, full, changed, err)
+	if err == nil {
+		p.deleteStaleFlows()
+	}
 	return err
+}
+
+// deleteStaleFlows runs after the new rules are in. A failure is logged
+// and not retried: the entries then expire on their own, as they would
+// have without nodenet's help.
+func (p *Proxier) deleteStaleFlows() {
+	filters := p.stale
+	p.stale = nil
+	if len(filters) == 0 || p.cfg.Conntrack == nil {
+		return
+	}
+	n, err := p.cfg.Conntrack.Delete(filters)
+	if err != nil {
+		klog.ErrorS(err, "Failed to delete stale conntrack entries", "filters", len(filters))
+		return
+	}
+	klog.V(2).InfoS("Deleted stale conntrack entries", "entries", n, "filters", len(filters))
 }
 
 func (p *Proxier) recordSync(start time.Time, full bool, changed sets.Set[ServicePortName], err error) {

@@ -3,6 +3,8 @@ package proxy
 import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/sets"
+
+	"github.com/nodenet/nodenet/proxy/conntrack"
 )
 
 // Table is the desired state: every Service port this node must program,
@@ -21,31 +23,50 @@ func NewTable() *Table {
 	}
 }
 
-// Apply folds a batch of tracked changes into the table and returns the
-// service ports whose programming may have to change.
-func (t *Table) Apply(svcs map[types.NamespacedName]*serviceChange, eps map[types.NamespacedName]*endpointsChange) sets.Set[ServicePortName] {
-	changed := sets.New[ServicePortName]()
+// Apply folds a batch of tracked changes into the table. It returns the
+// service ports whose programming may have to change, and the conntrack
+// entries that will be stale once the new rules are in.
+func (t *Table) Apply(svcs map[types.NamespacedName]*serviceChange, eps map[types.NamespacedName]*endpointsChange) (sets.Set[ServicePortName], []conntrack.Filter) {
+	changed := changedNames(svcs, eps)
+	before := t.portStates(changed)
 	for _, c := range svcs {
 		for name := range c.previous {
 			delete(t.Services, name)
-			changed.Insert(name)
 		}
 		for name, sp := range c.current {
 			t.Services[name] = sp
-			changed.Insert(name)
 		}
 	}
 	for _, c := range eps {
 		for name := range c.previous {
 			delete(t.Endpoints, name)
-			changed.Insert(name)
 		}
 		for name, list := range c.current {
 			t.Endpoints[name] = list
-			changed.Insert(name)
 		}
 	}
+	return changed, staleFlows(before, t.portStates(changed))
+}
+
+func changedNames(svcs map[types.NamespacedName]*serviceChange, eps map[types.NamespacedName]*endpointsChange) sets.Set[ServicePortName] {
+	changed := sets.New[ServicePortName]()
+	for _, c := range svcs {
+		changed.Insert(keysOf(c.previous)...)
+		changed.Insert(keysOf(c.current)...)
+	}
+	for _, c := range eps {
+		changed.Insert(keysOf(c.previous)...)
+		changed.Insert(keysOf(c.current)...)
+	}
 	return changed
+}
+
+func keysOf[V any](m map[ServicePortName]V) []ServicePortName {
+	out := make([]ServicePortName, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
 }
 
 // Targets returns the endpoints that receive new connections for name.

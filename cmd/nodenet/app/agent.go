@@ -15,6 +15,7 @@ import (
 
 	"github.com/nodenet/nodenet/iptables"
 	"github.com/nodenet/nodenet/proxy"
+	"github.com/nodenet/nodenet/proxy/conntrack"
 )
 
 // proxyMode is the only mode implemented; reported on /proxyMode.
@@ -70,6 +71,7 @@ func runAgent(ctx context.Context, cfg *agentConfig) error {
 		NodeName:      cfg.NodeName,
 		MinSyncPeriod: cfg.MinSyncPeriod,
 		SyncPeriod:    cfg.SyncPeriod,
+		Conntrack:     conntrack.Netlink{},
 	}, backend)
 
 	servers, err := listenServers(cfg, p)
