@@ -84,6 +84,7 @@ func (b *Backend) plan(t *proxy.Table, changed sets.Set[proxy.ServicePortName], 
 	dirty := sets.New[shardID]()
 	before := b.inKernel
 	var missingHooks []hook
+	hairpinChanged := false
 	if full {
 		view, err := b.readKernel()
 		if err != nil {
@@ -93,6 +94,7 @@ func (b *Backend) plan(t *proxy.Table, changed sets.Set[proxy.ServicePortName], 
 		b.index = newIndex()
 		for name, sp := range t.Services {
 			b.index.set(name, b.cfg.shardsFor(sp))
+			b.index.setLocal(name, b.cfg.localAddrsOf(t, name))
 		}
 		dirty.Insert(before.nat.UnsortedList()...)
 		dirty.Insert(before.filter.UnsortedList()...)
@@ -102,9 +104,14 @@ func (b *Backend) plan(t *proxy.Table, changed sets.Set[proxy.ServicePortName], 
 	} else {
 		for name := range changed {
 			dirty.Insert(b.index.set(name, b.cfg.shardsFor(t.Services[name]))...)
+			hairpinChanged = b.index.setLocal(name, b.cfg.localAddrsOf(t, name)) || hairpinChanged
 		}
 	}
 	p := b.cfg.newPlan(t, b.index, before, dirty, full)
 	p.hooks = missingHooks
+	if full || hairpinChanged {
+		p.hairpin = b.index.hairpinAddrs()
+		p.writeHairpin = true
+	}
 	return p, nil
 }

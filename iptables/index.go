@@ -1,6 +1,7 @@
 package iptables
 
 import (
+	"net/netip"
 	"sort"
 
 	"k8s.io/apimachinery/pkg/util/sets"
@@ -13,13 +14,52 @@ import (
 type index struct {
 	shardsOf map[proxy.ServicePortName][]shardID
 	members  map[shardID]sets.Set[proxy.ServicePortName]
+	// Local endpoints that take traffic, per Service port and counted over
+	// all of them: each gets a hairpin rule while its count is positive.
+	localOf   map[proxy.ServicePortName][]netip.Addr
+	localRefs map[netip.Addr]int
 }
 
 func newIndex() *index {
 	return &index{
-		shardsOf: map[proxy.ServicePortName][]shardID{},
-		members:  map[shardID]sets.Set[proxy.ServicePortName]{},
+		shardsOf:  map[proxy.ServicePortName][]shardID{},
+		members:   map[shardID]sets.Set[proxy.ServicePortName]{},
+		localOf:   map[proxy.ServicePortName][]netip.Addr{},
+		localRefs: map[netip.Addr]int{},
 	}
+}
+
+// setLocal records name's local endpoint addresses and tells whether the
+// set of addresses needing a hairpin rule changed.
+func (ix *index) setLocal(name proxy.ServicePortName, addrs []netip.Addr) bool {
+	changed := false
+	for _, a := range ix.localOf[name] {
+		if ix.localRefs[a]--; ix.localRefs[a] == 0 {
+			delete(ix.localRefs, a)
+			changed = true
+		}
+	}
+	for _, a := range addrs {
+		if ix.localRefs[a]++; ix.localRefs[a] == 1 {
+			changed = true
+		}
+	}
+	if len(addrs) == 0 {
+		delete(ix.localOf, name)
+	} else {
+		ix.localOf[name] = addrs
+	}
+	return changed
+}
+
+// hairpinAddrs returns the local endpoint addresses in order.
+func (ix *index) hairpinAddrs() []netip.Addr {
+	out := make([]netip.Addr, 0, len(ix.localRefs))
+	for a := range ix.localRefs {
+		out = append(out, a)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Less(out[j]) })
+	return out
 }
 
 // set records that name now lives in shards; the shards it left and the
@@ -78,6 +118,20 @@ func (c *config) shardsFor(sp *proxy.ServicePort) []shardID {
 		if !seen[s] {
 			seen[s] = true
 			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// localAddrsOf lists the distinct addresses of name's local targets in
+// this family.
+func (c *config) localAddrsOf(t *proxy.Table, name proxy.ServicePortName) []netip.Addr {
+	var out []netip.Addr
+	seen := map[netip.Addr]bool{}
+	for _, ep := range t.Targets(name) {
+		if ep.IsLocal && c.family.owns(ep.Addr) && !seen[ep.Addr] {
+			seen[ep.Addr] = true
+			out = append(out, ep.Addr)
 		}
 	}
 	return out

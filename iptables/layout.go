@@ -43,6 +43,7 @@ func hooks() []hook {
 func (c *config) staticNAT() []string {
 	m := c.masqMark
 	return []string{
+		"-A " + natPostrouting + " -j " + natHairpin,
 		"-A " + natPostrouting + " -m mark ! --mark " + m + "/" + m + " -j RETURN",
 		// Clear the bit so a packet that is routed through again (as hairpin
 		// traffic is) is not masqueraded twice.

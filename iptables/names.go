@@ -19,6 +19,7 @@ const (
 	natServices     = "NODENET-SERVICES"    // nat PREROUTING, OUTPUT: dispatch to address shards
 	natNodePorts    = "NODENET-NODEPORTS"   // from natServices for local destinations: port shards
 	natPostrouting  = "NODENET-POSTROUTING" // nat POSTROUTING: masquerade marked packets
+	natHairpin      = "NODENET-HAIRPIN"     // from natPostrouting: masquerade pod -> own Service -> same pod
 	filterServices  = "NODENET-SERVICES"    // filter INPUT, FORWARD, OUTPUT: rejects
 	filterNodePorts = "NODENET-NODEPORTS"   // from filterServices for local destinations
 	filterForward   = "NODENET-FORWARD"     // filter FORWARD: accept Service traffic

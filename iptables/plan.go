@@ -2,6 +2,7 @@ package iptables
 
 import (
 	"bytes"
+	"net/netip"
 
 	"k8s.io/apimachinery/pkg/util/sets"
 
@@ -18,6 +19,9 @@ type plan struct {
 	before *chainSet // shard chains in the kernel before this apply
 	after  *chainSet // and after it
 	hooks  []hook    // hook rules missing from the built-in chains
+	// writeHairpin asks to rewrite the hairpin chain with these addresses.
+	writeHairpin bool
+	hairpin      []netip.Addr
 }
 
 func (c *config) newPlan(t *proxy.Table, ix *index, before *chainSet, dirty sets.Set[shardID], full bool) *plan {
@@ -58,7 +62,8 @@ func (p *plan) payload() []byte {
 type side struct {
 	static          []string // fixed chains' rules, written on full syncs
 	staticChains    []string
-	services, ports string // dispatch chains
+	hairpin         []string // the hairpin chain's rules, when rewritten
+	services, ports string   // dispatch chains
 	before, after   sets.Set[shardID]
 	chainOf         func(shardID) string
 	rulesOf         func(shardRules) []string
@@ -66,7 +71,8 @@ type side struct {
 
 func (p *plan) natSide() side {
 	return side{
-		static: p.cfg.staticNAT(), staticChains: []string{natPostrouting},
+		static: p.cfg.staticNAT(), staticChains: []string{natPostrouting, natHairpin},
+		hairpin:  p.hairpinRules(),
 		services: natServices, ports: natNodePorts,
 		before: p.before.nat, after: p.after.nat,
 		chainOf: shardID.natChain, rulesOf: func(r shardRules) []string { return r.nat },
@@ -84,7 +90,7 @@ func (p *plan) filterSide() side {
 
 func (p *plan) writeTable(b *bytes.Buffer, table string, s side) {
 	rewriteDispatch := p.full || !s.before.Equal(s.after)
-	if !rewriteDispatch && !p.touches(s) {
+	if !rewriteDispatch && !p.touches(s) && !(p.writeHairpin && table == tableNAT) {
 		return
 	}
 	b.WriteString("*" + table + "\n")
@@ -92,6 +98,8 @@ func (p *plan) writeTable(b *bytes.Buffer, table string, s side) {
 		for _, c := range s.staticChains {
 			declare(b, c)
 		}
+	} else if p.writeHairpin && table == tableNAT {
+		declare(b, natHairpin)
 	}
 	if rewriteDispatch {
 		declare(b, s.services)
@@ -109,6 +117,7 @@ func (p *plan) writeTable(b *bytes.Buffer, table string, s side) {
 	if p.full {
 		writeLines(b, s.static)
 	}
+	writeLines(b, s.hairpin)
 	if rewriteDispatch {
 		writeLines(b, p.cfg.dispatch(s.services, s.ports, s.after.UnsortedList(), s.chainOf))
 	}
@@ -126,6 +135,23 @@ func (p *plan) writeTable(b *bytes.Buffer, table string, s side) {
 		b.WriteString("-X " + c + "\n")
 	}
 	b.WriteString("COMMIT\n")
+}
+
+// hairpinRules masquerade a local endpoint's connection to its own
+// Service when it lands back on itself: without it the reply would come
+// from the pod's own address and the pod would drop it. Only local
+// endpoints can hairpin here, so the chain holds this node's pods (~100),
+// not the cluster's endpoints.
+func (p *plan) hairpinRules() []string {
+	if !p.writeHairpin {
+		return nil
+	}
+	out := make([]string, 0, len(p.hairpin))
+	for _, a := range p.hairpin {
+		h := p.cfg.family.host(a)
+		out = append(out, "-A "+natHairpin+" -s "+h+" -d "+h+" -j MASQUERADE")
+	}
+	return out
 }
 
 // touches tells whether any dirty shard has, or had, a chain in s.

@@ -23,7 +23,7 @@ func serviceNameOf(slice *discovery.EndpointSlice) (types.NamespacedName, bool) 
 // service port. An address that appears in two slices (as happens while the
 // controller moves it) is listed once, as kube-proxy does. The result is
 // sorted so that equal inputs compare equal.
-func endpointsFromSlices(svc types.NamespacedName, slices map[string]*discovery.EndpointSlice) map[ServicePortName][]Endpoint {
+func endpointsFromSlices(svc types.NamespacedName, slices map[string]*discovery.EndpointSlice, nodeName string) map[ServicePortName][]Endpoint {
 	out := map[ServicePortName][]Endpoint{}
 	seen := map[ServicePortName]map[netip.AddrPort]bool{}
 	for _, slice := range slices {
@@ -39,7 +39,7 @@ func endpointsFromSlices(svc types.NamespacedName, slices map[string]*discovery.
 				seen[key] = map[netip.AddrPort]bool{}
 			}
 			for i := range slice.Endpoints {
-				ep, ok := endpointOf(&slice.Endpoints[i], num)
+				ep, ok := endpointOf(&slice.Endpoints[i], num, nodeName)
 				if !ok || seen[key][ep.AddrPort()] {
 					continue
 				}
@@ -71,7 +71,7 @@ func slicePortKey(svc types.NamespacedName, port discovery.EndpointPort) (Servic
 // endpointOf reads one endpoint. Only the first address is used, as the
 // EndpointSlice API says consumers must. Unset conditions take the API's
 // documented defaults: ready and serving unless said otherwise.
-func endpointOf(e *discovery.Endpoint, port int32) (Endpoint, bool) {
+func endpointOf(e *discovery.Endpoint, port int32, nodeName string) (Endpoint, bool) {
 	if len(e.Addresses) == 0 {
 		return Endpoint{}, false
 	}
@@ -92,6 +92,7 @@ func endpointOf(e *discovery.Endpoint, port int32) (Endpoint, bool) {
 	}
 	if e.NodeName != nil {
 		ep.NodeName = *e.NodeName
+		ep.IsLocal = ep.NodeName != "" && ep.NodeName == nodeName
 	}
 	if e.Zone != nil {
 		ep.Zone = *e.Zone

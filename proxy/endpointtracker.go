@@ -18,18 +18,20 @@ type endpointsChange struct {
 // EndpointTracker caches EndpointSlices per Service and records, per
 // Service, how its merged endpoints changed between syncs.
 type EndpointTracker struct {
-	mu      sync.Mutex
-	slices  map[types.NamespacedName]map[string]*discovery.EndpointSlice
-	known   map[types.NamespacedName]map[ServicePortName][]Endpoint
-	pending map[types.NamespacedName]*endpointsChange
+	nodeName string
+	mu       sync.Mutex
+	slices   map[types.NamespacedName]map[string]*discovery.EndpointSlice
+	known    map[types.NamespacedName]map[ServicePortName][]Endpoint
+	pending  map[types.NamespacedName]*endpointsChange
 }
 
-// NewEndpointTracker returns an empty tracker.
-func NewEndpointTracker() *EndpointTracker {
+// NewEndpointTracker returns an empty tracker for the node nodeName.
+func NewEndpointTracker(nodeName string) *EndpointTracker {
 	return &EndpointTracker{
-		slices:  map[types.NamespacedName]map[string]*discovery.EndpointSlice{},
-		known:   map[types.NamespacedName]map[ServicePortName][]Endpoint{},
-		pending: map[types.NamespacedName]*endpointsChange{},
+		nodeName: nodeName,
+		slices:   map[types.NamespacedName]map[string]*discovery.EndpointSlice{},
+		known:    map[types.NamespacedName]map[ServicePortName][]Endpoint{},
+		pending:  map[types.NamespacedName]*endpointsChange{},
 	}
 }
 
@@ -43,7 +45,7 @@ func (t *EndpointTracker) Update(slice *discovery.EndpointSlice, removed bool) b
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.storeSlice(svc, slice, removed)
-	current := endpointsFromSlices(svc, t.slices[svc])
+	current := endpointsFromSlices(svc, t.slices[svc], t.nodeName)
 	if len(current) == 0 {
 		current = nil
 	}

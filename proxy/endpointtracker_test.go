@@ -17,7 +17,7 @@ func addrs(eps []Endpoint) []string {
 }
 
 func TestEndpointsMergeSlicesAndDeduplicate(t *testing.T) {
-	tr := NewEndpointTracker()
+	tr := NewEndpointTracker("node-a")
 	tr.Update(makeSlice("web", "web-1", 8080, ready("10.244.1.3"), ready("10.244.1.2")), false)
 	tr.Update(makeSlice("web", "web-2", 8080, ready("10.244.1.2"), ready("10.244.1.4")), false)
 	svc := types.NamespacedName{Namespace: "default", Name: "web"}
@@ -35,7 +35,7 @@ func TestEndpointsMergeSlicesAndDeduplicate(t *testing.T) {
 }
 
 func TestEndpointTrackerNoOpAndDelete(t *testing.T) {
-	tr := NewEndpointTracker()
+	tr := NewEndpointTracker("node-a")
 	s := makeSlice("web", "web-1", 8080, ready("10.244.1.2"))
 	if !tr.Update(s, false) {
 		t.Fatal("add must be pending")
@@ -56,7 +56,7 @@ func TestEndpointTrackerNoOpAndDelete(t *testing.T) {
 }
 
 func TestSliceWithoutServiceLabelIsIgnored(t *testing.T) {
-	tr := NewEndpointTracker()
+	tr := NewEndpointTracker("node-a")
 	s := makeSlice("web", "orphan", 8080, ready("10.244.1.2"))
 	s.Labels = nil
 	if tr.Update(s, false) {
@@ -89,10 +89,22 @@ func TestEndpointConditionsDefaultToReady(t *testing.T) {
 	s.Endpoints[0].Conditions.Ready = nil
 	s.Endpoints[0].Conditions.Serving = nil
 	s.Endpoints[0].Conditions.Terminating = nil
-	eps := endpointsFromSlices(types.NamespacedName{Namespace: "default", Name: "web"}, map[string]*discovery.EndpointSlice{"web-1": s})
+	eps := endpointsFromSlices(types.NamespacedName{Namespace: "default", Name: "web"}, map[string]*discovery.EndpointSlice{"web-1": s}, "node-a")
 	for _, list := range eps {
 		if len(list) != 1 || !list[0].Ready || !list[0].Serving {
 			t.Fatalf("endpoint with unset conditions = %+v, want ready and serving", list)
+		}
+	}
+}
+
+func TestEndpointIsLocalOnlyOnItsNode(t *testing.T) {
+	svc := types.NamespacedName{Namespace: "default", Name: "web"}
+	s := makeSlice("web", "web-1", 8080, ready("10.244.1.2"))
+	for node, want := range map[string]bool{"node-a": true, "node-b": false} {
+		for _, list := range endpointsFromSlices(svc, map[string]*discovery.EndpointSlice{"web-1": s}, node) {
+			if list[0].IsLocal != want {
+				t.Errorf("on %s IsLocal = %v, want %v", node, list[0].IsLocal, want)
+			}
 		}
 	}
 }

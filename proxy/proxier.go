@@ -42,7 +42,7 @@ func NewProxier(cfg Config, backend Backend) *Proxier {
 		cfg:       cfg,
 		backend:   backend,
 		services:  NewServiceTracker(logServiceSkipped),
-		endpoints: NewEndpointTracker(),
+		endpoints: NewEndpointTracker(cfg.NodeName),
 		table:     NewTable(),
 		needFull:  true,
 		now:       time.Now,

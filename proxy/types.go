@@ -48,6 +48,9 @@ type Endpoint struct {
 	Terminating bool
 	NodeName    string
 	Zone        string
+	// IsLocal: the endpoint runs on this node (its nodeName is ours), so a
+	// connection from it to its own Service can come back to it (hairpin).
+	IsLocal bool
 }
 
 // AddrPort is the endpoint's address and port, the DNAT target.

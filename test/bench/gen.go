@@ -87,6 +87,8 @@ endpoints:
 		if e == 0 {
 			s = shift
 		}
-		fmt.Fprintf(b, "- addresses: [%s]\n  conditions: {ready: true}\n  nodeName: bench-node\n", endpointIP(i, e, s))
+		// Endpoints spread over a 100-node cluster, as in a real one: only
+		// this node's few get hairpin rules.
+		fmt.Fprintf(b, "- addresses: [%s]\n  conditions: {ready: true}\n  nodeName: node-%d\n", endpointIP(i, e, s), (i*c.endpointsPer+e)%100)
 	}
 }
