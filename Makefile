@@ -1,0 +1,54 @@
+# nodenet: `make demo` and `make test` are all a fresh Debian machine needs
+# (as root). Targets that need root say so and fail without it.
+
+GO      ?= go
+VERSION ?= $(shell git describe --tags --match 'v*' --dirty 2>/dev/null || echo v0.0.0-dev)
+LDFLAGS := -X k8s.io/component-base/version.gitVersion=$(VERSION)
+BIN     := $(CURDIR)/bin/nodenet
+# The e2e suites test this binary instead of building their own.
+E2E_ENV := NODENET_BIN=$(BIN)
+
+.PHONY: all build test unit e2e bench demo lint deps clean clean-netns need-root
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/nodenet
+
+test: unit e2e
+
+# Unit tests: no root, no namespaces, no kernel.
+unit:
+	$(GO) test ./...
+
+# End-to-end suites in throwaway network namespaces (nnt-*): root only.
+# E2E_SKIP is a `go test -skip` regexp, e.g. for known gaps (see .ci/run).
+E2E_SKIP ?=
+e2e: need-root deps build
+	$(E2E_ENV) $(GO) test -tags e2e -count=1 -timeout 30m $(if $(E2E_SKIP),-skip '$(E2E_SKIP)') ./test/...
+
+# The benchmarks live in test/bench (run once each: they report, not gate).
+bench: need-root deps build
+	$(E2E_ENV) $(GO) test -tags e2e -run '^$$' -bench . -benchtime 1x ./test/bench/...
+
+demo: need-root deps
+	./hack/demo.sh
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) vet -tags e2e ./test/...
+
+deps:
+	./hack/deps.sh
+
+need-root:
+	@[ "$$(id -u)" = 0 ] || { echo "this target needs root (network namespaces, iptables): sudo make $(MAKECMDGOALS)"; exit 1; }
+
+clean:
+	rm -rf bin
+
+# Remove namespaces left by an interrupted e2e run or demo (never others').
+clean-netns: need-root
+	./hack/clean-netns.sh

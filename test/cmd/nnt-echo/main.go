@@ -1,0 +1,44 @@
+// Command nnt-echo is the test workload and test client of nodenet's
+// end-to-end suites and demo.
+//
+//	nnt-echo serve -name pod-a [-tcp :8080] [-udp :8080] [-http :80]
+//	nnt-echo dial -proto tcp|udp|http -addr 10.96.0.10:80 [-n 10] [-timeout 2s]
+//
+// serve answers every TCP connection, UDP datagram and HTTP request with
+// "<name> <remote addr>\n", so a client sees which endpoint answered and
+// which source address that endpoint saw (the masquerade check).
+//
+// dial prints one line per attempt: the answer, or "ERR <kind> <detail>"
+// where kind is refused, timeout, unreachable or other. It exits 1 when any
+// attempt failed. It runs as a separate process so tests can start it inside
+// any network namespace with `ip netns exec`.
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		usage()
+	}
+	var err error
+	switch os.Args[1] {
+	case "serve":
+		err = serveMain(os.Args[2:])
+	case "dial":
+		err = dialMain(os.Args[2:])
+	default:
+		usage()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "nnt-echo:", err)
+		os.Exit(1)
+	}
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, "usage: nnt-echo serve|dial [flags]")
+	os.Exit(2)
+}

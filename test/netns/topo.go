@@ -1,0 +1,113 @@
+package netns
+
+import (
+	"fmt"
+	"testing"
+)
+
+// Addresses of the proxy topology. The outside network is TEST-NET-1 and
+// LoadBalancer/external IPs come from TEST-NET-3: documentation ranges that
+// are never routed anywhere, and only inside the test namespaces here.
+const (
+	BridgeName   = "nnt-br0"
+	PodCIDR      = "10.244.1.0/24"
+	NodePodIP    = "10.244.1.1"
+	ServiceCIDR  = "10.96.0.0/12"
+	NodeExtIP    = "192.0.2.1"
+	ClientIP     = "192.0.2.10"
+	ExternalCIDR = "203.0.113.0/24"
+)
+
+// Pod is one pod namespace on the node's bridge.
+type Pod struct {
+	*NS
+	PodName string // e.g. "pod-a": what its echo server answers with
+	IP      string // e.g. "10.244.1.10"
+}
+
+// ProxyTopology is one node with pods on a bridge and an outside client:
+//
+//	client 192.0.2.10 --veth-- 192.0.2.1 [node 10.244.1.1 nnt-br0] --veth-- pod-a 10.244.1.10
+//	                                                               --veth-- pod-b 10.244.1.11 ...
+type ProxyTopology struct {
+	Prefix string
+	Node   *NS
+	Client *NS
+	Pods   []*Pod
+}
+
+// NewProxyTopology builds the topology for pods named podNames (IPs
+// 10.244.1.10, .11, ...) in namespaces "<nnt-tag-xxxx>-<role>".
+func NewProxyTopology(t testing.TB, tag string, podNames ...string) *ProxyTopology {
+	t.Helper()
+	RequireRoot(t)
+	prefix := UniquePrefix(tag)
+	topo := &ProxyTopology{Prefix: prefix}
+	topo.Node = newNode(t, prefix+"-node")
+	topo.Client = newClient(t, prefix+"-client", topo.Node)
+	for i, name := range podNames {
+		ip := fmt.Sprintf("10.244.1.%d", 10+i)
+		topo.Pods = append(topo.Pods, newPod(t, prefix+"-"+name, name, ip, i, topo.Node))
+	}
+	return topo
+}
+
+// newNode makes the node: a bridge for pods, forwarding on, bridged
+// traffic through iptables (br_netfilter, as kube-proxy requires), and a
+// route for the Service CIDR so that the node's own connections to a
+// ClusterIP find a route before the OUTPUT DNAT (a real node has a default
+// route for that; a test namespace must not).
+//
+// That route points back into the bridge, so a pod's packet to a ClusterIP
+// leaves by the interface it came in on, and the kernel would answer it
+// with an ICMP redirect, which uses up the per-host ICMP rate limit and
+// swallows the port-unreachable of a Service without endpoints. A real
+// node routes it out another interface; here redirects are turned off.
+func newNode(t testing.TB, name string) *NS {
+	node := New(t, name)
+	node.Sysctl(t, "net.ipv4.conf.all.send_redirects", "0")
+	node.Sysctl(t, "net.ipv4.conf.default.send_redirects", "0")
+	node.AddBridge(t, BridgeName)
+	node.AddAddr(t, BridgeName, NodePodIP+"/24")
+	node.Sysctl(t, "net.ipv4.ip_forward", "1")
+	node.Sysctl(t, "net.bridge.bridge-nf-call-iptables", "1")
+	node.AddRoute(t, ServiceCIDR, "", BridgeName)
+	return node
+}
+
+// newClient makes the outside client, reaching the node over "ext0", with
+// routes to Service, pod and external ranges through the node only.
+func newClient(t testing.TB, name string, node *NS) *NS {
+	client := New(t, name)
+	node.Veth(t, "ext0", client, "eth0")
+	node.AddAddr(t, "ext0", NodeExtIP+"/24")
+	client.AddAddr(t, "eth0", ClientIP+"/24")
+	for _, dst := range []string{ServiceCIDR, ExternalCIDR, "10.244.0.0/16"} {
+		client.AddRoute(t, dst, NodeExtIP, "")
+	}
+	return client
+}
+
+// newPod makes pod i, its veth "nnt-v<i>" on the node's bridge and a
+// default route via the node (inside the test namespaces only).
+func newPod(t testing.TB, nsName, podName, ip string, i int, node *NS) *Pod {
+	pod := &Pod{NS: New(t, nsName), PodName: podName, IP: ip}
+	hostSide := fmt.Sprintf("nnt-v%d", i)
+	node.Veth(t, hostSide, pod.NS, "eth0")
+	node.AttachToBridge(t, hostSide, BridgeName)
+	pod.AddAddr(t, "eth0", ip+"/24")
+	pod.AddRoute(t, "default", NodePodIP, "")
+	return pod
+}
+
+// Pod returns the pod named podName or fails the test.
+func (topo *ProxyTopology) Pod(t testing.TB, podName string) *Pod {
+	t.Helper()
+	for _, p := range topo.Pods {
+		if p.PodName == podName {
+			return p
+		}
+	}
+	t.Fatalf("no pod %q in topology", podName)
+	return nil
+}
