@@ -25,8 +25,12 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	nodenetBin = filepath.Join(dir, "nodenet")
-	if err := netns.GoBuild("./cmd/nodenet", nodenetBin); err != nil {
+	nodenetBin = os.Getenv("NODENET_BIN")
+	if nodenetBin == "" {
+		nodenetBin = filepath.Join(dir, "nodenet")
+		err = netns.GoBuild("./cmd/nodenet", nodenetBin)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench: build nodenet:", err)
 		os.Exit(1)
 	}

@@ -25,15 +25,16 @@ func replayRestore(b *testing.B, from string) restoreCost {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return timedRestore(b, []byte(saved))
+	return timedRestore(b, []byte(saved), "--noflush")
 }
 
-// timedRestore restores payload with --noflush in a new namespace.
-func timedRestore(b *testing.B, payload []byte) restoreCost {
+// timedRestore restores payload in a new namespace, with extra flags.
+func timedRestore(b *testing.B, payload []byte, flags ...string) restoreCost {
 	ns := netns.New(b, netns.UniquePrefix("b")+"-replay")
 	defer netns.Delete(b, ns.Name)
-	cmd := exec.Command("ip", "netns", "exec", ns.Name, "/usr/bin/time", "-f", "maxrss-kib=%M",
-		"iptables-restore", "-w", "5", "--noflush")
+	args := append([]string{"netns", "exec", ns.Name, "/usr/bin/time", "-f", "maxrss-kib=%M",
+		"iptables-restore", "-w", "5"}, flags...)
+	cmd := exec.Command("ip", args...)
 	cmd.Stdin = bytes.NewReader(payload)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
