@@ -1,0 +1,162 @@
+package cni
+
+import (
+	"fmt"
+	"net"
+
+	"github.com/containernetworking/cni/pkg/skel"
+	"github.com/containernetworking/cni/pkg/types"
+	current "github.com/containernetworking/cni/pkg/types/100"
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// cmdCheck compares the live attachment with prevResult. A missing netns is
+// code 3 (container unknown); any other difference is ErrDrift (100) with
+// a message naming what differs.
+func cmdCheck(args *skel.CmdArgs) error {
+	n, err := loadArgs(args)
+	if err != nil {
+		return err
+	}
+	if n.PrevResult == nil {
+		return errConfig("CHECK requires prevResult")
+	}
+	prev, err := current.NewResultFromResult(n.PrevResult)
+	if err != nil {
+		return errDecode("prevResult: %v", err)
+	}
+	if err := n.ipam().check(args, prev); err != nil {
+		return err
+	}
+	podNS, err := openPodNS(args.Netns)
+	if err != nil {
+		return err
+	}
+	defer podNS.Close()
+	h, err := netlink.NewHandleAt(podNS, unix.NETLINK_ROUTE)
+	if err != nil {
+		return fmt.Errorf("netlink handle in pod netns: %w", err)
+	}
+	defer h.Close()
+	if err := checkPod(h, args.IfName, prev); err != nil {
+		return err
+	}
+	if err := checkHost(n, hostVethName(args.ContainerID, args.IfName)); err != nil {
+		return err
+	}
+	return checkMasq(n, masqChainName(n.Name, args.ContainerID, args.IfName), prev.IPs)
+}
+
+func checkPod(h *netlink.Handle, ifname string, prev *current.Result) error {
+	link, err := h.LinkByName(ifname)
+	if err != nil {
+		return errDrift("pod interface %s missing: %v", ifname, err)
+	}
+	if _, ok := link.(*netlink.Veth); !ok {
+		return errDrift("pod interface %s is a %s, not a veth", ifname, link.Type())
+	}
+	if link.Attrs().Flags&net.FlagUp == 0 {
+		return errDrift("pod interface %s is down", ifname)
+	}
+	addrs, err := h.AddrList(link, netlink.FAMILY_ALL)
+	if err != nil {
+		return fmt.Errorf("listing pod addresses: %w", err)
+	}
+	for _, ipc := range prev.IPs {
+		if !hasAddr(addrs, ipc.Address) {
+			return errDrift("pod interface %s lacks address %s", ifname, ipc.Address.String())
+		}
+	}
+	routes, err := h.RouteList(link, netlink.FAMILY_ALL)
+	if err != nil {
+		return fmt.Errorf("listing pod routes: %w", err)
+	}
+	for _, r := range prev.Routes {
+		if !hasLiveRoute(routes, r, prev.IPs) {
+			return errDrift("pod route %s missing", routeString(r))
+		}
+	}
+	return nil
+}
+
+func hasAddr(addrs []netlink.Addr, want net.IPNet) bool {
+	for _, a := range addrs {
+		if a.IPNet.String() == want.String() {
+			return true
+		}
+	}
+	return false
+}
+
+func hasLiveRoute(live []netlink.Route, want *types.Route, ips []*current.IPConfig) bool {
+	gw := want.GW
+	if gw == nil {
+		gw = gatewayFor(want.Dst.IP, ips)
+	}
+	for _, r := range live {
+		if routeDst(r, want.Dst.IP) == want.Dst.String() && (gw == nil || gw.Equal(r.Gw)) {
+			return true
+		}
+	}
+	return false
+}
+
+// routeDst renders a live route's destination; the kernel reports default
+// routes without a Dst.
+func routeDst(r netlink.Route, like net.IP) string {
+	if r.Dst != nil {
+		return r.Dst.String()
+	}
+	if like.To4() != nil {
+		return "0.0.0.0/0"
+	}
+	return "::/0"
+}
+
+func checkHost(n *NetConf, hostName string) error {
+	br, err := bridgeByName(n.BridgeName)
+	if err != nil {
+		return errDrift("bridge: %v", err)
+	}
+	host, err := netlink.LinkByName(hostName)
+	if err != nil {
+		return errDrift("host veth %s missing: %v", hostName, err)
+	}
+	if host.Attrs().MasterIndex != br.Index {
+		return errDrift("host veth %s is not a port of %s", hostName, n.BridgeName)
+	}
+	if n.HairpinMode {
+		pi, err := netlink.LinkGetProtinfo(host)
+		if err != nil {
+			return fmt.Errorf("reading port flags of %s: %w", hostName, err)
+		}
+		if !pi.Hairpin {
+			return errDrift("hairpin mode off on %s", hostName)
+		}
+	}
+	return nil
+}
+
+func checkMasq(n *NetConf, chain string, ips []*current.IPConfig) error {
+	if !n.IPMasq {
+		return nil
+	}
+	for _, f := range familiesOf(ips) {
+		ok, err := masqExists(chain, f)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errDrift("masquerade chain %s missing", chain)
+		}
+	}
+	return nil
+}
+
+func routeString(r *types.Route) string {
+	if r.GW == nil {
+		return r.Dst.String()
+	}
+	return r.Dst.String() + " via " + r.GW.String()
+}

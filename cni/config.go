@@ -1,0 +1,150 @@
+package cni
+
+import (
+	"encoding/json"
+	"errors"
+	"net"
+
+	"github.com/containernetworking/cni/pkg/types"
+	"github.com/containernetworking/cni/pkg/version"
+
+	"github.com/nodenet/nodenet/cni/hostlocal"
+)
+
+// DefaultBridge is the reference bridge plugin's default bridge name.
+const DefaultBridge = "cni0"
+
+// hostLocalType is the ipam.type served in-process instead of exec'ing a
+// binary from CNI_PATH.
+const hostLocalType = "host-local"
+
+// NetConf is the reference bridge plugin's configuration, key for key.
+type NetConf struct {
+	types.NetConf
+	BridgeName          string `json:"bridge"`
+	IsGW                bool   `json:"isGateway"`
+	IsDefaultGW         bool   `json:"isDefaultGateway"`
+	ForceAddress        bool   `json:"forceAddress"`
+	IPMasq              bool   `json:"ipMasq"`
+	IPMasqBackend       string `json:"ipMasqBackend,omitempty"`
+	MTU                 int    `json:"mtu"`
+	HairpinMode         bool   `json:"hairpinMode"`
+	PromiscMode         bool   `json:"promiscMode"`
+	Vlan                int    `json:"vlan"`
+	PreserveDefaultVlan *bool  `json:"preserveDefaultVlan,omitempty"`
+	PortIsolation       bool   `json:"portIsolation"`
+	// Accepted and ignored: nodenet never runs DAD (see README).
+	EnableDad bool `json:"enabledad"`
+
+	// Rejected when set (see README for why).
+	VlanTrunk                 json.RawMessage `json:"vlanTrunk,omitempty"`
+	MacSpoofChk               bool            `json:"macspoofchk"`
+	DisableContainerInterface bool            `json:"disableContainerInterface"`
+
+	RuntimeConfig struct {
+		Mac string `json:"mac,omitempty"`
+	} `json:"runtimeConfig,omitempty"`
+
+	// hostLocal is the parsed ipam object when ipam.type is host-local.
+	hostLocal *hostlocal.Config
+	mac       net.HardwareAddr
+}
+
+// parseConfig decodes stdin. Malformed JSON is ErrDecodingFailure (6);
+// well-formed but unusable config is ErrInvalidNetworkConfig (7) or
+// ErrUnsupportedField (2). It never panics on any input (see FuzzParseConfig).
+func parseConfig(stdin []byte) (*NetConf, error) {
+	n := &NetConf{}
+	if err := json.Unmarshal(stdin, n); err != nil {
+		return nil, errDecode("decoding network config: %v", err)
+	}
+	if err := validateNetworkName(n.Name); err != nil {
+		return nil, err
+	}
+	if n.IPAM.Type == "" {
+		return nil, errConfig("ipam.type is required")
+	}
+	if err := version.ParsePrevResult(&n.NetConf); err != nil {
+		return nil, errDecode("decoding prevResult: %v", err)
+	}
+	if err := n.applyDefaults(); err != nil {
+		return nil, err
+	}
+	if err := n.validate(); err != nil {
+		return nil, err
+	}
+	if n.IPAM.Type == hostLocalType {
+		if err := n.parseHostLocal(stdin); err != nil {
+			return nil, err
+		}
+	}
+	return n, nil
+}
+
+func (n *NetConf) applyDefaults() error {
+	if n.BridgeName == "" {
+		n.BridgeName = DefaultBridge
+	}
+	if n.IsDefaultGW {
+		n.IsGW = true // reference semantics: default gateway implies gateway
+	}
+	if n.PreserveDefaultVlan == nil {
+		t := true
+		n.PreserveDefaultVlan = &t
+	}
+	if n.RuntimeConfig.Mac != "" {
+		mac, err := net.ParseMAC(n.RuntimeConfig.Mac)
+		if err != nil {
+			return errConfig("runtimeConfig.mac %q: %v", n.RuntimeConfig.Mac, err)
+		}
+		n.mac = mac
+	}
+	return nil
+}
+
+func (n *NetConf) validate() error {
+	if e := validateIfName(n.BridgeName); e != nil {
+		return errConfig("bridge name %q: %s", n.BridgeName, e.Msg)
+	}
+	if n.MTU != 0 && (n.MTU < 68 || n.MTU > 65535) {
+		return errConfig("mtu %d out of range 68-65535", n.MTU)
+	}
+	if n.Vlan < 0 || n.Vlan > 4094 {
+		return errConfig("vlan %d out of range 0-4094", n.Vlan)
+	}
+	if n.Vlan != 0 && n.IsGW {
+		return errUnsupported("vlan", n.Vlan, "vlan together with isGateway needs a bridge vlan sub-interface, which nodenet does not create")
+	}
+	if len(n.VlanTrunk) > 0 && string(n.VlanTrunk) != "null" {
+		return errUnsupported("vlanTrunk", string(n.VlanTrunk), "trunk ports are not supported")
+	}
+	if n.MacSpoofChk {
+		return errUnsupported("macspoofchk", true, "needs nftables rules nodenet does not manage")
+	}
+	if n.DisableContainerInterface {
+		return errUnsupported("disableContainerInterface", true, "a pod interface that is down is not useful to kube-proxy")
+	}
+	if n.IPMasqBackend != "" && n.IPMasqBackend != "iptables" {
+		return errUnsupported("ipMasqBackend", n.IPMasqBackend, "only iptables is supported")
+	}
+	return nil
+}
+
+func (n *NetConf) parseHostLocal(stdin []byte) error {
+	var raw struct {
+		IPAM json.RawMessage `json:"ipam"`
+	}
+	if err := json.Unmarshal(stdin, &raw); err != nil {
+		return errDecode("decoding ipam: %v", err)
+	}
+	cfg, err := hostlocal.Parse(raw.IPAM)
+	var de *hostlocal.DecodeError
+	if errors.As(err, &de) {
+		return errDecode("%v", err)
+	}
+	if err != nil {
+		return errConfig("%v", err)
+	}
+	n.hostLocal = cfg
+	return nil
+}

@@ -1,0 +1,82 @@
+package cni
+
+import (
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/containernetworking/cni/libcni"
+)
+
+func TestInstall(t *testing.T) {
+	root := t.TempDir()
+	self := filepath.Join(root, "self")
+	if err := os.WriteFile(self, []byte("#!binary"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	bin, conf := filepath.Join(root, "bin"), filepath.Join(root, "net.d")
+	err := Install(bin, conf, self, []string{"10.244.3.0/24", "fd00:10:244:3::/64"}, WithMTU(1450), WithDataDir("/tmp/d"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(filepath.Join(bin, BinaryName))
+	if err != nil || st.Mode().Perm() != 0o755 {
+		t.Fatalf("binary: %v %v", st, err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(bin, BinaryName)); string(b) != "#!binary" {
+		t.Errorf("binary content %q", b)
+	}
+	list, err := libcni.ConfListFromFile(filepath.Join(conf, DefaultConfName))
+	if err != nil {
+		t.Fatalf("runtime cannot load conflist: %v", err)
+	}
+	if list.Name != DefaultNetworkName || len(list.Plugins) != 1 || list.Plugins[0].Network.Type != BinaryName {
+		t.Fatalf("conflist %+v", list)
+	}
+	n, err := parseConfig(list.Plugins[0].Bytes)
+	if err == nil {
+		t.Fatal("plugin entry without name/cniVersion should not parse alone")
+	}
+	// libcni injects name and cniVersion before exec; do the same.
+	injected, err := libcni.InjectConf(list.Plugins[0], map[string]interface{}{"name": list.Name, "cniVersion": list.CNIVersion})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err = parseConfig(injected.Bytes); err != nil {
+		t.Fatal(err)
+	}
+	if len(n.hostLocal.Ranges) != 2 || (*net.IPNet)(&n.hostLocal.Ranges[1][0].Subnet).String() != "fd00:10:244:3::/64" || n.MTU != 1450 || !n.IsDefaultGW || !n.IPMasq {
+		t.Errorf("conflist content: %+v %+v", n, n.hostLocal)
+	}
+	// Re-install over the existing files (upgrade) and leave no temp files.
+	if err := Install(bin, conf, self, []string{"10.244.3.0/24"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{bin, conf} {
+		ents, _ := os.ReadDir(d)
+		for _, e := range ents {
+			if strings.Contains(e.Name(), ".tmp-") {
+				t.Errorf("temp file left: %s", e.Name())
+			}
+		}
+	}
+}
+
+func TestInstallRejectsBadInput(t *testing.T) {
+	root := t.TempDir()
+	self := filepath.Join(root, "self")
+	_ = os.WriteFile(self, []byte("x"), 0o755)
+	for name, cidrs := range map[string][]string{"none": nil, "garbage": {"ten/8"}, "too small": {"10.0.0.0/31"}} {
+		if err := Install(filepath.Join(root, "bin"), filepath.Join(root, "conf"), self, cidrs); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(root, "conf", DefaultConfName)); err == nil {
+		t.Error("a conflist was written for bad input")
+	}
+	if err := Install(filepath.Join(root, "bin"), filepath.Join(root, "conf"), filepath.Join(root, "missing"), []string{"10.0.0.0/24"}); err == nil {
+		t.Error("missing self binary accepted")
+	}
+}

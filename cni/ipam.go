@@ -1,0 +1,139 @@
+package cni
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+
+	"github.com/containernetworking/cni/pkg/invoke"
+	"github.com/containernetworking/cni/pkg/skel"
+	"github.com/containernetworking/cni/pkg/types"
+	current "github.com/containernetworking/cni/pkg/types/100"
+
+	"github.com/nodenet/nodenet/cni/hostlocal"
+)
+
+// ipamDriver is either the built-in host-local or a delegate binary.
+type ipamDriver interface {
+	add(args *skel.CmdArgs) (*current.Result, error)
+	del(args *skel.CmdArgs) error
+	// check verifies the allocation behind prevResult's addresses.
+	check(args *skel.CmdArgs, prev *current.Result) error
+	// gc releases allocations not in valid; it returns the released
+	// attachments when it knows them so their links and chains go too.
+	gc(args *skel.CmdArgs, valid map[hostlocal.Attachment]bool) ([]hostlocal.Attachment, error)
+	status(args *skel.CmdArgs) error
+}
+
+func (n *NetConf) ipam() ipamDriver {
+	if n.hostLocal != nil {
+		return &builtinIPAM{conf: n, alloc: hostlocal.New(n.hostLocal, n.Name)}
+	}
+	return &delegateIPAM{plugin: n.IPAM.Type}
+}
+
+type builtinIPAM struct {
+	conf  *NetConf
+	alloc *hostlocal.Allocator
+}
+
+func (b *builtinIPAM) add(args *skel.CmdArgs) (*current.Result, error) {
+	ips, err := b.alloc.Allocate(hostlocal.Attachment{ContainerID: args.ContainerID, IfName: args.IfName})
+	if errors.Is(err, hostlocal.ErrExhausted) {
+		// 50: this plugin cannot service ADD (same code STATUS reports).
+		return nil, types.NewError(types.ErrPluginNotAvailable, "ipam: address pool exhausted", err.Error())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ipam allocate: %w", err)
+	}
+	return &current.Result{CNIVersion: current.ImplementedSpecVersion, IPs: ips, Routes: b.conf.hostLocal.Routes}, nil
+}
+
+func (b *builtinIPAM) del(args *skel.CmdArgs) error {
+	if err := b.alloc.Release(hostlocal.Attachment{ContainerID: args.ContainerID, IfName: args.IfName}); err != nil {
+		return fmt.Errorf("ipam release: %w", err)
+	}
+	return nil
+}
+
+func (b *builtinIPAM) check(args *skel.CmdArgs, prev *current.Result) error {
+	held, err := b.alloc.Held(hostlocal.Attachment{ContainerID: args.ContainerID, IfName: args.IfName})
+	if err != nil {
+		return fmt.Errorf("ipam check: %w", err)
+	}
+	for _, ipc := range prev.IPs {
+		if !containsIP(held, ipc.Address.IP) {
+			return errDrift("address %s is not allocated to %s/%s", ipc.Address.IP, args.ContainerID, args.IfName)
+		}
+	}
+	return nil
+}
+
+func containsIP(list []net.IP, ip net.IP) bool {
+	for _, l := range list {
+		if l.Equal(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+func (b *builtinIPAM) gc(_ *skel.CmdArgs, valid map[hostlocal.Attachment]bool) ([]hostlocal.Attachment, error) {
+	released, err := b.alloc.GC(valid)
+	if err != nil {
+		return nil, fmt.Errorf("ipam gc: %w", err)
+	}
+	out := make([]hostlocal.Attachment, 0, len(released))
+	for _, r := range released {
+		out = append(out, hostlocal.Attachment{ContainerID: r.ContainerID, IfName: r.IfName})
+	}
+	return out, nil
+}
+
+func (b *builtinIPAM) status(*skel.CmdArgs) error {
+	err := b.alloc.Status()
+	if err != nil {
+		return types.NewError(types.ErrPluginNotAvailable, "ipam cannot serve ADD", err.Error())
+	}
+	return nil
+}
+
+// delegateIPAM runs another IPAM plugin from CNI_PATH with our stdin, as the
+// reference bridge plugin does.
+type delegateIPAM struct{ plugin string }
+
+func (d *delegateIPAM) add(args *skel.CmdArgs) (*current.Result, error) {
+	r, err := invoke.DelegateAdd(context.TODO(), d.plugin, args.StdinData, nil)
+	if err != nil {
+		return nil, fmt.Errorf("ipam %s ADD: %w", d.plugin, err)
+	}
+	res, err := current.NewResultFromResult(r)
+	if err != nil {
+		return nil, fmt.Errorf("ipam %s result: %w", d.plugin, err)
+	}
+	return res, nil
+}
+
+func (d *delegateIPAM) del(args *skel.CmdArgs) error {
+	return wrapDelegate(d.plugin, "DEL", invoke.DelegateDel(context.TODO(), d.plugin, args.StdinData, nil))
+}
+
+func (d *delegateIPAM) check(args *skel.CmdArgs, _ *current.Result) error {
+	return wrapDelegate(d.plugin, "CHECK", invoke.DelegateCheck(context.TODO(), d.plugin, args.StdinData, nil))
+}
+
+func (d *delegateIPAM) gc(args *skel.CmdArgs, _ map[hostlocal.Attachment]bool) ([]hostlocal.Attachment, error) {
+	return nil, wrapDelegate(d.plugin, "GC", invoke.DelegateGC(context.TODO(), d.plugin, args.StdinData, nil))
+}
+
+func (d *delegateIPAM) status(args *skel.CmdArgs) error {
+	return wrapDelegate(d.plugin, "STATUS", invoke.DelegateStatus(context.TODO(), d.plugin, args.StdinData, nil))
+}
+
+func wrapDelegate(plugin, verb string, err error) error {
+	if err != nil {
+		return fmt.Errorf("ipam %s %s: %w", plugin, verb, err)
+	}
+	return nil
+}

@@ -1,0 +1,89 @@
+package cni
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"regexp"
+	"strings"
+
+	"github.com/containernetworking/cni/pkg/types"
+)
+
+// validName is the spec's character set for container IDs and network
+// names. It excludes '/', so neither can climb out of the IPAM data dir, and
+// must not start with '.' so "." and ".." are impossible.
+var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$`)
+
+// maxNameLen bounds runtime-provided names: they become file contents and
+// hash inputs, and no runtime sends more.
+const maxNameLen = 1024
+
+func validateContainerID(id string) *types.Error {
+	if id == "" {
+		return types.NewError(types.ErrUnknownContainer, "missing container ID", "")
+	}
+	if len(id) > maxNameLen || !validName.MatchString(id) {
+		return types.NewError(types.ErrInvalidEnvironmentVariables, "invalid characters in container ID", id)
+	}
+	return nil
+}
+
+func validateNetworkName(name string) *types.Error {
+	if name == "" {
+		return errConfig("missing network name")
+	}
+	if len(name) > maxNameLen || !validName.MatchString(name) {
+		return types.NewError(types.ErrInvalidNetworkConfig, "invalid characters in network name", name)
+	}
+	return nil
+}
+
+// validateIfName applies the kernel's rules (net/core/dev.c dev_valid_name).
+func validateIfName(name string) *types.Error {
+	bad := func(why string) *types.Error {
+		return types.NewError(types.ErrInvalidEnvironmentVariables, "invalid interface name: "+why, name)
+	}
+	switch {
+	case name == "":
+		return bad("empty")
+	case len(name) > 15:
+		return bad("longer than 15 bytes")
+	case name == "." || name == "..":
+		return bad(". or ..")
+	case strings.ContainsAny(name, "/: \t\n\r\v\f"):
+		return bad("contains '/', ':' or whitespace")
+	}
+	return nil
+}
+
+func hashHex(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0}) // separator: ("ab","c") != ("a","bc")
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// hostVethName is deterministic in (container ID, ifname) so DEL and GC can
+// find the host end even when the pod netns is already gone. 3 + 12 = 15
+// bytes, the kernel's IFNAMSIZ-1 limit.
+func hostVethName(containerID, ifname string) string {
+	return "nnv" + hashHex(containerID, ifname)[:12]
+}
+
+// MaxChainLen is the longest chain name iptables accepts
+// (XT_EXTENSION_MAXNAMELEN 29 including the NUL).
+const MaxChainLen = 28
+
+// chainPrefix marks every iptables chain nodenet's CNI plugin owns.
+const chainPrefix = "NODENET-"
+
+// masqChainName is deterministic in (network, container ID, ifname) so DEL
+// finds the chain without knowing the addresses. ifname is hashed too so two
+// attachments of one pod to one network (eth0, net1) do not share a chain
+// that the first DEL would remove. 8 + 20 hex = 28 = MaxChainLen; 80 bits of
+// hash make collisions between pods on one node negligible.
+func masqChainName(network, containerID, ifname string) string {
+	return chainPrefix + hashHex(network, containerID, ifname)[:MaxChainLen-len(chainPrefix)]
+}

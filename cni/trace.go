@@ -1,0 +1,44 @@
+package cni
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+)
+
+// TimingLogEnv names a file to which every command appends one line:
+// "<CMD> <total µs> <phase>=<µs> ...", measured inside the plugin. Benchmarks
+// read it; it is off (and costs nothing) unless the variable is set.
+const TimingLogEnv = "NODENET_CNI_TIMING_LOG"
+
+// phaseTrace records where one command's time goes. A plugin process runs
+// exactly one command, so a package-level trace is enough.
+type phaseTrace struct {
+	last   time.Time
+	phases []string
+}
+
+var trace phaseTrace
+
+func (p *phaseTrace) begin() { p.last, p.phases = time.Now(), nil }
+
+// mark closes the phase that ended now under name.
+func (p *phaseTrace) mark(name string) {
+	now := time.Now()
+	p.phases = append(p.phases, fmt.Sprintf("%s=%d", name, now.Sub(p.last).Microseconds()))
+	p.last = now
+}
+
+func logTiming(name string, d time.Duration) {
+	path := os.Getenv(TimingLogEnv)
+	if path == "" {
+		return
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	fmt.Fprintf(f, "%s %d %s\n", name, d.Microseconds(), strings.Join(trace.phases, " "))
+}

@@ -1,0 +1,188 @@
+//go:build e2e
+
+package cnie2e
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/containernetworking/cni/libcni"
+	"github.com/containernetworking/cni/pkg/types"
+	"github.com/vishvananda/netlink"
+)
+
+func TestDualStack(t *testing.T) {
+	e := newEnv(t)
+	l := e.confList("1.1.0", func(p map[string]any) {
+		p["ipam"].(map[string]any)["ranges"] = []any{
+			[]any{map[string]any{"subnet": "10.199.0.0/24"}},
+			[]any{map[string]any{"subnet": "fd00:199::/64"}},
+		}
+	})
+	p1, p2 := e.pod("p1"), e.pod("p2")
+	r1 := e.mustAdd(l, rt("c1", p1))
+	e.mustAdd(l, rt("c2", p2))
+	if len(r1.IPs) != 2 || r1.IPs[1].Address.IP.To4() != nil {
+		t.Fatalf("want v4+v6, got %v", r1.IPs)
+	}
+	v6 := r1.IPs[1].Address.IP.String()
+	listen(t, p1, "[::]:8086")
+	// Immediately after ADD: no DAD wait, the address is usable at once.
+	if got, err := dial(p2, net.JoinHostPort(v6, "8086")); err != nil || !strings.HasPrefix(got, "pong:[fd00:199::") {
+		t.Fatalf("v6 pod->pod: %q %v", got, err)
+	}
+	if out, _ := exec.Command("ip", "-n", strings.TrimPrefix(p1, "/var/run/netns/"), "-6", "addr", "show", "dev", "eth0").CombinedOutput(); !strings.Contains(string(out), "nodad") || strings.Contains(string(out), "fd00:199::2/64 scope global tentative") {
+		t.Fatalf("v6 address not nodad:\n%s", out)
+	}
+	if save := e.ipHost("ip6tables-save", "-t", "nat"); !strings.Contains(save, ":NODENET-") {
+		t.Fatalf("no v6 masquerade chain:\n%s", save)
+	}
+	if err := e.check(l, rt("c1", p1)); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ id, ns string }{{"c1", p1}, {"c2", p2}} {
+		if err := e.del(l, rt(c.id, c.ns)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if save := e.ipHost("ip6tables-save", "-t", "nat"); strings.Contains(save, "NODENET-") {
+		t.Fatalf("v6 chains left:\n%s", save)
+	}
+}
+
+func TestBridgeOptions(t *testing.T) {
+	e := newEnv(t)
+	l := e.confList("1.0.0", func(p map[string]any) {
+		p["isDefaultGateway"], p["isGateway"], p["ipMasq"] = false, false, false
+		p["promiscMode"], p["mtu"] = true, 1400
+		p["runtimeConfig"] = map[string]any{"mac": "02:00:00:00:00:42"}
+	})
+	p1 := e.pod("p1")
+	r := e.mustAdd(l, rt("c1", p1))
+	if r.Interfaces[2].Mac != "02:00:00:00:00:42" {
+		t.Errorf("runtimeConfig.mac ignored: %s", r.Interfaces[2].Mac)
+	}
+	err := e.inHost(func() error {
+		br, err := netlink.LinkByName(e.bridge)
+		if err != nil {
+			return err
+		}
+		if br.Attrs().Promisc == 0 {
+			return fmt.Errorf("bridge not promiscuous")
+		}
+		if addrs, _ := netlink.AddrList(br, netlink.FAMILY_V4); len(addrs) != 0 {
+			return fmt.Errorf("isGateway=false but bridge has %v", addrs)
+		}
+		host, err := netlink.LinkByName(r.Interfaces[1].Name)
+		if err != nil {
+			return err
+		}
+		if host.Attrs().MTU != 1400 {
+			return fmt.Errorf("host veth mtu %d", host.Attrs().MTU)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := exec.Command("ip", "-n", strings.TrimPrefix(p1, "/var/run/netns/"), "link", "show", "eth0").CombinedOutput()
+	if !strings.Contains(string(out), "mtu 1400") {
+		t.Errorf("pod mtu: %s", out)
+	}
+}
+
+func TestForceAddress(t *testing.T) {
+	e := newEnv(t)
+	l := e.confList("1.1.0", nil)
+	e.ipHost("ip", "link", "add", e.bridge, "type", "bridge")
+	e.ipHost("ip", "addr", "add", "10.199.0.77/24", "dev", e.bridge)
+	p1 := e.pod("p1")
+	if _, err := e.add(l, rt("c1", p1)); codeOf(err) != 7 {
+		t.Fatalf("conflicting bridge address without forceAddress: want code 7, got %v", err)
+	}
+	if a := e.allocations(); len(a) != 0 {
+		t.Fatalf("failed ADD leaked %v", a)
+	}
+	lf := e.confList("1.1.0", func(p map[string]any) { p["forceAddress"] = true })
+	e.mustAdd(lf, rt("c1", p1))
+	if out := e.ipHost("ip", "-4", "addr", "show", "dev", e.bridge); strings.Contains(out, "10.199.0.77") || !strings.Contains(out, "10.199.0.1/24") {
+		t.Fatalf("forceAddress did not replace:\n%s", out)
+	}
+}
+
+// TestVlan needs a kernel with bridge VLAN filtering; without it the ADD
+// must fail with a clear invalid-config error and leak nothing.
+func TestVlan(t *testing.T) {
+	e := newEnv(t)
+	l := e.confList("1.1.0", func(p map[string]any) {
+		p["isDefaultGateway"], p["vlan"], p["preserveDefaultVlan"] = false, 42, false
+	})
+	p1 := e.pod("p1")
+	r, err := e.add(l, rt("c1", p1))
+	if err != nil {
+		if codeOf(err) != 7 || !strings.Contains(err.Error(), "VLAN filtering") {
+			t.Fatalf("vlan ADD failed unclearly: %v", err)
+		}
+		if a := e.allocations(); len(a) != 0 {
+			t.Fatalf("leaked %v", a)
+		}
+		t.Logf("kernel lacks bridge VLAN filtering: checked the clean failure only")
+		return
+	}
+	err = e.inHost(func() error {
+		host, err := netlink.LinkByName(r.Interfaces[1].Name)
+		if err != nil {
+			return err
+		}
+		vlans, err := netlink.BridgeVlanList()
+		if err != nil {
+			return err
+		}
+		got := fmt.Sprint(vlans[int32(host.Attrs().Index)])
+		if !strings.Contains(got, "42") || strings.Contains(got, "Vid:1 ") {
+			return fmt.Errorf("port vlans %s, want only 42", got)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDelegatedIPAM drives the exec path for an ipam.type other than
+// host-local through ADD, CHECK, STATUS, GC and DEL.
+func TestDelegatedIPAM(t *testing.T) {
+	e := newEnv(t)
+	l := e.confList("1.1.0", func(p map[string]any) { p["ipam"].(map[string]any)["type"] = "fakeipam" })
+	p1, p2 := e.pod("p1"), e.pod("p2")
+	r := e.mustAdd(l, rt("c1", p1))
+	e.mustAdd(l, rt("c2", p2))
+	if len(r.IPs) != 1 || !strings.HasPrefix(r.IPs[0].Address.String(), "10.199.0.") || r.IPs[0].Gateway.String() != "10.199.0.1" {
+		t.Fatalf("delegated result %+v", r.IPs)
+	}
+	if err := e.check(l, rt("c1", p1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.inHost(func() error { return e.cni.GetStatusNetworkList(context.Background(), l) }); err != nil {
+		t.Fatal(err)
+	}
+	err := e.inHost(func() error {
+		return e.cni.GCNetworkList(context.Background(), l, &libcni.GCArgs{ValidAttachments: []types.GCAttachment{{ContainerID: "c1", IfName: "eth0"}}})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := e.allocations(); len(a) != 1 {
+		t.Fatalf("after delegated GC: %v", a)
+	}
+	if err := e.del(l, rt("c1", p1)); err != nil {
+		t.Fatal(err)
+	}
+	if a := e.allocations(); len(a) != 0 {
+		t.Fatalf("after delegated DEL: %v", a)
+	}
+}

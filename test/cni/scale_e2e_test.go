@@ -1,0 +1,246 @@
+//go:build e2e
+
+package cnie2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/containernetworking/cni/libcni"
+	"github.com/containernetworking/cni/pkg/types"
+)
+
+func TestConcurrent50(t *testing.T) {
+	e := newEnv(t)
+	l := e.confList("1.1.0", nil)
+	const n = 50
+	paths := make([]string, n)
+	for i := range paths {
+		paths[i] = e.pod(fmt.Sprintf("q%d", i))
+	}
+	ips := make([]string, n)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := e.add(l, rt(fmt.Sprintf("c%d", i), paths[i]))
+			if err != nil {
+				t.Errorf("ADD %d: %v", i, err)
+				return
+			}
+			ips[i] = res.IPs[0].Address.IP.String()
+		}()
+	}
+	wg.Wait()
+	t.Logf("50 concurrent ADDs: %v", time.Since(start))
+	seen := map[string]bool{}
+	for _, ip := range ips {
+		if ip == "" || seen[ip] {
+			t.Fatalf("addresses not distinct: %v", ips)
+		}
+		seen[ip] = true
+	}
+	if a := e.allocations(); len(a) != n {
+		t.Fatalf("%d allocations on disk, want %d", len(a), n)
+	}
+	start = time.Now()
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := e.del(l, rt(fmt.Sprintf("c%d", i), paths[i])); err != nil {
+				t.Errorf("DEL %d: %v", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	t.Logf("50 concurrent DELs: %v", time.Since(start))
+	if a := e.allocations(); len(a) != 0 {
+		t.Fatalf("left allocated after 50 DELs: %v", a)
+	}
+	if out := e.ipHost("ip", "-o", "link", "show", "master", e.bridge); strings.TrimSpace(out) != "" {
+		t.Fatalf("ports left: %s", out)
+	}
+	if save := e.ipHost("iptables-save", "-t", "nat"); strings.Contains(save, "NODENET-") {
+		t.Fatalf("chains left:\n%s", save)
+	}
+}
+
+// TestGCAfterKilledAdd kills ADDs at random points, leaks one complete
+// attachment the runtime forgot, and expects GC to leave only the live pod.
+func TestGCAfterKilledAdd(t *testing.T) {
+	e := newEnv(t)
+	l := e.confList("1.1.0", nil)
+	live, forgotten := e.pod("live"), e.pod("forgotten")
+	e.mustAdd(l, rt("live", live))
+	e.mustAdd(l, rt("forgotten", forgotten))
+	// A second network sharing the bridge: GC of the first must not touch it.
+	other := e.confList("1.1.0", func(p map[string]any) {
+		p["ipam"].(map[string]any)["ranges"] = []any{[]any{map[string]any{"subnet": "10.199.1.0/24"}}}
+	})
+	other.Name += "b"
+	other.Plugins[0].Network.Name = other.Name
+	otherPod := e.pod("other")
+	e.mustAdd(other, rt("other", otherPod))
+	// Killed ADDs: run the plugin directly and SIGKILL it after a delay
+	// that lands inside the work for some of them.
+	for i, delay := range []time.Duration{2 * time.Millisecond, 5 * time.Millisecond, 10 * time.Millisecond, 20 * time.Millisecond} {
+		p := e.pod(fmt.Sprintf("k%d", i))
+		e.killedAdd(l, fmt.Sprintf("killed%d", i), p, delay)
+	}
+	// A veth made by an ADD killed before it joined the bridge.
+	e.ipHost("ip", "link", "add", "nnv0000deadbeef", "type", "veth", "peer", "name", "nnt-peer")
+	e.ipHost("ip", "link", "set", "nnv0000deadbeef", "alias", "nodenet net="+l.Name)
+	// And one whose allocation file was created but never written.
+	if err := os.WriteFile(e.dataDir+"/nnt"+e.id+"/10.199.0.200", nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := e.inHost(func() error {
+		return e.cni.GCNetworkList(context.Background(), l, &libcni.GCArgs{
+			ValidAttachments: []types.GCAttachment{{ContainerID: "live", IfName: "eth0"}},
+		})
+	})
+	if err != nil {
+		t.Fatalf("GC: %v", err)
+	}
+	if a := e.allocations(); len(a) != 1 {
+		t.Fatalf("after GC: allocations %v, want only the live pod's", a)
+	}
+	if out := e.ipHost("ip", "-o", "link", "show", "master", e.bridge); strings.Count(strings.TrimSpace(out), "\n") != 1 {
+		t.Fatalf("after GC: want 2 ports (live pod, other network), got:\n%s", out)
+	}
+	if save := e.ipHost("iptables-save", "-t", "nat"); strings.Count(save, ":NODENET-") != 2 {
+		t.Fatalf("after GC: want 2 chains (live pod, other network):\n%s", save)
+	}
+	if out := e.ipHost("ip", "-o", "link", "show"); strings.Contains(out, "nnv0000deadbeef") {
+		t.Fatalf("after GC: unbridged leaked veth still there:\n%s", out)
+	}
+	if err := e.check(l, rt("live", live)); err != nil {
+		t.Fatalf("live pod broken by GC: %v", err)
+	}
+	if err := e.check(other, rt("other", otherPod)); err != nil {
+		t.Fatalf("other network's pod broken by GC: %v", err)
+	}
+}
+
+// killedAdd execs the plugin in the host netns the way libcni would and
+// kills it after delay.
+func (e *env) killedAdd(l *libcni.NetworkConfigList, id, nsPath string, delay time.Duration) {
+	e.t.Helper()
+	conf, err := libcni.InjectConf(l.Plugins[0], map[string]any{"name": l.Name, "cniVersion": l.CNIVersion})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	_ = e.inHost(func() error {
+		cmd := exec.Command(pluginDir(e.t) + "/nodenet")
+		cmd.Env = append(os.Environ(), "CNI_COMMAND=ADD", "CNI_CONTAINERID="+id, "CNI_NETNS="+nsPath, "CNI_IFNAME=eth0", "CNI_PATH="+pluginDir(e.t))
+		cmd.Stdin = strings.NewReader(string(conf.Bytes))
+		if err := cmd.Start(); err != nil {
+			return err
+		}
+		time.Sleep(delay)
+		_ = cmd.Process.Signal(syscall.SIGKILL)
+		return cmd.Wait()
+	})
+}
+
+func TestPoolExhaustion(t *testing.T) {
+	e := newEnv(t)
+	l := e.confList("1.1.0", func(p map[string]any) {
+		p["ipam"].(map[string]any)["ranges"] = []any{[]any{map[string]any{"subnet": "10.199.0.0/29"}}}
+	})
+	status := func() error {
+		return e.inHost(func() error { return e.cni.GetStatusNetworkList(context.Background(), l) })
+	}
+	if err := status(); err != nil {
+		t.Fatalf("STATUS on empty pool: %v", err)
+	}
+	var paths []string
+	for i := 0; i < 5; i++ { // /29: 8 - network - broadcast - gateway
+		paths = append(paths, e.pod(fmt.Sprintf("p%d", i)))
+		e.mustAdd(l, rt(fmt.Sprintf("c%d", i), paths[i]))
+	}
+	if err := status(); codeOf(err) != types.ErrPluginNotAvailable {
+		t.Fatalf("STATUS on full pool: want code 50, got %v", err)
+	}
+	_, err := e.add(l, rt("c6", e.pod("p6")))
+	if codeOf(err) != types.ErrPluginNotAvailable || !strings.Contains(err.Error(), "exhausted") {
+		t.Fatalf("ADD on full pool: want code 50 'exhausted', got %v", err)
+	}
+	if err := e.del(l, rt("c0", paths[0])); err != nil {
+		t.Fatal(err)
+	}
+	if err := status(); err != nil {
+		t.Fatalf("STATUS after a DEL: %v", err)
+	}
+}
+
+func TestSpecVersions(t *testing.T) {
+	e := newEnv(t)
+	for i, v := range []string{"0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"} {
+		l := e.confList(v, nil)
+		p := e.pod(fmt.Sprintf("v%d", i))
+		r := rt(fmt.Sprintf("c%d", i), p)
+		var res types.Result
+		err := e.inHost(func() (err error) {
+			res, err = e.cni.AddNetworkList(context.Background(), l, r)
+			return err
+		})
+		if err != nil {
+			t.Fatalf("%s ADD: %v", v, err)
+		}
+		if res.Version() != v {
+			t.Errorf("%s: result version %s", v, res.Version())
+		}
+		if v != "0.3.0" && v != "0.3.1" {
+			if err := e.check(l, r); err != nil {
+				t.Errorf("%s CHECK: %v", v, err)
+			}
+		}
+		if err := e.del(l, r); err != nil {
+			t.Errorf("%s DEL: %v", v, err)
+		}
+	}
+	if a := e.allocations(); len(a) != 0 {
+		t.Fatalf("left allocated: %v", a)
+	}
+}
+
+func TestBadConfigIsCNIError(t *testing.T) {
+	e := newEnv(t)
+	p := e.pod("p")
+	for _, c := range []struct {
+		stdin string
+		code  int
+	}{
+		{`{"cniVersion":"1.0.0","name":"x","type":"nodenet","ipam":{"type":"host-local","subnet":`, 6},
+		{`{"cniVersion":"1.0.0","name":"x","type":"nodenet","ipam":{"type":"host-local","subnet":"10.0.0.1/24"}}`, 7},
+		{`{"cniVersion":"1.0.0","name":"x","type":"nodenet"}`, 7},
+	} {
+		var out []byte
+		_ = e.inHost(func() error {
+			cmd := exec.Command(pluginDir(t) + "/nodenet")
+			cmd.Env = append(os.Environ(), "CNI_COMMAND=ADD", "CNI_CONTAINERID=c", "CNI_NETNS="+p, "CNI_IFNAME=eth0", "CNI_PATH=/nonexistent")
+			cmd.Stdin = strings.NewReader(c.stdin)
+			out, _ = cmd.Output()
+			return nil
+		})
+		var got struct {
+			Code int    `json:"code"`
+			Msg  string `json:"msg"`
+		}
+		if err := json.Unmarshal(out, &got); err != nil || got.Code != c.code || got.Msg == "" {
+			t.Errorf("stdin %s: output %q, want code %d", c.stdin, out, c.code)
+		}
+	}
+}
