@@ -8,18 +8,23 @@ BIN     := $(CURDIR)/bin/nodenet
 # The e2e suites test this binary instead of building their own.
 E2E_ENV := NODENET_BIN=$(BIN)
 
-.PHONY: all build test unit e2e bench demo lint deps clean clean-netns need-root
+.PHONY: all build test unit fuzz e2e bench demo lint deps clean clean-netns need-root
 
 all: build
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/nodenet
 
-test: unit e2e
+test: unit fuzz e2e
 
 # Unit tests: no root, no namespaces, no kernel.
 unit:
 	$(GO) test ./...
+
+# Bounded fuzzing of what runtimes and users hand us (CNI configs).
+FUZZTIME ?= 20s
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParseConfig -fuzztime $(FUZZTIME) ./cni/
 
 # End-to-end suites in throwaway network namespaces (nnt-*): root only.
 # E2E_SKIP is a `go test -skip` regexp, e.g. for known gaps (see .ci/run).
