@@ -31,7 +31,24 @@ func goldenTable() *proxy.Table {
 		ExternalIPs: []netip.Addr{addr("203.0.113.7")}, LoadBalancerIPs: []netip.Addr{addr("198.51.100.20")},
 	}
 	t.Endpoints[lb] = readyEndpoints("10.244.1.5:9000", "10.244.1.6:9000", "10.244.1.7:9000")
+	addPolicyServices(t)
 	return t
+}
+
+// addPolicyServices adds shop/local (both traffic policies Local, one
+// local and one remote endpoint) and shop/remote (the same, with only a
+// remote endpoint: its traffic is dropped).
+func addPolicyServices(t *proxy.Table) {
+	for i, name := range []string{"local", "remote"} {
+		n := proxy.ServicePortName{NamespacedName: types.NamespacedName{Namespace: "shop", Name: name}, Port: "http", Protocol: v1.ProtocolTCP}
+		t.Services[n] = &proxy.ServicePort{
+			Name: n, ClusterIPs: []netip.Addr{addr("10.96.2." + itoa(30+i))}, Port: 80, Protocol: v1.ProtocolTCP, NodePort: int32(31100 + i),
+			LoadBalancerIPs: []netip.Addr{addr("198.51.100." + itoa(30+i))}, ExternalPolicyLocal: true, InternalPolicyLocal: true,
+		}
+		eps := readyEndpoints("10.244.1."+itoa(8+2*i)+":80", "10.244.1."+itoa(9+2*i)+":80")
+		eps[0].IsLocal = name == "local"
+		t.Endpoints[n] = eps
+	}
 }
 
 func checkGolden(t *testing.T, name, got string) {

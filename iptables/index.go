@@ -124,11 +124,16 @@ func (c *config) shardsFor(sp *proxy.ServicePort) []shardID {
 }
 
 // localAddrsOf lists the distinct addresses of name's local targets in
-// this family.
+// this family. Under a Local policy these may be terminating endpoints
+// that the Cluster policy would not use.
 func (c *config) localAddrsOf(t *proxy.Table, name proxy.ServicePortName) []netip.Addr {
 	var out []netip.Addr
 	seen := map[netip.Addr]bool{}
-	for _, ep := range t.Targets(name) {
+	targets := t.Targets(name)
+	if sp := t.Services[name]; sp != nil && (sp.ExternalPolicyLocal || sp.InternalPolicyLocal) {
+		targets = append(targets, t.LocalTargets(name)...)
+	}
+	for _, ep := range targets {
 		if ep.IsLocal && c.family.owns(ep.Addr) && !seen[ep.Addr] {
 			seen[ep.Addr] = true
 			out = append(out, ep.Addr)

@@ -23,45 +23,66 @@ func (c *config) renderShard(id shardID, members []proxy.ServicePortName, t *pro
 		if sp == nil {
 			continue
 		}
-		targets := t.Targets(name)
 		comment := strconv.Quote(name.String())
+		all, local := t.Targets(name), []proxy.Endpoint(nil)
+		if sp.ExternalPolicyLocal || sp.InternalPolicyLocal {
+			local = t.LocalTargets(name)
+		}
 		for _, fe := range c.frontendsOf(sp) {
-			if c.shardOfFrontend(fe) != id {
-				continue
+			if c.shardOfFrontend(fe) == id {
+				c.renderFrontend(&out, id, fe, comment, sp, all, local)
 			}
-			if len(targets) == 0 {
-				out.filter = append(out.filter, c.rejectRule(id, fe, comment))
-				continue
-			}
-			out.nat = c.appendNATRules(out.nat, id, fe, comment, sp, targets)
 		}
 	}
 	return out
 }
 
-func (c *config) rejectRule(id shardID, fe frontend, comment string) string {
-	return "-A " + id.filterChain() + " " + c.match(fe, comment) + " -j REJECT --reject-with " + c.family.rejectICMP
+// renderFrontend writes one frontend's rules; all and local are the
+// Cluster and Local policy's targets (local is only needed under a Local
+// policy). As in kube-proxy, a Service without any usable endpoint is
+// rejected, while one whose Local policy finds no endpoint on this node
+// has its traffic dropped ("has no local endpoints"): the client should
+// retry through another node.
+func (c *config) renderFrontend(out *shardRules, id shardID, fe frontend, comment string, sp *proxy.ServicePort, all, local []proxy.Endpoint) {
+	if len(all) == 0 {
+		out.filter = append(out.filter, c.filterRule(id, fe, comment, "REJECT --reject-with "+c.family.rejectICMP))
+		return
+	}
+	groups := c.natGroups(fe, sp, all, local)
+	if groups.dropRest {
+		out.filter = append(out.filter, c.filterRule(id, fe, comment, "DROP"))
+	}
+	for _, g := range groups.list {
+		out.nat = c.appendNATRules(out.nat, id, fe, comment, sp, g)
+		comment = ""
+	}
 }
 
-// appendNATRules marks the frontend's packets for masquerade where needed,
+func (c *config) filterRule(id shardID, fe frontend, comment, target string) string {
+	return "-A " + id.filterChain() + " " + c.match(fe, comment) + " -j " + target
+}
+
+// appendNATRules marks group g's packets for masquerade where needed,
 // sends clients with affinity back to their endpoint, then spreads new
-// connections at random over targets: rule i of n matches with probability
-// 1/(n-i), so each target gets 1/n (kube-proxy's scheme).
-func (c *config) appendNATRules(rules []string, id shardID, fe frontend, comment string, sp *proxy.ServicePort, targets []proxy.Endpoint) []string {
+// connections at random over g's targets: rule i of n matches with
+// probability 1/(n-i), so each target gets 1/n (kube-proxy's scheme).
+// Every rule carries g's source match, so a packet outside it falls
+// through to the next group.
+func (c *config) appendNATRules(rules []string, id shardID, fe frontend, comment string, sp *proxy.ServicePort, g natGroup) []string {
 	chain := "-A " + id.natChain() + " "
-	first, rest := chain+c.match(fe, comment), chain+c.match(fe, "")
-	if masq, ok := c.masqueradeMatch(fe); ok {
-		rules = append(rules, first+masq+" -j MARK --or-mark "+c.masqMark)
+	first, rest := chain+c.match(fe, comment)+g.src, chain+c.match(fe, "")+g.src
+	if g.masq {
+		rules = append(rules, first+g.masqMatch+" -j MARK --or-mark "+c.masqMark)
 		first = rest
 	}
 	if sp.StickyMaxAgeSeconds > 0 {
-		for _, ep := range targets {
+		for _, ep := range g.targets {
 			rules = append(rules, first+stickyCheck(sp, ep)+dnatTo(ep))
 			first = rest
 		}
 	}
-	n := len(targets)
-	for i, ep := range targets {
+	n := len(g.targets)
+	for i, ep := range g.targets {
 		var b strings.Builder
 		b.WriteString(first)
 		first = rest

@@ -153,16 +153,24 @@ func TestTraceRoutesByLocalAddress(t *testing.T) {
 		"-A FORWARD -j DROP",
 		"-A OUTPUT -d 192.0.2.0/24 -j REJECT --reject-with tcp-reset",
 		"COMMIT")
-	for _, tc := range []struct {
-		p    Packet
-		want Verdict
-	}{
+	assertVerdicts(t, f, []verdictCase{
 		{tcpPacket("192.0.2.1", "192.168.1.10", 80, FromOutside), Reject}, // local: INPUT
 		{tcpPacket("192.0.2.1", "192.168.1.11", 80, FromOutside), Drop},   // routed: FORWARD
 		{tcpPacket("192.168.1.10", "192.0.2.7", 80, FromLocalProcess), Reject},
 		{tcpPacket("192.168.1.10", "127.0.0.1", 80, FromLocalProcess), Reject}, // loops back: INPUT
 		{tcpPacket("192.168.1.10", "198.51.100.1", 80, FromLocalProcess), Accept},
-	} {
+	})
+}
+
+type verdictCase struct {
+	p    Packet
+	want Verdict
+}
+
+// assertVerdicts traces each packet, which must meet one certain fate.
+func assertVerdicts(t *testing.T, f *FakeKernel, cases []verdictCase) {
+	t.Helper()
+	for _, tc := range cases {
 		sameOutcomes(t, mustTrace(t, f, tc.p), []Outcome{{Verdict: tc.want, Probability: 1}})
 	}
 }
@@ -226,4 +234,21 @@ func ExampleFakeKernel_Trace() {
 	// Output:
 	// Accept DNAT 10.1.0.1:80 (p=0.5000)
 	// Accept DNAT 10.1.0.2:80 (p=0.5000)
+}
+
+// --src-type LOCAL matches packets whose source is one of the node's own
+// addresses, whatever the origin (externalTrafficPolicy Local's rules
+// short-circuit the node's own connections with it).
+func TestTraceAddrtypeSrcLocal(t *testing.T) {
+	f := NewFakeKernel(v1.IPv4Protocol)
+	f.SetLocalAddrs(addr("192.168.1.10"))
+	mustRestore(t, f, "*filter",
+		"-A OUTPUT -m addrtype --src-type LOCAL -j REJECT",
+		"-A FORWARD -m addrtype ! --src-type LOCAL -j DROP",
+		"COMMIT")
+	assertVerdicts(t, f, []verdictCase{
+		{tcpPacket("192.168.1.10", "192.0.2.7", 80, FromLocalProcess), Reject},
+		{tcpPacket("192.0.2.1", "192.168.1.11", 80, FromOutside), Drop},
+		{tcpPacket("192.168.1.10", "192.168.1.11", 80, FromOutside), Accept},
+	})
 }

@@ -28,6 +28,9 @@ type Config struct {
 	// Conntrack, when set, gets the stale UDP/SCTP entries deleted after
 	// each sync (nil: leave conntrack alone, as unit tests do).
 	Conntrack conntrack.Table
+	// HealthChecks, when set, serves the health-check node ports of
+	// Services with externalTrafficPolicy Local.
+	HealthChecks HealthCheckSink
 }
 
 // HealthState is what /healthz and /livez report.

@@ -32,6 +32,7 @@ type Proxier struct {
 	needFull bool
 	lastFull time.Time
 	stale    []conntrack.Filter // entries to delete after the next good sync
+	checks   *healthChecks
 	now      func() time.Time
 }
 
@@ -45,6 +46,7 @@ func NewProxier(cfg Config, backend Backend) *Proxier {
 		endpoints: NewEndpointTracker(cfg.NodeName),
 		table:     NewTable(),
 		needFull:  true,
+		checks:    newHealthChecks(),
 		now:       time.Now,
 	}
 	p.runner = newRunner(p.sync, cfg.MinSyncPeriod, cfg.SyncPeriod)
@@ -101,17 +103,28 @@ func (p *Proxier) sync() error {
 	// Kept until a sync succeeds: deleting entries before the new rules
 	// are in would only let them be recreated the old way.
 	p.stale = append(p.stale, stale...)
+	p.checks.update(p.table, changed)
 	full := p.needFull || start.Sub(p.lastFull) >= fullSyncPeriod
 	if !full && changed.Len() == 0 {
 		p.markHealthy(start)
+		p.syncHealthChecks()
 		return nil
 	}
 	err := p.backend.Sync(p.table, changed, full)
 	p.recordSync(start, full, changed, err)
 	if err == nil {
 		p.deleteStaleFlows()
+		p.syncHealthChecks()
 	}
 	return err
+}
+
+// syncHealthChecks runs after every good sync, also when nothing changed,
+// so the sink retries a port it could not bind.
+func (p *Proxier) syncHealthChecks() {
+	if p.cfg.HealthChecks != nil {
+		p.cfg.HealthChecks.SyncHealthChecks(p.checks.snapshot())
+	}
 }
 
 // deleteStaleFlows runs after the new rules are in. A failure is logged

@@ -32,6 +32,9 @@ func servicePortsFor(svc *v1.Service) (map[ServicePortName]*ServicePort, error) 
 	if err := validateAffinity(svc); err != nil {
 		return nil, err
 	}
+	if hc := svc.Spec.HealthCheckNodePort; hc < 0 || hc > 65535 {
+		return nil, fmt.Errorf("spec.healthCheckNodePort: %d out of range", hc)
+	}
 	ports := make(map[ServicePortName]*ServicePort, len(svc.Spec.Ports))
 	for i := range svc.Spec.Ports {
 		sp := &svc.Spec.Ports[i]
@@ -51,6 +54,9 @@ func servicePortsFor(svc *v1.Service) (map[ServicePortName]*ServicePort, error) 
 			ExternalIPs:         externalIPs,
 			LoadBalancerIPs:     lbIPs,
 			StickyMaxAgeSeconds: stickyMaxAge(svc),
+			ExternalPolicyLocal: externalPolicyLocal(svc),
+			InternalPolicyLocal: internalPolicyLocal(svc),
+			HealthCheckNodePort: healthCheckNodePort(svc),
 		}
 	}
 	return ports, nil

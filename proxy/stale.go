@@ -10,45 +10,62 @@ import (
 )
 
 // portState is what conntrack cleanup needs to know of one Service port
-// before and after a sync.
+// before and after a sync: the endpoints each frontend sends traffic to.
+// Frontends are told apart because traffic policies give them different
+// endpoints (a ClusterIP under internalTrafficPolicy Local reaches only
+// local ones while the NodePort reaches all).
 type portState struct {
-	sp      *ServicePort
-	targets []Endpoint
+	proto  v1.Protocol
+	fronts map[Frontend][]Endpoint
 }
 
 func (t *Table) portStates(names sets.Set[ServicePortName]) map[ServicePortName]portState {
 	out := make(map[ServicePortName]portState, names.Len())
 	for name := range names {
-		if sp := t.Services[name]; sp != nil {
-			out[name] = portState{sp: sp, targets: t.Targets(name)}
+		sp := t.Services[name]
+		if sp == nil {
+			continue
 		}
+		st := portState{proto: sp.Protocol, fronts: map[Frontend][]Endpoint{}}
+		for _, fe := range sp.Frontends() {
+			st.fronts[fe] = t.FrontendTargets(name, fe.Kind)
+		}
+		out[name] = st
 	}
 	return out
 }
 
 // staleFlows returns the conntrack filters whose entries the change from
 // before to after made wrong, for UDP and SCTP (kube-proxy does the same):
-//   - an endpoint that stopped taking traffic: entries of the port's
-//     frontends answered by it, or a client that reuses its source port
-//     (a DNS resolver) keeps sending to it until the entry times out;
-//   - a port that gained its first endpoint: every entry of its
-//     frontends, which recorded packets that went nowhere.
+//   - an endpoint that stopped taking a frontend's traffic (gone, not
+//     ready, or no longer eligible under a Local policy): entries of that
+//     frontend answered by it, or a client that reuses its source port (a
+//     DNS resolver) keeps sending to it until the entry times out;
+//   - a frontend that gained its first endpoint: every entry of it, which
+//     recorded packets that went nowhere.
 func staleFlows(before, after map[ServicePortName]portState) []conntrack.Filter {
 	var out []conntrack.Filter
 	for name, old := range before {
-		if !connectionless(old.sp.Protocol) {
+		if !connectionless(old.proto) {
 			continue
 		}
-		kept := addrsOf(after[name].targets)
-		for _, ep := range old.targets {
-			if !kept.Has(ep.Addr) {
-				out = append(out, filtersFor(old.sp, ep.Addr)...)
+		for fe, eps := range old.fronts {
+			kept := addrsOf(after[name].fronts[fe])
+			for _, ep := range eps {
+				if !kept.Has(ep.Addr) {
+					out = append(out, filterFor(fe, ep.Addr)...)
+				}
 			}
 		}
 	}
 	for name, cur := range after {
-		if connectionless(cur.sp.Protocol) && len(cur.targets) > 0 && len(before[name].targets) == 0 {
-			out = append(out, filtersFor(cur.sp, netip.Addr{})...)
+		if !connectionless(cur.proto) {
+			continue
+		}
+		for fe, eps := range cur.fronts {
+			if len(eps) > 0 && len(before[name].fronts[fe]) == 0 {
+				out = append(out, filterFor(fe, netip.Addr{})...)
+			}
 		}
 	}
 	return out
@@ -64,18 +81,15 @@ func addrsOf(eps []Endpoint) sets.Set[netip.Addr] {
 	return s
 }
 
-// filtersFor selects sp's entries, answered by replySrc when it is set.
-func filtersFor(sp *ServicePort, replySrc netip.Addr) []conntrack.Filter {
+// filterFor selects fe's entries, answered by replySrc when it is set;
+// none when the two are of different families.
+func filterFor(fe Frontend, replySrc netip.Addr) []conntrack.Filter {
 	proto := uint8(17)
-	if sp.Protocol == v1.ProtocolSCTP {
+	if fe.Protocol == v1.ProtocolSCTP {
 		proto = 132
 	}
-	var out []conntrack.Filter
-	for _, fe := range sp.Frontends() {
-		if replySrc.IsValid() && fe.Addr.IsValid() && fe.Addr.Is4() != replySrc.Is4() {
-			continue
-		}
-		out = append(out, conntrack.Filter{Protocol: proto, OrigDst: fe.Addr, OrigDstPort: uint16(fe.Port), ReplySrc: replySrc})
+	if replySrc.IsValid() && fe.Addr.IsValid() && fe.Addr.Is4() != replySrc.Is4() {
+		return nil
 	}
-	return out
+	return []conntrack.Filter{{Protocol: proto, OrigDst: fe.Addr, OrigDstPort: uint16(fe.Port), ReplySrc: replySrc}}
 }

@@ -69,9 +69,49 @@ func keysOf[V any](m map[ServicePortName]V) []ServicePortName {
 	return out
 }
 
-// Targets returns the endpoints that receive new connections for name.
+// Targets returns the endpoints that receive new connections for name
+// under the Cluster policy: all usable endpoints, wherever they run.
 func (t *Table) Targets(name ServicePortName) []Endpoint {
 	return UsableEndpoints(t.Endpoints[name])
+}
+
+// LocalTargets returns the endpoints that receive new connections for
+// name under a Local policy (see LocalEndpoints).
+func (t *Table) LocalTargets(name ServicePortName) []Endpoint {
+	return LocalEndpoints(t.Endpoints[name])
+}
+
+// FrontendTargets returns the endpoints that traffic reaching name through
+// a frontend of kind may go to. For an external frontend under
+// externalTrafficPolicy Local that is the local endpoints for clients
+// outside the cluster plus all endpoints for pods and the node itself,
+// which kube-proxy short-circuits to the Cluster policy.
+func (t *Table) FrontendTargets(name ServicePortName, kind FrontendKind) []Endpoint {
+	sp := t.Services[name]
+	if sp == nil {
+		return nil
+	}
+	switch {
+	case !sp.LocalOnly(kind):
+		return t.Targets(name)
+	case kind == ClusterIPFrontend:
+		return t.LocalTargets(name)
+	}
+	return unionEndpoints(t.Targets(name), t.LocalTargets(name))
+}
+
+func unionEndpoints(a, b []Endpoint) []Endpoint {
+	seen := make(map[Endpoint]bool, len(a))
+	out := make([]Endpoint, 0, len(a)+len(b))
+	for _, list := range [][]Endpoint{a, b} {
+		for _, ep := range list {
+			if !seen[ep] {
+				seen[ep] = true
+				out = append(out, ep)
+			}
+		}
+	}
+	return out
 }
 
 // Clone returns a copy that shares the immutable ServicePort and endpoint

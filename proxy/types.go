@@ -37,6 +37,16 @@ type ServicePort struct {
 	// reached last, until it has been idle that long (sessionAffinity:
 	// ClientIP).
 	StickyMaxAgeSeconds int32
+	// ExternalPolicyLocal: externalTrafficPolicy Local on a Service with
+	// external frontends (NodePort, load-balancer or external IPs), which
+	// then go to this node's endpoints only, without masquerade.
+	ExternalPolicyLocal bool
+	// InternalPolicyLocal: internalTrafficPolicy Local; ClusterIPs go to
+	// this node's endpoints only.
+	InternalPolicyLocal bool
+	// HealthCheckNodePort (> 0 with ExternalPolicyLocal only) is where
+	// load balancers ask whether this node has local endpoints.
+	HealthCheckNodePort int32
 }
 
 // Endpoint is one backend of a Service port, as read from EndpointSlices.

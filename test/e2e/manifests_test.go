@@ -33,6 +33,7 @@ type service struct {
 	ExternalTrafficPolicy string // Cluster or Local
 	InternalTrafficPolicy string // Cluster or Local
 	SessionAffinity       string // None or ClientIP
+	HealthCheckNodePort   int    // 0: none
 }
 
 // endpoint is one EndpointSlice endpoint backed by pod Pod at IP.
@@ -66,6 +67,9 @@ func (s service) YAML() string {
 		if v != "" {
 			fmt.Fprintf(&b, "  %s: %s\n", k, v)
 		}
+	}
+	if s.HealthCheckNodePort != 0 {
+		fmt.Fprintf(&b, "  healthCheckNodePort: %d\n", s.HealthCheckNodePort)
 	}
 	if len(s.ExternalIPs) > 0 {
 		fmt.Fprintf(&b, "  externalIPs: [%s]\n", strings.Join(s.ExternalIPs, ", "))

@@ -14,6 +14,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/nodenet/nodenet/iptables"
+	"github.com/nodenet/nodenet/nodeport"
 	"github.com/nodenet/nodenet/proxy"
 	"github.com/nodenet/nodenet/proxy/conntrack"
 )
@@ -67,11 +68,15 @@ func runAgent(ctx context.Context, cfg *agentConfig) error {
 	if err != nil {
 		return fmt.Errorf("creating the iptables backend: %w", err)
 	}
-	p := proxy.NewProxier(proxy.Config{
+	var p *proxy.Proxier
+	healthChecks := nodeport.NewHealthServers(func() bool { return p.Health().Healthy })
+	defer healthChecks.Close()
+	p = proxy.NewProxier(proxy.Config{
 		NodeName:      cfg.NodeName,
 		MinSyncPeriod: cfg.MinSyncPeriod,
 		SyncPeriod:    cfg.SyncPeriod,
 		Conntrack:     conntrack.Netlink{},
+		HealthChecks:  healthChecks,
 	}, backend)
 
 	servers, err := listenServers(cfg, p)
