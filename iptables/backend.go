@@ -2,6 +2,7 @@ package iptables
 
 import (
 	"fmt"
+	"time"
 
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/klog/v2"
@@ -64,17 +65,21 @@ func (b *Backend) Sync(t *proxy.Table, changed sets.Set[proxy.ServicePortName], 
 	if b.inKernel == nil {
 		full = true
 	}
+	start := time.Now()
 	plan, err := b.plan(t, changed, full)
 	if err != nil {
 		b.inKernel = nil
 		return err
 	}
-	if err := b.kernel.Restore(plan.payload()); err != nil {
+	payload := plan.payload()
+	planned := time.Now()
+	if err := b.kernel.Restore(payload); err != nil {
 		b.inKernel = nil
 		return fmt.Errorf("apply %d shard(s): %w", len(plan.shards), err)
 	}
 	b.inKernel = plan.after
-	klog.V(4).InfoS("Applied iptables rules", "full", full, "shards", len(plan.shards), "lines", plan.lines())
+	klog.V(4).InfoS("Applied iptables rules", "full", full, "shards", len(plan.shards), "lines", plan.lines(),
+		"bytes", len(payload), "plan", planned.Sub(start), "restore", time.Since(planned))
 	return nil
 }
 
