@@ -39,3 +39,31 @@ type Handlers struct {
 	EndpointSlices EndpointSliceHandler
 	Nodes          NodeHandler
 }
+
+// NodeFanout delivers Node events to several handlers in order, e.g. the
+// proxier and the CNI config installer.
+type NodeFanout []NodeHandler
+
+func (f NodeFanout) OnNodeAdd(n *v1.Node) {
+	for _, h := range f {
+		h.OnNodeAdd(n)
+	}
+}
+
+func (f NodeFanout) OnNodeUpdate(old, n *v1.Node) {
+	for _, h := range f {
+		h.OnNodeUpdate(old, n)
+	}
+}
+
+func (f NodeFanout) OnNodeDelete(n *v1.Node) {
+	for _, h := range f {
+		h.OnNodeDelete(n)
+	}
+}
+
+func (f NodeFanout) OnNodeSynced() {
+	for _, h := range f {
+		h.OnNodeSynced()
+	}
+}

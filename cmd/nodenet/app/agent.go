@@ -13,6 +13,7 @@ import (
 	"k8s.io/component-base/version"
 	"k8s.io/klog/v2"
 
+	"github.com/nodenet/nodenet/cni"
 	"github.com/nodenet/nodenet/iptables"
 	"github.com/nodenet/nodenet/nodeport"
 	"github.com/nodenet/nodenet/proxy"
@@ -83,9 +84,29 @@ func runAgent(ctx context.Context, cfg *agentConfig) error {
 	if err != nil {
 		return err
 	}
-	if err := startSource(ctx, cfg, p.Handlers()); err != nil {
+	handlers, err := agentHandlers(cfg, p)
+	if err != nil {
+		closeAll(servers)
+		return err
+	}
+	if err := startSource(ctx, cfg, handlers); err != nil {
 		closeAll(servers)
 		return err
 	}
 	return runUntilDone(ctx, p, servers)
+}
+
+// agentHandlers are the proxier's handlers, plus the CNI installer on Node
+// events when --cni-conf-dir and --cni-bin-dir are set.
+func agentHandlers(cfg *agentConfig, p *proxy.Proxier) (proxy.Handlers, error) {
+	h := p.Handlers()
+	if cfg.CNIConfDir == "" {
+		return h, nil
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return h, fmt.Errorf("--cni-bin-dir: cannot find the running binary to install: %w", err)
+	}
+	h.Nodes = proxy.NodeFanout{h.Nodes, &cni.NodeInstaller{BinDir: cfg.CNIBinDir, ConfDir: cfg.CNIConfDir, Self: self}}
+	return h, nil
 }

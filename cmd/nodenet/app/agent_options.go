@@ -31,6 +31,8 @@ type agentOptions struct {
 	HealthzBindAddr   string
 	MetricsBindAddr   string
 	Manifests         string
+	CNIConfDir        string
+	CNIBinDir         string
 	Logging           *logsapi.LoggingConfiguration
 }
 
@@ -67,6 +69,8 @@ func (o *agentOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.HealthzBindAddr, "healthz-bind-address", o.HealthzBindAddr, "The IP address (and port) for the health check server (/healthz, /livez). Empty disables it.")
 	fs.StringVar(&o.MetricsBindAddr, "metrics-bind-address", o.MetricsBindAddr, "The IP address (and port) for the metrics server (/metrics, /dump). Empty disables it.")
 	fs.StringVar(&o.Manifests, "manifests", o.Manifests, "Offline mode: read Services and EndpointSlices from the YAML/JSON files in this directory instead of an API server.")
+	fs.StringVar(&o.CNIConfDir, "cni-conf-dir", o.CNIConfDir, "Install nodenet as this node's CNI plugin: write its conflist here (e.g. /etc/cni/net.d) once the Node has pod CIDRs. Needs --cni-bin-dir. Empty: off.")
+	fs.StringVar(&o.CNIBinDir, "cni-bin-dir", o.CNIBinDir, "Where to copy the nodenet binary as the CNI plugin (e.g. /opt/cni/bin). Needs --cni-conf-dir. Empty: off.")
 	logsapi.AddFlags(o.Logging, fs)
 }
 
@@ -86,6 +90,8 @@ type agentConfig struct {
 	ConfigSyncPeriod  time.Duration
 	HealthzBindAddr   string
 	MetricsBindAddr   string
+	CNIConfDir        string
+	CNIBinDir         string
 }
 
 // complete validates o and returns the config to run. hostname is
@@ -115,6 +121,9 @@ func (o *agentOptions) complete(hostname func() (string, error)) (*agentConfig, 
 	if err != nil {
 		return nil, err
 	}
+	if (o.CNIConfDir == "") != (o.CNIBinDir == "") {
+		return nil, fmt.Errorf("--cni-conf-dir and --cni-bin-dir go together (got %q and %q)", o.CNIConfDir, o.CNIBinDir)
+	}
 	healthz, err := bindAddress("--healthz-bind-address", o.HealthzBindAddr, defaultHealthzPort)
 	if err != nil {
 		return nil, err
@@ -137,6 +146,8 @@ func (o *agentOptions) complete(hostname func() (string, error)) (*agentConfig, 
 		ConfigSyncPeriod:  o.ConfigSyncPeriod,
 		HealthzBindAddr:   healthz,
 		MetricsBindAddr:   metrics,
+		CNIConfDir:        o.CNIConfDir,
+		CNIBinDir:         o.CNIBinDir,
 	}, nil
 }
 

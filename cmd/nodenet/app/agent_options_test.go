@@ -115,6 +115,7 @@ func TestAgentFlagValidation(t *testing.T) {
 		{[]string{"--manifests=" + filepath.Join(dir, "missing")}, `--manifests: stat `},
 		{[]string{"--manifests=" + file}, `is not a directory`},
 		{[]string{"--hostname-override= "}, `--hostname-override: empty node name`},
+		{[]string{"--cni-conf-dir=/etc/cni/net.d"}, `--cni-conf-dir and --cni-bin-dir go together`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
