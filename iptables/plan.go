@@ -62,6 +62,7 @@ func (p *plan) payload() []byte {
 type side struct {
 	static          []string // fixed chains' rules, written on full syncs
 	staticChains    []string
+	hairpinChain    string   // the table's hairpin chain, "" if none
 	hairpin         []string // the hairpin chain's rules, when rewritten
 	services, ports string   // dispatch chains
 	before, after   sets.Set[shardID]
@@ -72,7 +73,7 @@ type side struct {
 func (p *plan) natSide() side {
 	return side{
 		static: p.cfg.staticNAT(), staticChains: []string{natPostrouting, natHairpin},
-		hairpin:  p.hairpinRules(),
+		hairpinChain: natHairpin, hairpin: p.hairpinRules(),
 		services: natServices, ports: natNodePorts,
 		before: p.before.nat, after: p.after.nat,
 		chainOf: shardID.natChain, rulesOf: func(r shardRules) []string { return r.nat },
@@ -90,30 +91,12 @@ func (p *plan) filterSide() side {
 
 func (p *plan) writeTable(b *bytes.Buffer, table string, s side) {
 	rewriteDispatch := p.full || !s.before.Equal(s.after)
-	if !rewriteDispatch && !p.touches(s) && !(p.writeHairpin && table == tableNAT) {
+	rewriteHairpin := p.writeHairpin && s.hairpinChain != ""
+	if !rewriteDispatch && !rewriteHairpin && !p.touches(s) {
 		return
 	}
 	b.WriteString("*" + table + "\n")
-	if p.full {
-		for _, c := range s.staticChains {
-			declare(b, c)
-		}
-	} else if p.writeHairpin && table == tableNAT {
-		declare(b, natHairpin)
-	}
-	if rewriteDispatch {
-		declare(b, s.services)
-		declare(b, s.ports)
-	}
-	var removed []string
-	for _, sh := range p.shards {
-		if s.after.Has(sh) || s.before.Has(sh) {
-			declare(b, s.chainOf(sh))
-		}
-		if s.before.Has(sh) && !s.after.Has(sh) {
-			removed = append(removed, s.chainOf(sh))
-		}
-	}
+	removed := p.writeDeclarations(b, s, rewriteDispatch, rewriteHairpin)
 	if p.full {
 		writeLines(b, s.static)
 	}
@@ -135,6 +118,34 @@ func (p *plan) writeTable(b *bytes.Buffer, table string, s side) {
 		b.WriteString("-X " + c + "\n")
 	}
 	b.WriteString("COMMIT\n")
+}
+
+// writeDeclarations declares (and so flushes) every chain this apply
+// rewrites, and returns the shard chains to delete once nothing jumps to
+// them any more.
+func (p *plan) writeDeclarations(b *bytes.Buffer, s side, dispatch, hairpin bool) []string {
+	switch {
+	case p.full:
+		for _, c := range s.staticChains {
+			declare(b, c)
+		}
+	case hairpin:
+		declare(b, s.hairpinChain)
+	}
+	if dispatch {
+		declare(b, s.services)
+		declare(b, s.ports)
+	}
+	var removed []string
+	for _, sh := range p.shards {
+		if s.after.Has(sh) || s.before.Has(sh) {
+			declare(b, s.chainOf(sh))
+		}
+		if s.before.Has(sh) && !s.after.Has(sh) {
+			removed = append(removed, s.chainOf(sh))
+		}
+	}
+	return removed
 }
 
 // hairpinRules masquerade a local endpoint's connection to its own
