@@ -62,7 +62,9 @@ func NewWithKernel(opts Options, k Kernel) (*Backend, error) {
 
 // Sync implements proxy.Backend.
 func (b *Backend) Sync(t *proxy.Table, changed sets.Set[proxy.ServicePortName], full bool) error {
-	if b.inKernel == nil {
+	// New primary node IPs change the NodePort jumps in the dispatch
+	// chains, which only full syncs are sure to rewrite.
+	if b.cfg.takePrimaryIPs() || b.inKernel == nil {
 		full = true
 	}
 	start := time.Now()

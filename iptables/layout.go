@@ -64,8 +64,12 @@ func (c *config) staticFilter() []string {
 
 // nodePortJumps send packets for local addresses to the NodePort chain:
 // every local address but loopback by default (localhost NodePorts need
-// route_localnet, CVE-2020-8558), or those in --nodeport-addresses.
+// route_localnet, CVE-2020-8558), or those in --nodeport-addresses, or
+// the node's primary IPs (nodeportaddrs.go).
 func (c *config) nodePortJumps(from, to string) []string {
+	if c.primary != nil {
+		return c.primaryJumps(from, to)
+	}
 	if len(c.nodePortCIDRs) == 0 {
 		return []string{"-A " + from + " -m addrtype --dst-type LOCAL ! -d " + c.family.loopback + " -j " + to}
 	}

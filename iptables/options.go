@@ -21,6 +21,10 @@ type Options struct {
 	// NodePortAddresses limits NodePorts to local addresses in these CIDRs;
 	// empty means every local address (kube-proxy's iptables default).
 	NodePortAddresses []netip.Prefix
+	// NodePortPrimary limits NodePorts to the node's primary IPs
+	// (--nodeport-addresses primary), fed by Backend.SetPrimaryNodeIPs;
+	// until then NodePorts are exposed nowhere. Excludes NodePortAddresses.
+	NodePortPrimary bool
 }
 
 // config is Options checked and reduced to this backend's family.
@@ -30,6 +34,11 @@ type config struct {
 	masqueradeAll bool
 	masqMark      string // "0x4000"
 	nodePortCIDRs []netip.Prefix
+	// primary is set with NodePortPrimary; primaryIPs and primaryVersion
+	// are its state as of the current sync (nodeportaddrs.go).
+	primary        *primaryIPs
+	primaryIPs     []netip.Addr
+	primaryVersion int
 }
 
 func (o Options) config() (config, error) {
@@ -49,6 +58,12 @@ func (o Options) config() (config, error) {
 			return config{}, fmt.Errorf("cluster CIDRs %s and %s: at most one per IP family", c.clusterCIDR, p)
 		}
 		c.clusterCIDR = p.Masked()
+	}
+	if o.NodePortPrimary {
+		if len(o.NodePortAddresses) > 0 {
+			return config{}, fmt.Errorf("node port addresses: primary cannot be combined with CIDRs")
+		}
+		c.primary = &primaryIPs{}
 	}
 	for _, p := range o.NodePortAddresses {
 		if fam.owns(p.Addr()) {

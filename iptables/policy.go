@@ -1,13 +1,18 @@
 package iptables
 
-import "github.com/nodenet/nodenet/proxy"
+import (
+	"net/netip"
+
+	"github.com/nodenet/nodenet/proxy"
+)
 
 // natGroup is a run of a frontend's nat rules that share a source match:
 // packets it matches are spread over its targets.
 type natGroup struct {
-	src       string // extra match on the source, "" for every packet
-	masq      bool   // mark the group's packets for masquerade
-	masqMatch string // further restricts which are masqueraded
+	srcNet    netip.Prefix // packets from this network only, when valid
+	src       string       // extra match on the source, "" for every packet
+	masq      bool         // mark the group's packets for masquerade
+	masqMatch string       // further restricts which are masqueraded
 	targets   []proxy.Endpoint
 }
 
@@ -55,7 +60,7 @@ func (c *config) internalLocalGroups(fe frontend, local []proxy.Endpoint) fronte
 func (c *config) externalLocalGroups(local, all []proxy.Endpoint) frontendGroups {
 	var g frontendGroups
 	if c.clusterCIDR.IsValid() {
-		g.list = append(g.list, natGroup{src: " -s " + c.clusterCIDR.String(), targets: all})
+		g.list = append(g.list, natGroup{srcNet: c.clusterCIDR, targets: all})
 	}
 	g.list = append(g.list, natGroup{src: " -m addrtype --src-type LOCAL", masq: true, targets: all})
 	if len(local) == 0 {

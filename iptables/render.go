@@ -44,11 +44,15 @@ func (c *config) renderShard(id shardID, members []proxy.ServicePortName, t *pro
 // has its traffic dropped ("has no local endpoints"): the client should
 // retry through another node.
 func (c *config) renderFrontend(out *shardRules, id shardID, fe frontend, comment string, sp *proxy.ServicePort, all, local []proxy.Endpoint) {
+	ranges, restricted := c.sourceRangesOf(fe, sp)
 	if len(all) == 0 {
-		out.filter = append(out.filter, c.filterRule(id, fe, comment, "REJECT --reject-with "+c.family.rejectICMP))
+		out.filter = append(out.filter, c.rejectRules(id, fe, comment, ranges, restricted)...)
 		return
 	}
 	groups := c.natGroups(fe, sp, all, local)
+	if restricted {
+		groups = restrictSources(groups, ranges)
+	}
 	if groups.dropRest {
 		out.filter = append(out.filter, c.filterRule(id, fe, comment, "DROP"))
 	}
@@ -70,7 +74,7 @@ func (c *config) filterRule(id shardID, fe frontend, comment, target string) str
 // through to the next group.
 func (c *config) appendNATRules(rules []string, id shardID, fe frontend, comment string, sp *proxy.ServicePort, g natGroup) []string {
 	chain := "-A " + id.natChain() + " "
-	first, rest := chain+c.match(fe, comment)+g.src, chain+c.match(fe, "")+g.src
+	first, rest := chain+c.match(fe, comment)+g.sourceMatch(), chain+c.match(fe, "")+g.sourceMatch()
 	if g.masq {
 		rules = append(rules, first+g.masqMatch+" -j MARK --or-mark "+c.masqMark)
 		first = rest

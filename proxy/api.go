@@ -31,6 +31,10 @@ type Config struct {
 	// HealthChecks, when set, serves the health-check node ports of
 	// Services with externalTrafficPolicy Local.
 	HealthChecks HealthCheckSink
+	// Reporter hears, once each, of the Services and EndpointSlices (or
+	// parts of them) that are skipped as invalid or conflicting (nil: log
+	// them with klog).
+	Reporter Reporter
 }
 
 // HealthState is what /healthz and /livez report.

@@ -40,7 +40,9 @@ func endpointsFromSlices(svc types.NamespacedName, slices map[string]*discovery.
 			}
 			for i := range slice.Endpoints {
 				ep, ok := endpointOf(&slice.Endpoints[i], num, nodeName)
-				if !ok || seen[key][ep.AddrPort()] {
+				// An address of the other family would break the whole
+				// restore of that family's table, not just this slice.
+				if !ok || !familyMatches(slice.AddressType, ep.Addr) || seen[key][ep.AddrPort()] {
 					continue
 				}
 				seen[key][ep.AddrPort()] = true
@@ -97,6 +99,7 @@ func endpointOf(e *discovery.Endpoint, port int32, nodeName string) (Endpoint, b
 	if e.Zone != nil {
 		ep.Zone = *e.Zone
 	}
+	readHints(&ep, e.Hints)
 	return ep, true
 }
 

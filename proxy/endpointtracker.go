@@ -23,12 +23,16 @@ type EndpointTracker struct {
 	slices   map[types.NamespacedName]map[string]*discovery.EndpointSlice
 	known    map[types.NamespacedName]map[ServicePortName][]Endpoint
 	pending  map[types.NamespacedName]*endpointsChange
+	// problems hears of invalid slice entries, once each.
+	problems *problems
 }
 
-// NewEndpointTracker returns an empty tracker for the node nodeName.
-func NewEndpointTracker(nodeName string) *EndpointTracker {
+// NewEndpointTracker returns an empty tracker for the node nodeName; r
+// hears of slices with invalid entries, which are skipped (nil: log them).
+func NewEndpointTracker(nodeName string, r Reporter) *EndpointTracker {
 	return &EndpointTracker{
 		nodeName: nodeName,
+		problems: newProblems(r),
 		slices:   map[types.NamespacedName]map[string]*discovery.EndpointSlice{},
 		known:    map[types.NamespacedName]map[ServicePortName][]Endpoint{},
 		pending:  map[types.NamespacedName]*endpointsChange{},
@@ -44,6 +48,7 @@ func (t *EndpointTracker) Update(slice *discovery.EndpointSlice, removed bool) b
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.checkSlice(slice, removed)
 	t.storeSlice(svc, slice, removed)
 	current := endpointsFromSlices(svc, t.slices[svc], t.nodeName)
 	if len(current) == 0 {

@@ -17,7 +17,7 @@ func addrs(eps []Endpoint) []string {
 }
 
 func TestEndpointsMergeSlicesAndDeduplicate(t *testing.T) {
-	tr := NewEndpointTracker("node-a")
+	tr := NewEndpointTracker("node-a", nopReporter{})
 	tr.Update(makeSlice("web", "web-1", 8080, ready("10.244.1.3"), ready("10.244.1.2")), false)
 	tr.Update(makeSlice("web", "web-2", 8080, ready("10.244.1.2"), ready("10.244.1.4")), false)
 	svc := types.NamespacedName{Namespace: "default", Name: "web"}
@@ -35,7 +35,7 @@ func TestEndpointsMergeSlicesAndDeduplicate(t *testing.T) {
 }
 
 func TestEndpointTrackerNoOpAndDelete(t *testing.T) {
-	tr := NewEndpointTracker("node-a")
+	tr := NewEndpointTracker("node-a", nopReporter{})
 	s := makeSlice("web", "web-1", 8080, ready("10.244.1.2"))
 	if !tr.Update(s, false) {
 		t.Fatal("add must be pending")
@@ -56,7 +56,7 @@ func TestEndpointTrackerNoOpAndDelete(t *testing.T) {
 }
 
 func TestSliceWithoutServiceLabelIsIgnored(t *testing.T) {
-	tr := NewEndpointTracker("node-a")
+	tr := NewEndpointTracker("node-a", nopReporter{})
 	s := makeSlice("web", "orphan", 8080, ready("10.244.1.2"))
 	s.Labels = nil
 	if tr.Update(s, false) {

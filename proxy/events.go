@@ -37,14 +37,15 @@ func (e sliceEvents) OnEndpointSlicesSynced() {
 	e.p.markSynced(func() { e.p.synced.endpoints = true })
 }
 
-// nodeEvents: the Node matters for topology and primary node addresses
-// (later issues); today the proxier only needs to know it exists.
+// nodeEvents records the agent's own Node's labels (the source delivers
+// no other Node): its zone drives topology-aware routing (topology_node.go).
+// A deleted Node leaves no labels, as kube-proxy's OnNodeDelete does.
 type nodeEvents struct{ p *Proxier }
 
-func (nodeEvents) OnNodeAdd(*v1.Node)         {}
-func (nodeEvents) OnNodeUpdate(_, _ *v1.Node) {}
-func (nodeEvents) OnNodeDelete(*v1.Node)      {}
-func (nodeEvents) OnNodeSynced()              {}
+func (e nodeEvents) OnNodeAdd(n *v1.Node)       { e.p.changed(e.p.setNodeLabels(n.Labels)) }
+func (e nodeEvents) OnNodeUpdate(_, n *v1.Node) { e.p.changed(e.p.setNodeLabels(n.Labels)) }
+func (e nodeEvents) OnNodeDelete(*v1.Node)      { e.p.changed(e.p.setNodeLabels(nil)) }
+func (nodeEvents) OnNodeSynced()                {}
 
 func nameOf(svc *v1.Service) types.NamespacedName {
 	return types.NamespacedName{Namespace: svc.Namespace, Name: svc.Name}

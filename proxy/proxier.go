@@ -34,6 +34,9 @@ type Proxier struct {
 	stale    []conntrack.Filter // entries to delete after the next good sync
 	checks   *healthChecks
 	now      func() time.Time
+	// nodeLabels are the agent's own Node's labels (nodeEvents); the
+	// zone among them is handed to the table at the next sync.
+	nodeLabels map[string]string
 }
 
 // NewProxier builds a proxier that programs backend.
@@ -42,13 +45,14 @@ func NewProxier(cfg Config, backend Backend) *Proxier {
 	p := &Proxier{
 		cfg:       cfg,
 		backend:   backend,
-		services:  NewServiceTracker(logServiceSkipped),
-		endpoints: NewEndpointTracker(cfg.NodeName),
+		services:  NewServiceTracker(cfg.Reporter),
+		endpoints: NewEndpointTracker(cfg.NodeName, cfg.Reporter),
 		table:     NewTable(),
 		needFull:  true,
 		checks:    newHealthChecks(),
 		now:       time.Now,
 	}
+	p.table.Topology.Node = cfg.NodeName
 	p.runner = newRunner(p.sync, cfg.MinSyncPeriod, cfg.SyncPeriod)
 	return p
 }
@@ -99,7 +103,7 @@ func (p *Proxier) sync() error {
 		return nil
 	}
 	start := p.now()
-	changed, stale := p.table.Apply(p.services.Checkpoint(), p.endpoints.Checkpoint())
+	changed, stale := p.table.ApplyInZone(p.zone(), p.services.Checkpoint(), p.endpoints.Checkpoint())
 	// Kept until a sync succeeds: deleting entries before the new rules
 	// are in would only let them be recreated the old way.
 	p.stale = append(p.stale, stale...)

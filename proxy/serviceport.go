@@ -28,6 +28,10 @@ func servicePortsFor(svc *v1.Service) (map[ServicePortName]*ServicePort, error) 
 	if err != nil {
 		return nil, err
 	}
+	sourceRanges, err := sourceRangesOf(svc)
+	if err != nil {
+		return nil, err
+	}
 	name := types.NamespacedName{Namespace: svc.Namespace, Name: svc.Name}
 	if err := validateAffinity(svc); err != nil {
 		return nil, err
@@ -46,17 +50,19 @@ func servicePortsFor(svc *v1.Service) (map[ServicePortName]*ServicePort, error) 
 			return nil, fmt.Errorf("spec.ports[%d]: duplicate port name %q for %s", i, sp.Name, sp.Protocol)
 		}
 		ports[key] = &ServicePort{
-			Name:                key,
-			ClusterIPs:          clusterIPs,
-			Port:                sp.Port,
-			Protocol:            sp.Protocol,
-			NodePort:            nodePortOf(svc, sp),
-			ExternalIPs:         externalIPs,
-			LoadBalancerIPs:     lbIPs,
-			StickyMaxAgeSeconds: stickyMaxAge(svc),
-			ExternalPolicyLocal: externalPolicyLocal(svc),
-			InternalPolicyLocal: internalPolicyLocal(svc),
-			HealthCheckNodePort: healthCheckNodePort(svc),
+			Name:                     key,
+			ClusterIPs:               clusterIPs,
+			Port:                     sp.Port,
+			Protocol:                 sp.Protocol,
+			NodePort:                 nodePortOf(svc, sp),
+			ExternalIPs:              externalIPs,
+			LoadBalancerIPs:          lbIPs,
+			LoadBalancerSourceRanges: sourceRanges,
+			StickyMaxAgeSeconds:      stickyMaxAge(svc),
+			ExternalPolicyLocal:      externalPolicyLocal(svc),
+			InternalPolicyLocal:      internalPolicyLocal(svc),
+			HealthCheckNodePort:      healthCheckNodePort(svc),
+			TopologyAware:            topologyAware(svc),
 		}
 	}
 	return ports, nil
@@ -85,7 +91,7 @@ func loadBalancerIPsOf(svc *v1.Service) []string {
 	}
 	var ips []string
 	for _, ing := range svc.Status.LoadBalancer.Ingress {
-		if ing.IP != "" {
+		if ing.IP != "" && isVIPMode(ing) {
 			ips = append(ips, ing.IP)
 		}
 	}

@@ -6,7 +6,6 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/klog/v2"
 )
 
 // serviceChange is the net change of one Service since the last checkpoint:
@@ -23,29 +22,52 @@ type ServiceTracker struct {
 	mu      sync.Mutex
 	known   map[types.NamespacedName]map[ServicePortName]*ServicePort
 	pending map[types.NamespacedName]*serviceChange
-	report  func(svc *v1.Service, err error)
+	claims  *nodePortClaims
+	// problems hears of malformed Services and lost NodePorts, once each.
+	problems *problems
 }
 
-// NewServiceTracker returns an empty tracker; report is called for every
-// Service that is skipped because it is malformed.
-func NewServiceTracker(report func(*v1.Service, error)) *ServiceTracker {
+// NewServiceTracker returns an empty tracker; r hears of every Service
+// that is skipped because it is malformed and every NodePort left out
+// because an older Service owns it (nil: log them).
+func NewServiceTracker(r Reporter) *ServiceTracker {
 	return &ServiceTracker{
-		known:   map[types.NamespacedName]map[ServicePortName]*ServicePort{},
-		pending: map[types.NamespacedName]*serviceChange{},
-		report:  report,
+		known:    map[types.NamespacedName]map[ServicePortName]*ServicePort{},
+		pending:  map[types.NamespacedName]*serviceChange{},
+		claims:   newNodePortClaims(),
+		problems: newProblems(r),
 	}
 }
 
 // Update records that svc is now current (nil: deleted) under name. It
-// returns true when a change is pending for that Service afterwards.
+// returns true when a change is pending afterwards for that Service or for
+// one that shares a NodePort with it.
 func (t *ServiceTracker) Update(name types.NamespacedName, svc *v1.Service) bool {
 	current, err := servicePortsFor(svc)
-	if err != nil {
-		t.report(svc, err)
-		current = nil
-	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if svc == nil {
+		t.problems.forget("Service", name)
+	} else {
+		t.problems.set(svc, name, ReasonInvalidService, err)
+	}
+	pending := false
+	for other := range t.claims.set(name, svc, current) {
+		resolved, lost := t.claims.resolved(other)
+		if owner := t.claims.services[other].svc; owner != nil {
+			t.problems.set(owner, other, ReasonNodePortConflict, lost)
+		}
+		pending = t.record(other, resolved) || pending
+	}
+	return pending
+}
+
+// record makes current the ports of name and returns true when they differ
+// from those last handed to a sync.
+func (t *ServiceTracker) record(name types.NamespacedName, current map[ServicePortName]*ServicePort) bool {
+	if len(current) == 0 {
+		current = nil
+	}
 	change, ok := t.pending[name]
 	if !ok {
 		change = &serviceChange{previous: t.known[name]}
@@ -78,8 +100,4 @@ func (t *ServiceTracker) Pending() bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return len(t.pending) > 0
-}
-
-func logServiceSkipped(svc *v1.Service, err error) {
-	klog.ErrorS(err, "Skipping malformed Service; other Services are unaffected", "service", klog.KObj(svc))
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	v1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 )
 
@@ -63,7 +64,7 @@ func TestNodePortAndLoadBalancerOnlyForTheirTypes(t *testing.T) {
 }
 
 func TestServiceTrackerDropsNoOpUpdates(t *testing.T) {
-	tr := NewServiceTracker(func(*v1.Service, error) {})
+	tr := NewServiceTracker(nopReporter{})
 	name := types.NamespacedName{Namespace: "default", Name: "a"}
 	svc := makeService("a", "10.96.0.1")
 	if !tr.Update(name, svc) {
@@ -89,7 +90,7 @@ func TestServiceTrackerDropsNoOpUpdates(t *testing.T) {
 
 func TestServiceTrackerSkipsMalformedAndReports(t *testing.T) {
 	var reported []error
-	tr := NewServiceTracker(func(_ *v1.Service, err error) { reported = append(reported, err) })
+	tr := NewServiceTracker(ReportFunc(func(_ runtime.Object, _ string, err error) { reported = append(reported, err) }))
 	good := types.NamespacedName{Namespace: "default", Name: "good"}
 	tr.Update(good, makeService("good", "10.96.0.1"))
 	bad := types.NamespacedName{Namespace: "default", Name: "bad"}
@@ -112,7 +113,7 @@ func TestServiceTrackerSkipsMalformedAndReports(t *testing.T) {
 func TestServiceTrackerMalformedUpdateRemovesOldPorts(t *testing.T) {
 	// A Service edited into an invalid state is skipped as a whole: its
 	// old rules go away rather than staying half-right.
-	tr := NewServiceTracker(func(*v1.Service, error) {})
+	tr := NewServiceTracker(nopReporter{})
 	name := types.NamespacedName{Namespace: "default", Name: "a"}
 	tr.Update(name, makeService("a", "10.96.0.1"))
 	tr.Checkpoint()

@@ -13,6 +13,9 @@ import (
 type Table struct {
 	Services  map[ServicePortName]*ServicePort
 	Endpoints map[ServicePortName][]Endpoint
+	// Topology is this node's name and zone, which the targets of
+	// topology-aware Service ports follow (topology.go).
+	Topology NodeTopology
 }
 
 // NewTable returns an empty table.
@@ -27,8 +30,11 @@ func NewTable() *Table {
 // service ports whose programming may have to change, and the conntrack
 // entries that will be stale once the new rules are in.
 func (t *Table) Apply(svcs map[types.NamespacedName]*serviceChange, eps map[types.NamespacedName]*endpointsChange) (sets.Set[ServicePortName], []conntrack.Filter) {
-	changed := changedNames(svcs, eps)
-	before := t.portStates(changed)
+	return t.ApplyInZone(t.Topology.Zone, svcs, eps)
+}
+
+// fold writes the changes into the maps.
+func (t *Table) fold(svcs map[types.NamespacedName]*serviceChange, eps map[types.NamespacedName]*endpointsChange) {
 	for _, c := range svcs {
 		for name := range c.previous {
 			delete(t.Services, name)
@@ -45,7 +51,6 @@ func (t *Table) Apply(svcs map[types.NamespacedName]*serviceChange, eps map[type
 			t.Endpoints[name] = list
 		}
 	}
-	return changed, staleFlows(before, t.portStates(changed))
 }
 
 func changedNames(svcs map[types.NamespacedName]*serviceChange, eps map[types.NamespacedName]*endpointsChange) sets.Set[ServicePortName] {
@@ -70,8 +75,13 @@ func keysOf[V any](m map[ServicePortName]V) []ServicePortName {
 }
 
 // Targets returns the endpoints that receive new connections for name
-// under the Cluster policy: all usable endpoints, wherever they run.
+// under the Cluster policy: all usable endpoints, wherever they run, or,
+// for a topology-aware port whose hints can be trusted, those hinted for
+// this node or zone (TopologyEndpoints).
 func (t *Table) Targets(name ServicePortName) []Endpoint {
+	if sp := t.Services[name]; sp != nil && sp.TopologyAware {
+		return TopologyEndpoints(t.Endpoints[name], t.Topology)
+	}
 	return UsableEndpoints(t.Endpoints[name])
 }
 
@@ -120,6 +130,7 @@ func (t *Table) Clone() *Table {
 	c := &Table{
 		Services:  make(map[ServicePortName]*ServicePort, len(t.Services)),
 		Endpoints: make(map[ServicePortName][]Endpoint, len(t.Endpoints)),
+		Topology:  t.Topology,
 	}
 	for k, v := range t.Services {
 		c.Services[k] = v

@@ -33,6 +33,11 @@ type ServicePort struct {
 	NodePort        int32
 	ExternalIPs     []netip.Addr
 	LoadBalancerIPs []netip.Addr
+	// LoadBalancerSourceRanges, when not empty, are the only clients that
+	// may reach LoadBalancerIPs (spec.loadBalancerSourceRanges); others
+	// are dropped. NodePorts and external IPs are not restricted, as in
+	// kube-proxy.
+	LoadBalancerSourceRanges []netip.Prefix
 	// StickyMaxAgeSeconds > 0 sends a client back to the endpoint it
 	// reached last, until it has been idle that long (sessionAffinity:
 	// ClientIP).
@@ -47,6 +52,10 @@ type ServicePort struct {
 	// HealthCheckNodePort (> 0 with ExternalPolicyLocal only) is where
 	// load balancers ask whether this node has local endpoints.
 	HealthCheckNodePort int32
+	// TopologyAware: the Service asks for topology-aware routing
+	// (trafficDistribution or the topology-mode annotation), so its
+	// Cluster-policy targets follow the endpoints' hints (topology.go).
+	TopologyAware bool
 }
 
 // Endpoint is one backend of a Service port, as read from EndpointSlices.
@@ -58,6 +67,10 @@ type Endpoint struct {
 	Terminating bool
 	NodeName    string
 	Zone        string
+	// ZoneHints and NodeHints are the EndpointSlice hints forZones and
+	// forNodes: the zones (nodes) whose proxies should send it traffic.
+	ZoneHints Hints
+	NodeHints Hints
 	// IsLocal: the endpoint runs on this node (its nodeName is ours), so a
 	// connection from it to its own Service can come back to it (hairpin).
 	IsLocal bool

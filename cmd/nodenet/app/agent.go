@@ -33,10 +33,16 @@ or from a folder with --manifests) and program iptables so this node serves them
 Flags follow kube-proxy's names and meanings.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// --config before logging: the file may set the logging.
+			ignored, err := opts.applyConfigFile(cmd.Flags())
+			if err != nil {
+				return err
+			}
 			// Logging first, so everything after runs with the final setup.
 			if err := logsapi.ValidateAndApply(opts.Logging, nil); err != nil {
 				return fmt.Errorf("logging flags: %w", err)
 			}
+			logIgnoredFields(opts.ConfigFile, ignored)
 			cfg, err := opts.complete(os.Hostname)
 			if err != nil {
 				return err
@@ -65,9 +71,14 @@ func runAgent(ctx context.Context, cfg *agentConfig) error {
 		MasqueradeAll:     cfg.MasqueradeAll,
 		MasqueradeBit:     cfg.MasqueradeBit,
 		NodePortAddresses: familyPrefixes(cfg.NodePortAddresses, v1.IPv4Protocol),
+		NodePortPrimary:   cfg.NodePortPrimary,
 	})
 	if err != nil {
 		return fmt.Errorf("creating the iptables backend: %w", err)
+	}
+	client, err := agentClient(cfg)
+	if err != nil {
+		return err
 	}
 	var p *proxy.Proxier
 	healthChecks := nodeport.NewHealthServers(func() bool { return p.Health().Healthy })
@@ -78,6 +89,7 @@ func runAgent(ctx context.Context, cfg *agentConfig) error {
 		SyncPeriod:    cfg.SyncPeriod,
 		Conntrack:     conntrack.Netlink{},
 		HealthChecks:  healthChecks,
+		Reporter:      agentReporter(ctx, client),
 	}, backend)
 
 	servers, err := listenServers(cfg, p)
@@ -89,7 +101,8 @@ func runAgent(ctx context.Context, cfg *agentConfig) error {
 		closeAll(servers)
 		return err
 	}
-	if err := startSource(ctx, cfg, handlers); err != nil {
+	handlers = withPrimaryNodeIPs(handlers, cfg, p, backend)
+	if err := startSource(ctx, cfg, client, handlers); err != nil {
 		closeAll(servers)
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 // agentOptions holds the agent's flags as typed. Names, defaults and
 // meanings follow kube-proxy's, so a kube-proxy command line carries over.
 type agentOptions struct {
+	ConfigFile        string
 	Kubeconfig        string
 	Master            string
 	HostnameOverride  string
@@ -55,12 +56,13 @@ func newAgentOptions() *agentOptions {
 }
 
 func (o *agentOptions) addFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.ConfigFile, "config", o.ConfigFile, "Path to a kube-proxy configuration file (KubeProxyConfiguration, kubeproxy.config.k8s.io/v1alpha1, as in kubeadm's kube-proxy ConfigMap). Flags given on the command line override it.")
 	fs.StringVar(&o.Kubeconfig, "kubeconfig", o.Kubeconfig, "Path to kubeconfig file with authorization information (the master location can be overridden by --master). Empty: in-cluster config.")
 	fs.StringVar(&o.Master, "master", o.Master, "The address of the Kubernetes API server (overrides any value in kubeconfig).")
 	fs.StringVar(&o.HostnameOverride, "hostname-override", o.HostnameOverride, "If non-empty, will be used as the name of the Node nodenet runs on. If unset, the node name is the host's hostname, lower-cased.")
 	fs.StringVar(&o.ProxyMode, "proxy-mode", o.ProxyMode, "Which proxy mode to use: only 'iptables' for now.")
 	fs.StringSliceVar(&o.ClusterCIDRs, "cluster-cidr", o.ClusterCIDRs, "Comma-separated CIDR ranges of the pods in the cluster. Traffic to a ClusterIP from outside them is masqueraded.")
-	fs.StringSliceVar(&o.NodePortAddresses, "nodeport-addresses", o.NodePortAddresses, "Comma-separated CIDR ranges; NodePorts are only served on local addresses inside them. Empty: all local addresses.")
+	fs.StringSliceVar(&o.NodePortAddresses, "nodeport-addresses", o.NodePortAddresses, "Comma-separated CIDR ranges, or 'primary' (the node's primary IPs, from its Node object); NodePorts are only served on local addresses inside them. Empty: all local addresses.")
 	fs.BoolVar(&o.MasqueradeAll, "masquerade-all", o.MasqueradeAll, "SNAT all traffic sent via Service cluster IPs.")
 	fs.Int32Var(&o.MasqueradeBit, "iptables-masquerade-bit", o.MasqueradeBit, "The bit of the fwmark space that marks packets requiring SNAT. Must be within [0, 31].")
 	fs.DurationVar(&o.MinSyncPeriod, "iptables-min-sync-period", o.MinSyncPeriod, "The minimum period between iptables rule resyncs as endpoints and services change (e.g. '5s', '1m', '2h22m').")
@@ -83,6 +85,7 @@ type agentConfig struct {
 	Kubeconfig        string
 	ClusterCIDRs      []netip.Prefix
 	NodePortAddresses []netip.Prefix
+	NodePortPrimary   bool // --nodeport-addresses primary (agent_nodeports.go)
 	MasqueradeAll     bool
 	MasqueradeBit     int
 	MinSyncPeriod     time.Duration
@@ -97,7 +100,7 @@ type agentConfig struct {
 // complete validates o and returns the config to run. hostname is
 // os.Hostname outside tests. Each error is one line naming the flag.
 func (o *agentOptions) complete(hostname func() (string, error)) (*agentConfig, error) {
-	if err := validateProxyMode(o.ProxyMode); err != nil {
+	if err := checkProxyMode("--proxy-mode", o.ProxyMode); err != nil {
 		return nil, err
 	}
 	if err := o.validateSource(); err != nil {
@@ -117,7 +120,7 @@ func (o *agentOptions) complete(hostname func() (string, error)) (*agentConfig, 
 	if err != nil {
 		return nil, err
 	}
-	nodePortAddresses, err := parseCIDRs("--nodeport-addresses", o.NodePortAddresses)
+	nodePortAddresses, nodePortPrimary, err := parseNodePortAddresses(o.NodePortAddresses)
 	if err != nil {
 		return nil, err
 	}
@@ -139,6 +142,7 @@ func (o *agentOptions) complete(hostname func() (string, error)) (*agentConfig, 
 		Kubeconfig:        o.Kubeconfig,
 		ClusterCIDRs:      clusterCIDRs,
 		NodePortAddresses: nodePortAddresses,
+		NodePortPrimary:   nodePortPrimary,
 		MasqueradeAll:     o.MasqueradeAll,
 		MasqueradeBit:     int(o.MasqueradeBit),
 		MinSyncPeriod:     o.MinSyncPeriod,
@@ -151,14 +155,15 @@ func (o *agentOptions) complete(hostname func() (string, error)) (*agentConfig, 
 	}, nil
 }
 
-func validateProxyMode(mode string) error {
+// checkProxyMode checks the mode given by name (a flag or a file field).
+func checkProxyMode(name, mode string) error {
 	switch mode {
 	case "", "iptables": // kube-proxy treats "" as the platform default, iptables on Linux
 		return nil
 	case "ipvs", "nftables":
-		return fmt.Errorf("--proxy-mode: %q is not implemented yet (use iptables)", mode)
+		return fmt.Errorf("%s: %q is not implemented yet (use iptables)", name, mode)
 	}
-	return fmt.Errorf("--proxy-mode: unknown mode %q (use iptables)", mode)
+	return fmt.Errorf("%s: unknown mode %q (use iptables)", name, mode)
 }
 
 func (o *agentOptions) validateSource() error {

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spf13/pflag"
 	v1 "k8s.io/api/core/v1"
 )
 
@@ -21,12 +20,7 @@ func fixedHostname(name string) func() (string, error) {
 // parseAgentFlags parses args exactly as the agent command would.
 func parseAgentFlags(t *testing.T, args ...string) *agentOptions {
 	t.Helper()
-	opts := newAgentOptions()
-	fs := pflag.NewFlagSet("agent", pflag.ContinueOnError)
-	opts.addFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		t.Fatalf("parsing %v: %v", args, err)
-	}
+	opts, _ := parseAgentFlagSet(t, args...)
 	return opts
 }
 
@@ -101,7 +95,8 @@ func TestAgentFlagValidation(t *testing.T) {
 		{[]string{"--proxy-mode=userspace"}, `--proxy-mode: unknown mode "userspace"`},
 		{[]string{"--cluster-cidr=10.244.0.0/16,10.300.0.0/16"}, `--cluster-cidr: "10.300.0.0/16" is not a CIDR`},
 		{[]string{"--cluster-cidr=10.244.0.0"}, `--cluster-cidr: "10.244.0.0" is not a CIDR`},
-		{[]string{"--nodeport-addresses=primary"}, `--nodeport-addresses: "primary" is not a CIDR`},
+		{[]string{"--nodeport-addresses=primary,10.0.0.0/8"}, `--nodeport-addresses: "primary" cannot be combined with CIDRs`},
+		{[]string{"--nodeport-addresses=primay"}, `--nodeport-addresses: "primay" is not a CIDR`},
 		{[]string{"--iptables-masquerade-bit=32"}, `--iptables-masquerade-bit: 32 is outside [0, 31]`},
 		{[]string{"--iptables-masquerade-bit=-1"}, `--iptables-masquerade-bit: -1 is outside [0, 31]`},
 		{[]string{"--iptables-sync-period=0s"}, `--iptables-sync-period: 0s must be greater than 0`},

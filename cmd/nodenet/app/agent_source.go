@@ -19,18 +19,31 @@ func (c *agentConfig) sourceName() string {
 	return "apiserver"
 }
 
-// startSource starts feeding h from the manifests folder or the API
-// server; it returns once the watches are started.
-func startSource(ctx context.Context, cfg *agentConfig, h proxy.Handlers) error {
+// agentClient is the API client, nil with --manifests (no cluster).
+func agentClient(cfg *agentConfig) (kubernetes.Interface, error) {
 	if cfg.Manifests != "" {
+		return nil, nil
+	}
+	return newClient(cfg.Master, cfg.Kubeconfig)
+}
+
+// agentReporter reports skipped objects as log lines, plus Events on the
+// objects when there is a cluster to record them in.
+func agentReporter(ctx context.Context, client kubernetes.Interface) proxy.Reporter {
+	if client == nil {
+		return proxy.LogReporter{}
+	}
+	return proxy.NewEventReporter(ctx, client)
+}
+
+// startSource starts feeding h from the manifests folder or the API
+// server (client); it returns once the watches are started.
+func startSource(ctx context.Context, cfg *agentConfig, client kubernetes.Interface, h proxy.Handlers) error {
+	if client == nil {
 		if err := source.RunManifests(ctx, cfg.Manifests, cfg.NodeName, h); err != nil {
 			return fmt.Errorf("reading manifests from %s: %w", cfg.Manifests, err)
 		}
 		return nil
-	}
-	client, err := newClient(cfg.Master, cfg.Kubeconfig)
-	if err != nil {
-		return err
 	}
 	if err := source.RunInformers(ctx, client, cfg.NodeName, h, cfg.ConfigSyncPeriod); err != nil {
 		return fmt.Errorf("starting informers: %w", err)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"net"
 	"strings"
 	"testing"
@@ -63,5 +64,31 @@ func TestRefusedIsClassified(t *testing.T) {
 	_, err = once("udp", uaddr, time.Second)
 	if err == nil || classify(err) != "refused" {
 		t.Fatalf("udp to closed port: err %v (kind %q), want refused", err, classify(err))
+	}
+}
+
+// TestLinesKeepsConnection: the line echo answers many lines on one
+// connection, each with the same remote address.
+func TestLinesKeepsConnection(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() { _ = serveLines(ln, "pod-x") }()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	r := bufio.NewReader(c)
+	for _, msg := range []string{"0", "1", "2"} {
+		got, err := exchange(c, r, msg, 2*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "pod-x " + c.LocalAddr().String() + " " + msg; got != want {
+			t.Errorf("answer %q, want %q", got, want)
+		}
 	}
 }

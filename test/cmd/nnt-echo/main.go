@@ -3,10 +3,15 @@
 //
 //	nnt-echo serve -name pod-a [-tcp :8080] [-udp :8080] [-http :80]
 //	nnt-echo dial -proto tcp|udp|http -addr 10.96.0.10:80 [-n 10] [-timeout 2s]
+//	nnt-echo serve ... -lines :9090
+//	nnt-echo hold -addr 10.96.0.10:90 [-every 100ms] [-timeout 5s]
 //
 // serve answers every TCP connection, UDP datagram and HTTP request with
 // "<name> <remote addr>\n", so a client sees which endpoint answered and
-// which source address that endpoint saw (the masquerade check).
+// which source address that endpoint saw (the masquerade check). Its -lines
+// server instead keeps each connection and answers every line with
+// "<name> <remote addr> <line>"; hold keeps one such connection busy and
+// prints every answer, for tests that must show a connection survives.
 //
 // dial prints one line per attempt: the answer, or "ERR <kind> <detail>"
 // where kind is refused, timeout, unreachable or other. It exits 1 when any
@@ -29,6 +34,8 @@ func main() {
 		err = serveMain(os.Args[2:])
 	case "dial":
 		err = dialMain(os.Args[2:])
+	case "hold":
+		err = holdMain(os.Args[2:])
 	default:
 		usage()
 	}
@@ -39,6 +46,6 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: nnt-echo serve|dial [flags]")
+	fmt.Fprintln(os.Stderr, "usage: nnt-echo serve|dial|hold [flags]")
 	os.Exit(2)
 }

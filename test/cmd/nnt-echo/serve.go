@@ -20,11 +20,12 @@ func serveMain(args []string) error {
 	tcpAddr := fs.String("tcp", "", "TCP listen address (empty: none)")
 	udpAddr := fs.String("udp", "", "UDP listen address (empty: none)")
 	httpAddr := fs.String("http", "", "HTTP listen address (empty: none)")
+	linesAddr := fs.String("lines", "", "TCP listen address of the line echo, which keeps connections open (empty: none)")
 	_ = fs.Parse(args)
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	errc := make(chan error, 3)
+	errc := make(chan error, 4)
 	started := 0
 	// Listen synchronously so a listen error is reported before "ready".
 	if *tcpAddr != "" {
@@ -51,8 +52,16 @@ func serveMain(args []string) error {
 		go func() { errc <- serveHTTP(ln, *name) }()
 		started++
 	}
+	if *linesAddr != "" {
+		ln, err := net.Listen("tcp", *linesAddr)
+		if err != nil {
+			return err
+		}
+		go func() { errc <- serveLines(ln, *name) }()
+		started++
+	}
 	if started == 0 {
-		return errors.New("serve: give at least one of -tcp, -udp, -http")
+		return errors.New("serve: give at least one of -tcp, -udp, -http, -lines")
 	}
 	fmt.Printf("nnt-echo %s ready\n", *name)
 	select {
@@ -68,6 +77,15 @@ func answer(name string, remote net.Addr) string {
 }
 
 func serveTCP(ln net.Listener, name string) error {
+	return acceptEach(ln, func(c net.Conn) {
+		_ = c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+		_, _ = c.Write([]byte(answer(name, c.RemoteAddr())))
+	})
+}
+
+// acceptEach serves every connection of ln with handle, which runs on its
+// own goroutine; the connection is closed when handle returns.
+func acceptEach(ln net.Listener, handle func(net.Conn)) error {
 	for {
 		c, err := ln.Accept()
 		if err != nil {
@@ -75,8 +93,7 @@ func serveTCP(ln net.Listener, name string) error {
 		}
 		go func() {
 			defer c.Close()
-			_ = c.SetWriteDeadline(time.Now().Add(5 * time.Second))
-			_, _ = c.Write([]byte(answer(name, c.RemoteAddr())))
+			handle(c)
 		}()
 	}
 }
