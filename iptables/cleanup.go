@@ -75,14 +75,36 @@ func removeHooks(k Kernel, owned map[string][]string) error {
 	return nil
 }
 
+// ownChains keeps the agent's chains. The bundled CNI plugin's ipMasq
+// chains share the NODENET- prefix (NODENET- and a 20-digit hash) and
+// belong to running pods: cleanup must leave them, or it would flush a
+// chain POSTROUTING still jumps to and fail.
 func ownChains(chains []string) []string {
 	var out []string
 	for _, c := range chains {
-		if strings.HasPrefix(c, chainPrefix) {
+		if isAgentChain(c) {
 			out = append(out, c)
 		}
 	}
 	return out
+}
+
+func isAgentChain(c string) bool {
+	if _, ok := parseShardChain(c); ok {
+		return true
+	}
+	return slices.Contains(fixedChains, c)
+}
+
+// mentionsAgentChain tells whether an iptables-save line declares or jumps
+// to one of the agent's chains.
+func mentionsAgentChain(line string) bool {
+	for _, f := range strings.Fields(line) {
+		if isAgentChain(strings.TrimPrefix(f, ":")) {
+			return true
+		}
+	}
+	return false
 }
 
 // SaveRules returns nodenet's chains and rules, and the built-in chains'
@@ -110,7 +132,7 @@ func SaveKernelRules(k Kernel) (string, error) {
 		}
 		var ours []string
 		for _, line := range strings.Split(text, "\n") {
-			if strings.Contains(line, chainPrefix) {
+			if mentionsAgentChain(line) {
 				ours = append(ours, line)
 			}
 		}

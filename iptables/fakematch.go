@@ -279,7 +279,8 @@ func kernelProbability(s string) (float64, error) {
 }
 
 // recentModule: --set always matches (it records the source); --rcheck
-// matches when the traced packet says its source is in the named list.
+// and --update match when the traced packet says its source is in the
+// named list (the tracer has no clock, so the timeout is not modelled).
 // Only the source-address forms nodenet writes are supported.
 func recentModule(opts []moduleOption) (matchFunc, error) {
 	var name string
@@ -292,7 +293,7 @@ func recentModule(opts []moduleOption) (matchFunc, error) {
 				return nil, err
 			}
 			name = arg
-		case "rcheck":
+		case "rcheck", "update":
 			check = true
 		case "set":
 			set = true
@@ -302,7 +303,7 @@ func recentModule(opts []moduleOption) (matchFunc, error) {
 		}
 	}
 	if check == set {
-		return nil, fmt.Errorf("want exactly one of --set and --rcheck")
+		return nil, fmt.Errorf("want exactly one of --set and --rcheck/--update")
 	}
 	if set {
 		return func(*traceState, *traceEnv) float64 { return 1 }, nil

@@ -25,6 +25,9 @@ const (
 	filterForward   = "NODENET-FORWARD"     // filter FORWARD: accept Service traffic
 )
 
+// fixedChains are every fixed chain, in both tables.
+var fixedChains = []string{natServices, natNodePorts, natPostrouting, natHairpin, filterForward}
+
 const (
 	tableNAT    = "nat"
 	tableFilter = "filter"

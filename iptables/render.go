@@ -104,9 +104,11 @@ func (c *config) appendNATRules(rules []string, id shardID, fe frontend, comment
 
 func dnatTo(ep proxy.Endpoint) string { return " -j DNAT --to-destination " + ep.AddrPort().String() }
 
-// stickyCheck matches a client seen at ep within the affinity timeout.
+// stickyCheck matches a client seen at ep within the affinity timeout and
+// refreshes its timestamp (--update), so the timeout counts idle time, as
+// kube-proxy's --set on every connection through the endpoint chain does.
 // xt_recent keeps one list per name (100 addresses by default, the
 // module's ip_list_tot), the same limit kube-proxy's affinity has.
 func stickyCheck(sp *proxy.ServicePort, ep proxy.Endpoint) string {
-	return fmt.Sprintf(" -m recent --name %s --rcheck --seconds %d --reap --rsource", recentName(sp.Name, ep), sp.StickyMaxAgeSeconds)
+	return fmt.Sprintf(" -m recent --name %s --update --seconds %d --reap --rsource", recentName(sp.Name, ep), sp.StickyMaxAgeSeconds)
 }
