@@ -13,11 +13,7 @@ import (
 // nothing else: the hook rules first, then all NODENET- chains in one
 // atomic restore (declared, which flushes them, then deleted).
 func Cleanup(ipFamily v1.IPFamily) error {
-	fam, err := familyFor(ipFamily)
-	if err != nil {
-		return err
-	}
-	k, err := newExecKernel(fam)
+	k, err := execKernelFor(ipFamily)
 	if err != nil {
 		return err
 	}
@@ -110,11 +106,7 @@ func mentionsAgentChain(line string) bool {
 // SaveRules returns nodenet's chains and rules, and the built-in chains'
 // rules that jump into them, in iptables-save format.
 func SaveRules(ipFamily v1.IPFamily) (string, error) {
-	fam, err := familyFor(ipFamily)
-	if err != nil {
-		return "", err
-	}
-	k, err := newExecKernel(fam)
+	k, err := execKernelFor(ipFamily)
 	if err != nil {
 		return "", err
 	}

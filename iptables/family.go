@@ -32,7 +32,9 @@ func familyFor(f v1.IPFamily) (family, error) {
 	return family{}, fmt.Errorf("unknown IP family %q", f)
 }
 
-func (f family) owns(a netip.Addr) bool { return a.Is4() == (f.ipFamily == v1.IPv4Protocol) }
+func (f family) owns(a netip.Addr) bool { return a.Is4() == f.is4() }
+
+func (f family) is4() bool { return f.ipFamily == v1.IPv4Protocol }
 
 // shardOf puts an address in the shard of its last byte. Service,
 // external and load-balancer IPs are allocated at random in their ranges,

@@ -17,9 +17,16 @@ const (
 	nodePortFrontend     = proxy.NodePortFrontend
 )
 
-// frontendsOf lists the frontends of sp in this backend's family; a
-// NodePort belongs to every family.
+// frontendsOf lists the frontends of sp in this backend's family. As in
+// kube-proxy, a Service port belongs to a family only through a ClusterIP
+// of that family (spec.clusterIPs follows ipFamilies): a SingleStack IPv4
+// Service gets no IPv6 rules at all, not even its NodePort, and an
+// external or load-balancer IP of a family the Service has no ClusterIP
+// in is ignored. The NodePort of a dual-stack Service answers in both.
 func (c *config) frontendsOf(sp *proxy.ServicePort) []frontend {
+	if !c.servesFamily(sp) {
+		return nil
+	}
 	var out []frontend
 	for _, fe := range sp.Frontends() {
 		if fe.Kind == nodePortFrontend || c.family.owns(fe.Addr) {
@@ -68,4 +75,26 @@ func (c *config) masqueradeMatch(fe frontend) (string, bool) {
 		return " ! -s " + c.clusterCIDR.String(), true
 	}
 	return "", false
+}
+
+// servesFamily tells whether sp has a ClusterIP of this backend's family.
+func (c *config) servesFamily(sp *proxy.ServicePort) bool {
+	for _, a := range sp.ClusterIPs {
+		if c.family.owns(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// targets and localTargets are the core's Cluster and Local policy
+// targets among this family's endpoints only: a dual-stack Service port
+// has IPv4 and IPv6 EndpointSlices under the same name, and each table may
+// only DNAT to its own family's addresses.
+func (c *config) targets(t *proxy.Table, name proxy.ServicePortName) []proxy.Endpoint {
+	return t.FamilyTargets(name, c.family.is4())
+}
+
+func (c *config) localTargets(t *proxy.Table, name proxy.ServicePortName) []proxy.Endpoint {
+	return t.FamilyLocalTargets(name, c.family.is4())
 }

@@ -127,14 +127,18 @@ func (c *config) shardsFor(sp *proxy.ServicePort) []shardID {
 // this family. Under a Local policy these may be terminating endpoints
 // that the Cluster policy would not use.
 func (c *config) localAddrsOf(t *proxy.Table, name proxy.ServicePortName) []netip.Addr {
+	sp := t.Services[name]
+	if sp == nil || !c.servesFamily(sp) {
+		return nil
+	}
 	var out []netip.Addr
 	seen := map[netip.Addr]bool{}
-	targets := t.Targets(name)
-	if sp := t.Services[name]; sp != nil && (sp.ExternalPolicyLocal || sp.InternalPolicyLocal) {
-		targets = append(targets, t.LocalTargets(name)...)
+	targets := c.targets(t, name)
+	if sp.ExternalPolicyLocal || sp.InternalPolicyLocal {
+		targets = append(targets, c.localTargets(t, name)...)
 	}
 	for _, ep := range targets {
-		if ep.IsLocal && c.family.owns(ep.Addr) && !seen[ep.Addr] {
+		if ep.IsLocal && !seen[ep.Addr] {
 			seen[ep.Addr] = true
 			out = append(out, ep.Addr)
 		}

@@ -24,9 +24,9 @@ func (c *config) renderShard(id shardID, members []proxy.ServicePortName, t *pro
 			continue
 		}
 		comment := strconv.Quote(name.String())
-		all, local := t.Targets(name), []proxy.Endpoint(nil)
+		all, local := c.targets(t, name), []proxy.Endpoint(nil)
 		if sp.ExternalPolicyLocal || sp.InternalPolicyLocal {
-			local = t.LocalTargets(name)
+			local = c.localTargets(t, name)
 		}
 		for _, fe := range c.frontendsOf(sp) {
 			if c.shardOfFrontend(fe) == id {

@@ -30,6 +30,10 @@ type Proxier struct {
 	table    *Table
 	health   HealthState
 	needFull bool
+	// retry: the last sync failed in a backend that resyncs its failed
+	// parts in full by itself (FamilyBackends); the next sync must call
+	// it even when nothing changed, but need not be full everywhere.
+	retry    bool
 	lastFull time.Time
 	stale    []conntrack.Filter // entries to delete after the next good sync
 	checks   *healthChecks
@@ -109,7 +113,7 @@ func (p *Proxier) sync() error {
 	p.stale = append(p.stale, stale...)
 	p.checks.update(p.table, changed)
 	full := p.needFull || start.Sub(p.lastFull) >= fullSyncPeriod
-	if !full && changed.Len() == 0 {
+	if !full && changed.Len() == 0 && !p.retry {
 		p.markHealthy(start)
 		p.syncHealthChecks()
 		return nil
@@ -157,12 +161,18 @@ func (p *Proxier) recordSync(start time.Time, full bool, changed sets.Set[Servic
 	servicePortsGauge.Set(float64(len(p.table.Services)))
 	if err != nil {
 		// The kernel may now hold part of what we asked for, or nothing:
-		// only a full rewrite restores a known state.
-		p.needFull = true
+		// only a full rewrite restores a known state (of the failed part
+		// only, when the backend tracks that itself).
+		if recoversOwnFailures(p.backend) {
+			p.retry = true
+		} else {
+			p.needFull = true
+		}
 		syncFailures.Inc()
-		klog.ErrorS(err, "Sync failed; retrying with a full sync", "kind", kind, "changedServicePorts", changed.Len())
+		klog.ErrorS(err, "Sync failed; retrying", "kind", kind, "changedServicePorts", changed.Len(), "nextSyncFull", p.needFull)
 		return
 	}
+	p.retry = false
 	syncDuration.WithLabelValues(kind).Observe(elapsed.Seconds())
 	lastSyncTimestamp.SetToCurrentTime()
 	if full {

@@ -20,6 +20,9 @@ func servicePortsFor(svc *v1.Service) (map[ServicePortName]*ServicePort, error) 
 	if err != nil {
 		return nil, err
 	}
+	if err := oneClusterIPPerFamily(clusterIPs); err != nil {
+		return nil, err
+	}
 	externalIPs, err := parseAddrs("spec.externalIPs", svc.Spec.ExternalIPs)
 	if err != nil {
 		return nil, err
@@ -78,6 +81,11 @@ func isProxiable(svc *v1.Service) bool {
 	return ip != "" && ip != v1.ClusterIPNone
 }
 
+// clusterIPsOf returns spec.clusterIPs, which the API server allocates
+// from ipFamilyPolicy in ipFamilies order (SingleStack: one address,
+// dual-stack: one of each family), so it alone says which families'
+// backends program the Service, as in kube-proxy. Old objects may only
+// have spec.clusterIP.
 func clusterIPsOf(svc *v1.Service) []string {
 	if len(svc.Spec.ClusterIPs) > 0 {
 		return svc.Spec.ClusterIPs
@@ -157,4 +165,14 @@ func parseAddrs(field string, raw []string) ([]netip.Addr, error) {
 		addrs = append(addrs, a.Unmap())
 	}
 	return addrs, nil
+}
+
+// oneClusterIPPerFamily applies the API server's rule: at most one
+// ClusterIP per family. Two of one family would be a Service each family
+// backend could not program as one.
+func oneClusterIPPerFamily(ips []netip.Addr) error {
+	if len(ips) > 2 || (len(ips) == 2 && ips[0].Is4() == ips[1].Is4()) {
+		return fmt.Errorf("spec.clusterIPs: %v: at most one address per IP family", ips)
+	}
+	return nil
 }

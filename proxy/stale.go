@@ -63,8 +63,26 @@ func staleFlows(before, after map[ServicePortName]portState) []conntrack.Filter 
 			continue
 		}
 		for fe, eps := range cur.fronts {
-			if len(eps) > 0 && len(before[name].fronts[fe]) == 0 {
-				out = append(out, filterFor(fe, netip.Addr{})...)
+			out = append(out, firstEndpointFilters(fe, before[name].fronts[fe], eps)...)
+		}
+	}
+	return out
+}
+
+// firstEndpointFilters selects fe's entries in each family that gained
+// its first endpoint: a table only DNATs to its own family, so a
+// dual-stack NodePort that had IPv4 endpoints and gets its first IPv6 one
+// has stale IPv6 entries only. An address frontend has one family.
+func firstEndpointFilters(fe Frontend, before, after []Endpoint) []conntrack.Filter {
+	var out []conntrack.Filter
+	for _, is4 := range []bool{true, false} {
+		if fe.Addr.IsValid() && fe.Addr.Is4() != is4 {
+			continue
+		}
+		if len(endpointsOfFamily(after, is4)) > 0 && len(endpointsOfFamily(before, is4)) == 0 {
+			for _, f := range filterFor(fe, netip.Addr{}) {
+				f.IPv6 = !is4
+				out = append(out, f)
 			}
 		}
 	}

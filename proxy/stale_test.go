@@ -9,13 +9,13 @@ import (
 	"github.com/nodenet/nodenet/proxy/conntrack"
 )
 
-func udpService(name, ip string, nodePort int32) *v1.Service {
-	return makeService(name, ip, func(s *v1.Service) {
+func udpService(name, ip string, nodePort int32, mutate ...func(*v1.Service)) *v1.Service {
+	return makeService(name, ip, append([]func(*v1.Service){func(s *v1.Service) {
 		s.Spec.Type = v1.ServiceTypeNodePort
 		s.Spec.Ports[0].Protocol = v1.ProtocolUDP
 		s.Spec.Ports[0].Port = 53
 		s.Spec.Ports[0].NodePort = nodePort
-	})
+	}}, mutate...)...)
 }
 
 func udpSlice(service string, ips ...string) *discoverySlice {
@@ -126,4 +126,29 @@ func assertEntries(t *testing.T, ct *conntrack.Fake, want ...conntrack.Entry) {
 			t.Fatalf("conntrack holds %v, want %v", got, want)
 		}
 	}
+}
+
+// TestFirstEndpointOfAFamily: a dual-stack UDP NodePort that had IPv4
+// endpoints and gets its first IPv6 one loses its IPv6 entries (which went
+// nowhere) and keeps its IPv4 ones.
+func TestFirstEndpointOfAFamily(t *testing.T) {
+	ct := &conntrack.Fake{}
+	p := NewProxier(Config{NodeName: "node-a", Conntrack: ct}, &recordingBackend{})
+	h := p.Handlers()
+	h.Services.OnServiceAdd(udpService("dns", "10.96.0.10", 30053, func(s *v1.Service) {
+		s.Spec.ClusterIPs = []string{"10.96.0.10", "fd00:96::a"}
+	}))
+	h.EndpointSlices.OnEndpointSliceAdd(udpSlice("dns", "10.244.1.2"))
+	h.Services.OnServicesSynced()
+	h.EndpointSlices.OnEndpointSlicesSynced()
+	mustSync(t, p)
+	v4 := flow("192.168.1.10", 30053, "10.244.1.2")
+	v6 := conntrack.Entry{Protocol: 17, OrigSrc: netip.MustParseAddr("2001:db8::9"), OrigDst: netip.MustParseAddr("2001:db8::1"), OrigDstPort: 30053, ReplySrc: netip.MustParseAddr("2001:db8::1")}
+	ct.Add(v4)
+	ct.Add(v6)
+	s6 := udpSlice("dns", "fd00:244::2")
+	s6.Name, s6.AddressType = "dns-6", "IPv6"
+	h.EndpointSlices.OnEndpointSliceAdd(s6)
+	mustSync(t, p)
+	assertEntries(t, ct, v4)
 }

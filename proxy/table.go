@@ -79,16 +79,45 @@ func keysOf[V any](m map[ServicePortName]V) []ServicePortName {
 // for a topology-aware port whose hints can be trusted, those hinted for
 // this node or zone (TopologyEndpoints).
 func (t *Table) Targets(name ServicePortName) []Endpoint {
+	return t.targetsAmong(name, t.Endpoints[name])
+}
+
+func (t *Table) targetsAmong(name ServicePortName, eps []Endpoint) []Endpoint {
 	if sp := t.Services[name]; sp != nil && sp.TopologyAware {
-		return TopologyEndpoints(t.Endpoints[name], t.Topology)
+		return TopologyEndpoints(eps, t.Topology)
 	}
-	return UsableEndpoints(t.Endpoints[name])
+	return UsableEndpoints(eps)
 }
 
 // LocalTargets returns the endpoints that receive new connections for
 // name under a Local policy (see LocalEndpoints).
 func (t *Table) LocalTargets(name ServicePortName) []Endpoint {
 	return LocalEndpoints(t.Endpoints[name])
+}
+
+// FamilyTargets and FamilyLocalTargets are Targets and LocalTargets over
+// the endpoints of one IP family (is4) only. A dual-stack Service port has
+// an IPv4 and an IPv6 EndpointSlice under one name, and each family's
+// backend must choose among its own endpoints, as kube-proxy's per-family
+// proxiers do: IPv4 endpoints all ready must not hide the IPv6 ones that
+// are only serving-terminating.
+func (t *Table) FamilyTargets(name ServicePortName, is4 bool) []Endpoint {
+	return t.targetsAmong(name, endpointsOfFamily(t.Endpoints[name], is4))
+}
+
+// FamilyLocalTargets: see FamilyTargets.
+func (t *Table) FamilyLocalTargets(name ServicePortName, is4 bool) []Endpoint {
+	return LocalEndpoints(endpointsOfFamily(t.Endpoints[name], is4))
+}
+
+func endpointsOfFamily(eps []Endpoint, is4 bool) []Endpoint {
+	out := make([]Endpoint, 0, len(eps))
+	for _, ep := range eps {
+		if ep.Addr.Is4() == is4 {
+			out = append(out, ep)
+		}
+	}
+	return out
 }
 
 // FrontendTargets returns the endpoints that traffic reaching name through

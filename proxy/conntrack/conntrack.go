@@ -18,6 +18,9 @@ type Filter struct {
 	OrigDst     netip.Addr // the Service's address the client used
 	OrigDstPort uint16
 	ReplySrc    netip.Addr // the endpoint
+	// IPv6 picks the family's table when neither address says it (a
+	// NodePort's entries, whatever their endpoint).
+	IPv6 bool
 }
 
 func (f Filter) String() string {
@@ -32,6 +35,9 @@ func (f Filter) String() string {
 	if f.ReplySrc.IsValid() {
 		parts = append(parts, "reply-src="+f.ReplySrc.String())
 	}
+	if f.IPv6 && !f.OrigDst.IsValid() && !f.ReplySrc.IsValid() {
+		parts = append(parts, "family=ipv6")
+	}
 	return strings.Join(parts, " ")
 }
 
@@ -44,9 +50,10 @@ type Entry struct {
 	ReplySrc    netip.Addr
 }
 
-// Matches tells whether f selects e.
+// Matches tells whether f selects e. As in the kernel, a filter only sees
+// the table of its family.
 func (f Filter) Matches(e Entry) bool {
-	return f.Protocol == e.Protocol &&
+	return f.Protocol == e.Protocol && f.is6() == e.OrigDst.Is6() &&
 		(!f.OrigDst.IsValid() || f.OrigDst == e.OrigDst) &&
 		(f.OrigDstPort == 0 || f.OrigDstPort == e.OrigDstPort) &&
 		(!f.ReplySrc.IsValid() || f.ReplySrc == e.ReplySrc)
@@ -55,4 +62,15 @@ func (f Filter) Matches(e Entry) bool {
 // Table is the kernel surface: delete every entry any filter matches.
 type Table interface {
 	Delete(filters []Filter) (deleted int, err error)
+}
+
+// is6 tells which family's table f applies to.
+func (f Filter) is6() bool {
+	switch {
+	case f.OrigDst.IsValid():
+		return f.OrigDst.Is6()
+	case f.ReplySrc.IsValid():
+		return f.ReplySrc.Is6()
+	}
+	return f.IPv6
 }

@@ -21,7 +21,7 @@ func (Netlink) Delete(filters []Filter) (int, error) {
 			return 0, err
 		}
 		fam := netlink.InetFamily(unix.AF_INET)
-		if addrIs6(f) {
+		if f.is6() {
 			fam = unix.AF_INET6
 		}
 		byFamily[fam] = append(byFamily[fam], nf)
@@ -35,16 +35,6 @@ func (Netlink) Delete(filters []Filter) (int, error) {
 		}
 	}
 	return total, nil
-}
-
-func addrIs6(f Filter) bool {
-	switch {
-	case f.OrigDst.IsValid():
-		return f.OrigDst.Is6()
-	case f.ReplySrc.IsValid():
-		return f.ReplySrc.Is6()
-	}
-	return false
 }
 
 func toNetlink(f Filter) (*netlink.ConntrackFilter, error) {

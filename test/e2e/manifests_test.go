@@ -23,9 +23,12 @@ type port struct {
 
 // service describes a v1 Service.
 type service struct {
-	Name        string
-	Type        string // ClusterIP, NodePort, LoadBalancer
-	ClusterIP   string
+	Name      string
+	Type      string // ClusterIP, NodePort, LoadBalancer
+	ClusterIP string
+	// ClusterIPs, when set, are all the Service's ClusterIPs in
+	// ipFamilies order (dual-stack: two); empty means [ClusterIP].
+	ClusterIPs  []string
 	Ports       []port
 	ExternalIPs []string
 	LBIngress   []string
@@ -54,8 +57,16 @@ func tcpUDP(p, np int) []port {
 func (s service) YAML() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "apiVersion: v1\nkind: Service\nmetadata:\n  name: %s\n  namespace: default\n", s.Name)
-	fmt.Fprintf(&b, "spec:\n  type: %s\n  clusterIP: %s\n  clusterIPs: [%s]\n", s.Type, s.ClusterIP, s.ClusterIP)
-	b.WriteString("  ipFamilies: [IPv4]\n  ports:\n")
+	ips := s.ClusterIPs
+	if len(ips) == 0 {
+		ips = []string{s.ClusterIP}
+	}
+	fmt.Fprintf(&b, "spec:\n  type: %s\n  clusterIP: %s\n  clusterIPs: [%s]\n", s.Type, ips[0], strings.Join(ips, ", "))
+	policy := "SingleStack"
+	if len(ips) > 1 {
+		policy = "RequireDualStack"
+	}
+	fmt.Fprintf(&b, "  ipFamilyPolicy: %s\n  ipFamilies: [%s]\n  ports:\n", policy, strings.Join(familiesOf(ips), ", "))
 	for _, p := range s.Ports {
 		fmt.Fprintf(&b, "  - name: %s\n    protocol: %s\n    port: %d\n    targetPort: %d\n", p.Name, p.Protocol, p.Port, p.Target)
 		if p.NodePort != 0 {
@@ -94,7 +105,11 @@ func sliceYAML(svc service, eps ...endpoint) string {
 func namedSliceYAML(name string, svc service, eps ...endpoint) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: %s\n  namespace: default\n", name)
-	fmt.Fprintf(&b, "  labels:\n    kubernetes.io/service-name: %s\naddressType: IPv4\nports:\n", svc.Name)
+	addressType := "IPv4"
+	if len(eps) > 0 {
+		addressType = familiesOf([]string{eps[0].IP})[0]
+	}
+	fmt.Fprintf(&b, "  labels:\n    kubernetes.io/service-name: %s\naddressType: %s\nports:\n", svc.Name, addressType)
 	for _, p := range svc.Ports {
 		fmt.Fprintf(&b, "- name: %s\n  protocol: %s\n  port: %d\n", p.Name, p.Protocol, p.Target)
 	}
@@ -113,6 +128,18 @@ func namedSliceYAML(name string, svc service, eps ...endpoint) string {
 		fmt.Fprintf(&b, "  nodeName: %s\n  targetRef: {kind: Pod, namespace: default, name: %s}\n", node, e.Pod)
 	}
 	return b.String()
+}
+
+// familiesOf names the IP family of each address.
+func familiesOf(ips []string) []string {
+	out := make([]string, len(ips))
+	for i, ip := range ips {
+		out[i] = "IPv4"
+		if strings.Contains(ip, ":") {
+			out[i] = "IPv6"
+		}
+	}
+	return out
 }
 
 // nodeYAML is the agent's own Node, with the node's outside address.

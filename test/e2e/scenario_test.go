@@ -100,8 +100,10 @@ func (s *scenario) startAgent(extra ...string) {
 	s.agent.LogOnFailure(s.t)
 	s.t.Cleanup(func() {
 		if s.t.Failed() {
-			out, _ := s.topo.Node.Exec("iptables-save")
-			s.t.Logf("---- iptables-save in %s ----\n%s", s.topo.Node.Name, out)
+			for _, save := range []string{"iptables-save", "ip6tables-save"} {
+				out, _ := s.topo.Node.Exec(save)
+				s.t.Logf("---- %s in %s ----\n%s", save, s.topo.Node.Name, out)
+			}
 		}
 	})
 	s.t.Cleanup(func() { checkRootUntouched(s.t, rootBefore) })
@@ -168,18 +170,20 @@ func pods(ans []netns.Answer) map[string]int {
 	return m
 }
 
-// rootNodenetLines returns the root namespace's iptables lines that
-// mention NODENET: the suite must never add any.
+// rootNodenetLines returns the root namespace's iptables and ip6tables
+// lines that mention NODENET: the suite must never add any.
 func rootNodenetLines(t *testing.T) string {
 	t.Helper()
-	out, err := netns.Exec("", "iptables-save")
-	if err != nil {
-		t.Fatalf("iptables-save in root namespace: %v", err)
-	}
 	var keep []string
-	for _, l := range strings.Split(out, "\n") {
-		if strings.Contains(l, "NODENET") {
-			keep = append(keep, stripCounters(l))
+	for _, save := range []string{"iptables-save", "ip6tables-save"} {
+		out, err := netns.Exec("", save)
+		if err != nil {
+			t.Fatalf("%s in root namespace: %v", save, err)
+		}
+		for _, l := range strings.Split(out, "\n") {
+			if strings.Contains(l, "NODENET") {
+				keep = append(keep, save+": "+stripCounters(l))
+			}
 		}
 	}
 	return strings.Join(keep, "\n")

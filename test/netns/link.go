@@ -1,6 +1,9 @@
 package netns
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // AddBridge creates and brings up a Linux bridge inside ns.
 func (ns *NS) AddBridge(t testing.TB, name string) {
@@ -28,10 +31,16 @@ func (ns *NS) AttachToBridge(t testing.TB, dev, bridge string) {
 	ns.Run(t, "bridge", "link", "set", "dev", dev, "hairpin", "on")
 }
 
-// AddAddr assigns cidr (e.g. "10.244.1.1/24") to dev.
+// AddAddr assigns cidr (e.g. "10.244.1.1/24") to dev. An IPv6 address
+// skips duplicate address detection (nodad): nothing else owns it, and a
+// tentative address would make the first packets of a test fail.
 func (ns *NS) AddAddr(t testing.TB, dev, cidr string) {
 	t.Helper()
-	ns.IP(t, "addr", "add", cidr, "dev", dev)
+	args := []string{"addr", "add", cidr, "dev", dev}
+	if strings.Contains(cidr, ":") {
+		args = append(args, "nodad")
+	}
+	ns.IP(t, args...)
 }
 
 // AddRoute adds a route to dst ("default" allowed: test namespaces only)
@@ -39,6 +48,9 @@ func (ns *NS) AddAddr(t testing.TB, dev, cidr string) {
 func (ns *NS) AddRoute(t testing.TB, dst, via, dev string) {
 	t.Helper()
 	args := []string{"route", "add", dst}
+	if strings.Contains(dst+via, ":") {
+		args = append([]string{"-6"}, args...)
+	}
 	if via != "" {
 		args = append(args, "via", via)
 	}

@@ -8,7 +8,6 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
-	v1 "k8s.io/api/core/v1"
 	logsapi "k8s.io/component-base/logs/api/v1"
 	"k8s.io/component-base/version"
 	"k8s.io/klog/v2"
@@ -65,16 +64,9 @@ Flags follow kube-proxy's names and meanings.`,
 func runAgent(ctx context.Context, cfg *agentConfig) error {
 	klog.InfoS("Starting nodenet agent", "version", version.Get().GitVersion,
 		"node", cfg.NodeName, "proxyMode", proxyMode, "source", cfg.sourceName())
-	backend, err := iptables.New(iptables.Options{
-		Family:            v1.IPv4Protocol,
-		ClusterCIDRs:      familyPrefixes(cfg.ClusterCIDRs, v1.IPv4Protocol),
-		MasqueradeAll:     cfg.MasqueradeAll,
-		MasqueradeBit:     cfg.MasqueradeBit,
-		NodePortAddresses: familyPrefixes(cfg.NodePortAddresses, v1.IPv4Protocol),
-		NodePortPrimary:   cfg.NodePortPrimary,
-	})
+	backends, err := newFamilyBackends(cfg, iptables.Usable, iptables.New)
 	if err != nil {
-		return fmt.Errorf("creating the iptables backend: %w", err)
+		return err
 	}
 	client, err := agentClient(cfg)
 	if err != nil {
@@ -90,7 +82,7 @@ func runAgent(ctx context.Context, cfg *agentConfig) error {
 		Conntrack:     conntrack.Netlink{},
 		HealthChecks:  healthChecks,
 		Reporter:      agentReporter(ctx, client),
-	}, backend)
+	}, backends.fanout)
 
 	servers, err := listenServers(cfg, p)
 	if err != nil {
@@ -101,7 +93,7 @@ func runAgent(ctx context.Context, cfg *agentConfig) error {
 		closeAll(servers)
 		return err
 	}
-	handlers = withPrimaryNodeIPs(handlers, cfg, p, backend)
+	handlers = withPrimaryNodeIPs(handlers, cfg, p, backends.backends)
 	if err := startSource(ctx, cfg, client, handlers); err != nil {
 		closeAll(servers)
 		return err

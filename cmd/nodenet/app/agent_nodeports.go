@@ -37,16 +37,19 @@ func parseNodePortAddresses(values []string) ([]netip.Prefix, bool, error) {
 }
 
 // withPrimaryNodeIPs adds, for --nodeport-addresses primary, the Node
-// handler that feeds the node's primary IPs to the backend. A change of
+// handler that feeds the node's primary IPs (the first InternalIP of each
+// family) to every family's backend, which keeps its own family's. A change of
 // those IPs is handed to the backend, which makes its next sync full, and
 // a full sync is requested right away: the NodePort jumps live in the
 // dispatch chains, which full syncs rewrite.
-func withPrimaryNodeIPs(h proxy.Handlers, cfg *agentConfig, p *proxy.Proxier, b *iptables.Backend) proxy.Handlers {
+func withPrimaryNodeIPs(h proxy.Handlers, cfg *agentConfig, p *proxy.Proxier, backends []*iptables.Backend) proxy.Handlers {
 	if !cfg.NodePortPrimary {
 		return h
 	}
 	ips := &proxy.PrimaryNodeIPs{OnChange: func(ips []netip.Addr) {
-		b.SetPrimaryNodeIPs(ips)
+		for _, b := range backends {
+			b.SetPrimaryNodeIPs(ips)
+		}
 		p.RequestFullSync()
 	}}
 	if h.Nodes == nil {

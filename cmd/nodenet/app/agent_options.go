@@ -61,8 +61,8 @@ func (o *agentOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Master, "master", o.Master, "The address of the Kubernetes API server (overrides any value in kubeconfig).")
 	fs.StringVar(&o.HostnameOverride, "hostname-override", o.HostnameOverride, "If non-empty, will be used as the name of the Node nodenet runs on. If unset, the node name is the host's hostname, lower-cased.")
 	fs.StringVar(&o.ProxyMode, "proxy-mode", o.ProxyMode, "Which proxy mode to use: only 'iptables' for now.")
-	fs.StringSliceVar(&o.ClusterCIDRs, "cluster-cidr", o.ClusterCIDRs, "Comma-separated CIDR ranges of the pods in the cluster. Traffic to a ClusterIP from outside them is masqueraded.")
-	fs.StringSliceVar(&o.NodePortAddresses, "nodeport-addresses", o.NodePortAddresses, "Comma-separated CIDR ranges, or 'primary' (the node's primary IPs, from its Node object); NodePorts are only served on local addresses inside them. Empty: all local addresses.")
+	fs.StringSliceVar(&o.ClusterCIDRs, "cluster-cidr", o.ClusterCIDRs, "Comma-separated CIDR ranges of the pods in the cluster, at most one per IP family (dual-stack: one IPv4 and one IPv6). Traffic to a ClusterIP from outside them is masqueraded.")
+	fs.StringSliceVar(&o.NodePortAddresses, "nodeport-addresses", o.NodePortAddresses, "Comma-separated CIDR ranges, or 'primary' (the node's primary IPs, from its Node object: its first InternalIP of each family); NodePorts are only served on local addresses inside them, each family's backend using the CIDRs of its family. Empty: all local addresses.")
 	fs.BoolVar(&o.MasqueradeAll, "masquerade-all", o.MasqueradeAll, "SNAT all traffic sent via Service cluster IPs.")
 	fs.Int32Var(&o.MasqueradeBit, "iptables-masquerade-bit", o.MasqueradeBit, "The bit of the fwmark space that marks packets requiring SNAT. Must be within [0, 31].")
 	fs.DurationVar(&o.MinSyncPeriod, "iptables-min-sync-period", o.MinSyncPeriod, "The minimum period between iptables rule resyncs as endpoints and services change (e.g. '5s', '1m', '2h22m').")
@@ -118,6 +118,9 @@ func (o *agentOptions) complete(hostname func() (string, error)) (*agentConfig, 
 	}
 	clusterCIDRs, err := parseCIDRs("--cluster-cidr", o.ClusterCIDRs)
 	if err != nil {
+		return nil, err
+	}
+	if err := onePerFamily("--cluster-cidr", clusterCIDRs); err != nil {
 		return nil, err
 	}
 	nodePortAddresses, nodePortPrimary, err := parseNodePortAddresses(o.NodePortAddresses)
@@ -250,8 +253,8 @@ func bindAddress(flag, value string, defaultPort int) (string, error) {
 	return ap.String(), nil
 }
 
-// familyPrefixes keeps the prefixes of family: one backend per family, and
-// this one programs IPv4 only.
+// familyPrefixes keeps the prefixes of family: each family's backend gets
+// its own --cluster-cidr and --nodeport-addresses.
 func familyPrefixes(prefixes []netip.Prefix, family v1.IPFamily) []netip.Prefix {
 	var out []netip.Prefix
 	for _, p := range prefixes {
@@ -260,4 +263,15 @@ func familyPrefixes(prefixes []netip.Prefix, family v1.IPFamily) []netip.Prefix 
 		}
 	}
 	return out
+}
+
+// onePerFamily applies kube-proxy's rule for --cluster-cidr: one CIDR, or
+// two of different families on a dual-stack node.
+func onePerFamily(flag string, prefixes []netip.Prefix) error {
+	for _, fam := range []v1.IPFamily{v1.IPv4Protocol, v1.IPv6Protocol} {
+		if mine := familyPrefixes(prefixes, fam); len(mine) > 1 {
+			return fmt.Errorf("%s: %s and %s: at most one CIDR per IP family", flag, mine[0], mine[1])
+		}
+	}
+	return nil
 }

@@ -1,7 +1,9 @@
 package app
 
 import (
+	"errors"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 	v1 "k8s.io/api/core/v1"
@@ -12,16 +14,32 @@ import (
 func newCleanupCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "cleanup",
-		Short: "Remove every iptables chain and rule nodenet created, then exit",
-		Long: `Remove every iptables chain and rule nodenet created (IPv4), and nothing
-else. Run it after stopping the agent, e.g. before going back to kube-proxy.`,
+		Short: "Remove every iptables and ip6tables chain and rule nodenet created, then exit",
+		Long: `Remove every iptables (IPv4) and ip6tables (IPv6) chain and rule nodenet
+created, and nothing else. A family whose iptables does not work on this node
+(no IPv6) is skipped. Run it after stopping the agent, e.g. before going back
+to kube-proxy.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := iptables.Cleanup(v1.IPv4Protocol); err != nil {
-				return fmt.Errorf("cleaning up IPv4 iptables rules: %w", err)
-			}
-			fmt.Fprintln(cmd.OutOrStdout(), "Removed nodenet's IPv4 iptables chains and rules.")
-			return nil
+			return cleanupFamilies(cmd.OutOrStdout(), iptables.Usable, iptables.Cleanup)
 		},
 	}
+}
+
+// cleanupFamilies cleans every usable family; one family's failure does
+// not stop the other's, and all failures are returned.
+func cleanupFamilies(w io.Writer, usable, cleanup func(v1.IPFamily) error) error {
+	var errs []error
+	for _, fam := range iptables.Families {
+		if err := usable(fam); err != nil {
+			fmt.Fprintf(w, "Skipped %s: its iptables is not usable here (%v).\n", fam, err)
+			continue
+		}
+		if err := cleanup(fam); err != nil {
+			errs = append(errs, fmt.Errorf("cleaning up %s iptables rules: %w", fam, err))
+			continue
+		}
+		fmt.Fprintf(w, "Removed nodenet's %s iptables chains and rules.\n", fam)
+	}
+	return errors.Join(errs...)
 }

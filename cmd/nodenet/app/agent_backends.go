@@ -1,0 +1,63 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+
+	v1 "k8s.io/api/core/v1"
+	"k8s.io/klog/v2"
+
+	"github.com/nodenet/nodenet/iptables"
+	"github.com/nodenet/nodenet/proxy"
+)
+
+// familyBackends are the iptables backends of the families this node
+// runs, and the fan-out the proxier drives.
+type familyBackends struct {
+	backends []*iptables.Backend
+	fanout   *proxy.FamilyBackends
+}
+
+// backendMaker builds one family's backend; iptables.New outside tests.
+type backendMaker func(iptables.Options) (*iptables.Backend, error)
+
+// newFamilyBackends builds one backend per IP family whose iptables works
+// here (usable is iptables.Usable outside tests), as kube-proxy does: a
+// node without IPv6 runs IPv4 only, and an IPv6-only node IPv6 only. Each
+// backend gets the --cluster-cidr and --nodeport-addresses of its family.
+func newFamilyBackends(cfg *agentConfig, usable func(v1.IPFamily) error, newBackend backendMaker) (*familyBackends, error) {
+	out := &familyBackends{}
+	var fbs []*proxy.FamilyBackend
+	var reasons []error
+	for _, fam := range iptables.Families {
+		if err := usable(fam); err != nil {
+			klog.InfoS("IP family not usable on this node; its Services are not programmed", "family", fam, "reason", err.Error())
+			reasons = append(reasons, fmt.Errorf("%s: %w", fam, err))
+			continue
+		}
+		b, err := newBackend(backendOptions(cfg, fam))
+		if err != nil {
+			return nil, fmt.Errorf("creating the %s iptables backend: %w", fam, err)
+		}
+		klog.InfoS("Programming IP family", "family", fam,
+			"clusterCIDRs", familyPrefixes(cfg.ClusterCIDRs, fam), "nodePortAddresses", familyPrefixes(cfg.NodePortAddresses, fam))
+		out.backends = append(out.backends, b)
+		fbs = append(fbs, &proxy.FamilyBackend{Family: fam, Backend: b})
+	}
+	if len(fbs) == 0 {
+		return nil, fmt.Errorf("no usable IP family (iptables and ip6tables both fail): %w", errors.Join(reasons...))
+	}
+	out.fanout = proxy.NewFamilyBackends(fbs...)
+	return out, nil
+}
+
+func backendOptions(cfg *agentConfig, fam v1.IPFamily) iptables.Options {
+	return iptables.Options{
+		Family:            fam,
+		ClusterCIDRs:      familyPrefixes(cfg.ClusterCIDRs, fam),
+		MasqueradeAll:     cfg.MasqueradeAll,
+		MasqueradeBit:     cfg.MasqueradeBit,
+		NodePortAddresses: familyPrefixes(cfg.NodePortAddresses, fam),
+		NodePortPrimary:   cfg.NodePortPrimary,
+	}
+}

@@ -1,0 +1,59 @@
+package proxy
+
+import (
+	"errors"
+	"fmt"
+
+	v1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/sets"
+)
+
+// FamilyBackend is the backend of one IP family (each family has its own
+// tables: iptables-restore and ip6tables-restore).
+type FamilyBackend struct {
+	Family  v1.IPFamily
+	Backend Backend
+	// failed: the last Sync of this family failed, so its kernel state is
+	// unknown and its next Sync must be full.
+	failed bool
+}
+
+// FamilyBackends drives one backend per IP family the node supports. Each
+// family fails on its own: a failed IPv6 apply neither stops the IPv4 one
+// nor makes the next IPv4 sync full; only the failed family resyncs in
+// full, while the others keep their incremental syncs.
+type FamilyBackends struct {
+	families []*FamilyBackend
+}
+
+// NewFamilyBackends returns the fan-out over backends (one per family).
+func NewFamilyBackends(backends ...*FamilyBackend) *FamilyBackends {
+	return &FamilyBackends{families: backends}
+}
+
+// Sync implements Backend: every family is synced, a family whose last
+// sync failed in full. The errors of the failed families are joined.
+func (f *FamilyBackends) Sync(t *Table, changed sets.Set[ServicePortName], full bool) error {
+	var errs []error
+	for _, fb := range f.families {
+		err := fb.Backend.Sync(t, changed, full || fb.failed)
+		fb.failed = err != nil
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", fb.Family, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// retriesFailures implements failureRecovery: the proxier need not make
+// every family's next sync full after one family failed.
+func (f *FamilyBackends) retriesFailures() bool { return true }
+
+// failureRecovery is implemented by backends that remember which of their
+// parts failed and resync those in full by themselves.
+type failureRecovery interface{ retriesFailures() bool }
+
+func recoversOwnFailures(b Backend) bool {
+	r, ok := b.(failureRecovery)
+	return ok && r.retriesFailures()
+}

@@ -1,0 +1,66 @@
+package proxy
+
+import (
+	"testing"
+
+	v1 "k8s.io/api/core/v1"
+)
+
+// TestFailedFamilyDoesNotBlockTheOther: an IPv6 failure leaves IPv4
+// synced and incremental; only IPv6 resyncs in full, and the proxier
+// retries it even when nothing else changed.
+func TestFailedFamilyDoesNotBlockTheOther(t *testing.T) {
+	v4, v6 := &recordingBackend{}, &recordingBackend{}
+	p := NewProxier(Config{NodeName: "node-a"}, NewFamilyBackends(
+		&FamilyBackend{Family: v1.IPv4Protocol, Backend: v4},
+		&FamilyBackend{Family: v1.IPv6Protocol, Backend: v6}))
+	h := p.Handlers()
+	h.Services.OnServicesSynced()
+	h.EndpointSlices.OnEndpointSlicesSynced()
+	if err := p.sync(); err != nil {
+		t.Fatal(err)
+	}
+	v6.fail = errFake
+	h.Services.OnServiceAdd(makeService("web", "10.96.0.1"))
+	if err := p.sync(); err == nil {
+		t.Fatal("the IPv6 failure must be reported")
+	}
+	v6.fail = nil
+	if err := p.sync(); err != nil { // nothing changed: the retry alone
+		t.Fatal(err)
+	}
+	if got := len(v4.calls); got != 3 {
+		t.Fatalf("IPv4 synced %d times, want 3", got)
+	}
+	if v4.calls[1].full || v4.calls[2].full || v4.calls[1].changed.Len() != 1 {
+		t.Errorf("IPv4 syncs after the IPv6 failure = %+v, want partial", v4.calls[1:])
+	}
+	if !v6.calls[2].full {
+		t.Errorf("IPv6 sync after its failure = %+v, want full", v6.calls[2])
+	}
+	if err := p.sync(); err != nil || len(v4.calls) != 3 {
+		t.Errorf("after recovery an idle sync called the backend: %d calls, %v", len(v4.calls), err)
+	}
+}
+
+// TestClusterIPsDriveFamilies: spec.clusterIPs (in ipFamilies order) is
+// what the family backends program; two of one family are refused.
+func TestClusterIPsDriveFamilies(t *testing.T) {
+	dual := makeService("web", "fd00:10:96::a", func(s *v1.Service) {
+		s.Spec.ClusterIPs = []string{"fd00:10:96::a", "10.96.0.10"}
+		s.Spec.IPFamilies = []v1.IPFamily{v1.IPv6Protocol, v1.IPv4Protocol}
+	})
+	ports, err := servicePortsFor(dual)
+	if err != nil || len(ports) != 1 {
+		t.Fatalf("dual-stack Service: %v, %v", ports, err)
+	}
+	for _, sp := range ports {
+		if len(sp.ClusterIPs) != 2 || !sp.ClusterIPs[0].Is6() || !sp.ClusterIPs[1].Is4() {
+			t.Errorf("ClusterIPs %v, want the IPv6 then the IPv4 one", sp.ClusterIPs)
+		}
+	}
+	twoV4 := makeService("bad", "10.96.0.10", func(s *v1.Service) { s.Spec.ClusterIPs = []string{"10.96.0.10", "10.96.0.11"} })
+	if _, err := servicePortsFor(twoV4); err == nil {
+		t.Error("two IPv4 ClusterIPs must be refused")
+	}
+}
