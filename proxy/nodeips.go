@@ -75,8 +75,12 @@ func PrimaryIPs(n *v1.Node) []netip.Addr {
 // learnt outside the Service and EndpointSlice trackers (the primary node
 // IPs): the backend rewrites its dispatch rules only in full syncs.
 func (p *Proxier) RequestFullSync() {
+	p.markNeedFull()
+	p.runner.Poke()
+}
+
+func (p *Proxier) markNeedFull() {
 	p.mu.Lock()
 	p.needFull = true
 	p.mu.Unlock()
-	p.runner.Poke()
 }

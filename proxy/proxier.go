@@ -25,11 +25,25 @@ type Proxier struct {
 	endpoints *EndpointTracker
 	runner    *runner
 
-	mu       sync.Mutex // guards the fields below
+	// mu guards the small state handlers, /healthz and the sync share.
+	// It is never held across kernel work, so a long full sync does not
+	// stall informer handlers or health probes.
+	mu       sync.Mutex
 	synced   struct{ services, endpoints bool }
-	table    *Table
 	health   HealthState
-	needFull bool
+	needFull bool // consumed by the next sync
+	// nodeLabels are the agent's own Node's labels (nodeEvents); the
+	// zone among them is handed to the table at the next sync, and
+	// tableZone is the zone the table was last given.
+	nodeLabels map[string]string
+	tableZone  string
+
+	// tableMu guards table against `nodenet dump` while a sync changes
+	// it; only the sync goroutine writes it.
+	tableMu sync.RWMutex
+	table   *Table
+
+	// Touched by the sync goroutine only (the runner runs one at a time).
 	// retry: the last sync failed in a backend that resyncs its failed
 	// parts in full by itself (FamilyBackends); the next sync must call
 	// it even when nothing changed, but need not be full everywhere.
@@ -38,9 +52,6 @@ type Proxier struct {
 	stale    []conntrack.Filter // entries to delete after the next good sync
 	checks   *healthChecks
 	now      func() time.Time
-	// nodeLabels are the agent's own Node's labels (nodeEvents); the
-	// zone among them is handed to the table at the next sync.
-	nodeLabels map[string]string
 }
 
 // NewProxier builds a proxier that programs backend.
@@ -72,8 +83,8 @@ func (p *Proxier) Run(ctx context.Context) { p.runner.Run(ctx) }
 
 // Snapshot returns a copy of the desired table for `nodenet dump`.
 func (p *Proxier) Snapshot() *Table {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	p.tableMu.RLock()
+	defer p.tableMu.RUnlock()
 	return p.table.Clone()
 }
 
@@ -100,19 +111,20 @@ func (p *Proxier) markSynced(set func()) {
 // sync is the one place that moves tracked changes into the table and the
 // table into the kernel.
 func (p *Proxier) sync() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if !p.synced.services || !p.synced.endpoints {
+	zone, needFull, ok := p.beginSync()
+	if !ok {
 		klog.V(2).InfoS("Not syncing yet: waiting for the initial Services and EndpointSlices")
 		return nil
 	}
 	start := p.now()
-	changed, stale := p.table.ApplyInZone(p.zone(), p.services.Checkpoint(), p.endpoints.Checkpoint())
+	p.tableMu.Lock()
+	changed, stale := p.table.ApplyInZone(zone, p.services.Checkpoint(), p.endpoints.Checkpoint())
+	p.tableMu.Unlock()
 	// Kept until a sync succeeds: deleting entries before the new rules
 	// are in would only let them be recreated the old way.
 	p.stale = append(p.stale, stale...)
 	p.checks.update(p.table, changed)
-	full := p.needFull || start.Sub(p.lastFull) >= fullSyncPeriod
+	full := needFull || start.Sub(p.lastFull) >= fullSyncPeriod
 	if !full && changed.Len() == 0 && !p.retry {
 		p.markHealthy(start)
 		p.syncHealthChecks()
@@ -125,6 +137,21 @@ func (p *Proxier) sync() error {
 		p.syncHealthChecks()
 	}
 	return err
+}
+
+// beginSync takes what a sync needs from the shared state: the zone to
+// apply and whether a full sync was asked for (consumed here, so a request
+// that arrives during the sync is kept for the next one). ok is false
+// until both Services and EndpointSlices have synced.
+func (p *Proxier) beginSync() (zone string, needFull, ok bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.synced.services || !p.synced.endpoints {
+		return "", false, false
+	}
+	needFull, p.needFull = p.needFull, false
+	p.tableZone = p.zone()
+	return p.tableZone, needFull, true
 }
 
 // syncHealthChecks runs after every good sync, also when nothing changed,
@@ -163,20 +190,20 @@ func (p *Proxier) recordSync(start time.Time, full bool, changed sets.Set[Servic
 		// The kernel may now hold part of what we asked for, or nothing:
 		// only a full rewrite restores a known state (of the failed part
 		// only, when the backend tracks that itself).
-		if recoversOwnFailures(p.backend) {
-			p.retry = true
-		} else {
-			p.needFull = true
+		nextFull := !recoversOwnFailures(p.backend)
+		p.retry = !nextFull
+		if nextFull {
+			// No poke: the runner retries after its back-off.
+			p.markNeedFull()
 		}
 		syncFailures.Inc()
-		klog.ErrorS(err, "Sync failed; retrying", "kind", kind, "changedServicePorts", changed.Len(), "nextSyncFull", p.needFull)
+		klog.ErrorS(err, "Sync failed; retrying", "kind", kind, "changedServicePorts", changed.Len(), "nextSyncFull", nextFull)
 		return
 	}
 	p.retry = false
 	syncDuration.WithLabelValues(kind).Observe(elapsed.Seconds())
 	lastSyncTimestamp.SetToCurrentTime()
 	if full {
-		p.needFull = false
 		p.lastFull = start
 	}
 	p.markHealthy(p.now())
@@ -184,6 +211,8 @@ func (p *Proxier) recordSync(start time.Time, full bool, changed sets.Set[Servic
 }
 
 func (p *Proxier) markHealthy(at time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.health.LastSynced = at
 	if !p.services.Pending() && !p.endpoints.Pending() {
 		p.health.QueuedSince = time.Time{}

@@ -15,10 +15,10 @@ func (p *Proxier) setNodeLabels(labels map[string]string) bool {
 	defer p.mu.Unlock()
 	p.nodeLabels = maps.Clone(labels)
 	zone := p.zone()
-	if zone == p.table.Topology.Zone {
+	if zone == p.tableZone {
 		return false
 	}
-	klog.V(2).InfoS("Node zone changed; topology-aware Services will be re-evaluated", "zone", zone, "previous", p.table.Topology.Zone)
+	klog.V(2).InfoS("Node zone changed; topology-aware Services will be re-evaluated", "zone", zone, "previous", p.tableZone)
 	return true
 }
 
