@@ -62,6 +62,10 @@ func (s shardID) filterChain() string {
 	return fmt.Sprintf("NODENET-REJ-NP-%04X", s.index)
 }
 
+// Rule comments carry "namespace/name:port/PROTO": at most 63+1+63+1+15+1+4
+// = 148 bytes, within xt_comment's 255, because proxy/serviceport.go
+// rejects names the API server would reject.
+
 // portShardWidth is how many consecutive ports share a NodePort shard. At
 // 10k NodePorts in the default 2768-port range a shard holds ~58 ports,
 // small enough that rewriting one costs a few milliseconds.

@@ -3,9 +3,11 @@ package proxy
 import (
 	"fmt"
 	"net/netip"
+	"strings"
 
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 // servicePortsFor derives the ports nodenet programs for svc. Headless and
@@ -15,6 +17,9 @@ import (
 func servicePortsFor(svc *v1.Service) (map[ServicePortName]*ServicePort, error) {
 	if svc == nil || !isProxiable(svc) {
 		return nil, nil
+	}
+	if err := validateNames(svc); err != nil {
+		return nil, err
 	}
 	clusterIPs, err := parseAddrs("spec.clusterIPs", clusterIPsOf(svc))
 	if err != nil {
@@ -173,6 +178,28 @@ func parseAddrs(field string, raw []string) ([]netip.Addr, error) {
 func oneClusterIPPerFamily(ips []netip.Addr) error {
 	if len(ips) > 2 || (len(ips) == 2 && ips[0].Is4() == ips[1].Is4()) {
 		return fmt.Errorf("spec.clusterIPs: %v: at most one address per IP family", ips)
+	}
+	return nil
+}
+
+// validateNames applies the API server's rules to the names that end up
+// in rule comments (namespace: DNS-1123 label, name: DNS-1035 label, port
+// name: IANA service name). With --manifests nothing upstream checks them,
+// and one over-long or oddly quoted name would make every restore fail.
+func validateNames(svc *v1.Service) error {
+	if errs := validation.IsDNS1123Label(svc.Namespace); len(errs) > 0 {
+		return fmt.Errorf("metadata.namespace %q: %s", svc.Namespace, strings.Join(errs, "; "))
+	}
+	if errs := validation.IsDNS1035Label(svc.Name); len(errs) > 0 {
+		return fmt.Errorf("metadata.name %q: %s", svc.Name, strings.Join(errs, "; "))
+	}
+	for i, sp := range svc.Spec.Ports {
+		if sp.Name == "" {
+			continue
+		}
+		if errs := validation.IsValidPortName(sp.Name); len(errs) > 0 {
+			return fmt.Errorf("spec.ports[%d].name %q: %s", i, sp.Name, strings.Join(errs, "; "))
+		}
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	v1 "k8s.io/api/core/v1"
@@ -23,6 +24,10 @@ func TestServicePortsFor(t *testing.T) {
 		{"bad external IP", makeService("a", "10.96.0.1", func(s *v1.Service) { s.Spec.ExternalIPs = []string{"nope"} }), 0, true},
 		{"bad protocol", makeService("a", "10.96.0.1", func(s *v1.Service) { s.Spec.Ports[0].Protocol = "ICMP" }), 0, true},
 		{"bad port", makeService("a", "10.96.0.1", func(s *v1.Service) { s.Spec.Ports[0].Port = 70000 }), 0, true},
+		{"name too long for a label", makeService(strings.Repeat("a", 64), "10.96.0.1"), 0, true},
+		{"name with a quote", makeService(`we"b`, "10.96.0.1"), 0, true},
+		{"bad namespace", makeService("a", "10.96.0.1", func(s *v1.Service) { s.Namespace = "Kube_System" }), 0, true},
+		{"bad port name", makeService("a", "10.96.0.1", func(s *v1.Service) { s.Spec.Ports[0].Name = "http-port-name-too-long" }), 0, true},
 		{"two ports", makeService("a", "10.96.0.1", func(s *v1.Service) {
 			s.Spec.Ports = append(s.Spec.Ports, v1.ServicePort{Name: "dns", Port: 53, Protocol: v1.ProtocolUDP})
 		}), 2, false},
