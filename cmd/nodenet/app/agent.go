@@ -94,11 +94,10 @@ func runAgent(ctx context.Context, cfg *agentConfig) error {
 		return err
 	}
 	handlers = withPrimaryNodeIPs(handlers, cfg, p, backends.backends)
-	if err := startSource(ctx, cfg, client, handlers); err != nil {
-		closeAll(servers)
-		return err
-	}
-	return runUntilDone(ctx, p, servers)
+	// The source starts once the servers answer: on a large cluster the
+	// informers take a while to sync, and probes must get a (503) answer
+	// rather than hang meanwhile.
+	return runUntilDone(ctx, p, servers, func() error { return startSource(ctx, cfg, client, handlers) })
 }
 
 // agentHandlers are the proxier's handlers, plus the CNI installer on Node

@@ -38,9 +38,11 @@ func closeAll(servers []*serve.Server) {
 	}
 }
 
-// runUntilDone runs the proxier and the servers until ctx is done or a
-// server fails; either way everything is stopped before it returns.
-func runUntilDone(ctx context.Context, p *proxy.Proxier, servers []*serve.Server) error {
+// runUntilDone serves, runs the proxier (which programs nothing before the
+// source has synced), then starts the source, and runs until ctx is done,
+// a server fails or the source cannot start; everything is stopped before
+// it returns.
+func runUntilDone(ctx context.Context, p *proxy.Proxier, servers []*serve.Server, startSource func() error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -56,11 +58,13 @@ func runUntilDone(ctx context.Context, p *proxy.Proxier, servers []*serve.Server
 
 	var firstErr error
 	running := len(servers)
-	select {
-	case <-ctx.Done():
-		klog.InfoS("Shutting down nodenet agent")
-	case firstErr = <-serverErrs:
-		running--
+	if firstErr = startSource(); firstErr == nil {
+		select {
+		case <-ctx.Done():
+			klog.InfoS("Shutting down nodenet agent")
+		case firstErr = <-serverErrs:
+			running--
+		}
 	}
 	cancel()
 	<-proxierDone

@@ -31,7 +31,7 @@ func TestRunUntilDoneStopsOnCancel(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- runUntilDone(ctx, p, servers) }()
+	go func() { done <- runUntilDone(ctx, p, servers, func() error { return nil }) }()
 
 	// 200 or 503 is the proxier's call; this test checks the wiring.
 	waitForStatus(t, "http://"+servers[0].Addr().String()+"/healthz", http.StatusOK, http.StatusServiceUnavailable)
