@@ -75,6 +75,11 @@ func (b *Backend) Sync(t *proxy.Table, changed sets.Set[proxy.ServicePortName], 
 	}
 	payload := plan.payload()
 	planned := time.Now()
+	if len(payload) == 0 {
+		// Nothing of this family changed (a dual-stack node's other
+		// backend, say): starting iptables-restore would cost ~10 ms.
+		return nil
+	}
 	if err := b.kernel.Restore(payload); err != nil {
 		b.inKernel = nil
 		return fmt.Errorf("apply %d shard(s): %w", len(plan.shards), err)

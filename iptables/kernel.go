@@ -65,13 +65,7 @@ func (k *execKernel) Restore(payload []byte) error {
 
 func (k *execKernel) ListRules(table, chain string) ([]string, error) {
 	rules, err := k.ipt.List(table, chain)
-	// iptables-nft 1.8.9 answers a missing chain with exit status 1 and
-	// "chain ... is incompatible, use 'nft' tool" instead of "No chain", so
-	// IsNotExist misses it; go-iptables' own ChainExists treats status 1 as
-	// missing too. A chain that is really incompatible fails later, loudly,
-	// when the restore declares it.
-	var ipterr *goiptables.Error
-	if errors.As(err, &ipterr) && (ipterr.IsNotExist() || ipterr.ExitStatus() == 1) {
+	if isMissingChain(err) {
 		return nil, nil
 	}
 	return rules, err
@@ -89,4 +83,21 @@ func (k *execKernel) Save(table string) (string, error) {
 		return "", fmt.Errorf("%s -t %s: %w", k.fam.save, table, err)
 	}
 	return string(out), nil
+}
+
+// isMissingChain recognises iptables' answer for a chain that does not
+// exist. iptables-nft 1.8.9 says "chain ... is incompatible, use 'nft'
+// tool" (status 1) instead of "No chain", which IsNotExist misses. Other
+// status-1 failures are real errors: taking them for "missing" would make
+// a full sync insert duplicate hooks.
+func isMissingChain(err error) bool {
+	var ipterr *goiptables.Error
+	if !errors.As(err, &ipterr) {
+		return false
+	}
+	if ipterr.IsNotExist() {
+		return true
+	}
+	msg := ipterr.Error()
+	return ipterr.ExitStatus() == 1 && (strings.Contains(msg, "No chain") || strings.Contains(msg, "incompatible"))
 }
