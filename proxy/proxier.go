@@ -49,9 +49,11 @@ type Proxier struct {
 	// it even when nothing changed, but need not be full everywhere.
 	retry    bool
 	lastFull time.Time
-	stale    []conntrack.Filter // entries to delete after the next good sync
-	checks   *healthChecks
-	now      func() time.Time
+	// lastVerified: when needsRepair last asked the backend.
+	lastVerified time.Time
+	stale        []conntrack.Filter // entries to delete after the next good sync
+	checks       *healthChecks
+	now          func() time.Time
 }
 
 // NewProxier builds a proxier that programs backend.
@@ -126,9 +128,11 @@ func (p *Proxier) sync() error {
 	p.checks.update(p.table, changed)
 	full := needFull || start.Sub(p.lastFull) >= fullSyncPeriod
 	if !full && changed.Len() == 0 && !p.retry {
-		p.markHealthy(start)
-		p.syncHealthChecks()
-		return nil
+		if full = p.needsRepair(start); !full {
+			p.markHealthy(start)
+			p.syncHealthChecks()
+			return nil
+		}
 	}
 	err := p.backend.Sync(p.table, changed, full)
 	p.recordSync(start, full, changed, err)
