@@ -1,7 +1,6 @@
 package iptables
 
 import (
-	"flag"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -13,10 +12,9 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/sets"
 
+	"github.com/nodenet/nodenet/internal/golden"
 	"github.com/nodenet/nodenet/proxy"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // goldenTable has one Service of each kind nodenet programs, over TCP, UDP
 // and SCTP, so every rule shape appears in the golden payloads.
@@ -53,19 +51,7 @@ func addPolicyServices(t *proxy.Table) {
 
 func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the golden file (go test -update rewrites it)\n--- got ---\n%s\n--- want ---\n%s", name, got, want)
-	}
+	golden.Check(t, filepath.Join("testdata", name), got)
 }
 
 func TestGoldenFullSyncPayload(t *testing.T) {

@@ -1,15 +1,12 @@
 package app
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/nodenet/nodenet/internal/golden"
 	"github.com/nodenet/nodenet/proxy/serve"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 func TestFormatDumpGolden(t *testing.T) {
 	tests := []struct {
@@ -21,20 +18,7 @@ func TestFormatDumpGolden(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
-			got := formatDump(tt.view)
-			path := filepath.Join("testdata", tt.golden)
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("formatDump() =\n%s\nwant (%s)\n%s", got, path, want)
-			}
+			golden.Check(t, filepath.Join("testdata", tt.golden), formatDump(tt.view))
 		})
 	}
 }
