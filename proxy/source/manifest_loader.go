@@ -79,11 +79,15 @@ func (l *manifestLoader) rescan() error {
 	if err != nil {
 		return fmt.Errorf("listing manifests folder %s: %w", l.dir, err)
 	}
-	l.forgetRemovedFiles(names)
+	changed := l.forgetRemovedFiles(names)
 	for _, name := range names {
-		l.refreshFile(name)
+		changed = l.refreshFile(name) || changed
 	}
-	l.apply(l.desiredObjects(names))
+	// The periodic rescan usually finds nothing new: skip merging and
+	// comparing every object of the folder then.
+	if changed {
+		l.apply(l.desiredObjects(names))
+	}
 	return nil
 }
 
@@ -114,17 +118,23 @@ func isManifestName(name string) bool {
 	return false
 }
 
-func (l *manifestLoader) forgetRemovedFiles(names []string) {
+// forgetRemovedFiles drops the state of files no longer listed and tells
+// whether there were any.
+func (l *manifestLoader) forgetRemovedFiles(names []string) bool {
+	removed := false
 	for name := range l.files {
 		if !slices.Contains(names, name) {
 			delete(l.files, name)
+			removed = true
 		}
 	}
+	return removed
 }
 
-// refreshFile re-decodes name if its content changed. On any failure the
-// file keeps its previous objects.
-func (l *manifestLoader) refreshFile(name string) {
+// refreshFile re-decodes name if its content changed, and tells whether
+// the file's objects may have changed. On any failure the file keeps its
+// previous objects.
+func (l *manifestLoader) refreshFile(name string) bool {
 	path := filepath.Join(l.dir, name)
 	state := l.files[name]
 	if state == nil {
@@ -134,19 +144,19 @@ func (l *manifestLoader) refreshFile(name string) {
 	content, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		delete(l.files, name) // Removed since the listing (or a dangling symlink).
-		return
+		return len(state.objects) > 0
 	}
 	if err != nil {
 		if state.readErr != err.Error() {
 			l.report(path, 0, fmt.Errorf("%w: %w", ErrReadFile, err), "Cannot read manifest file; keeping its previously loaded objects")
 		}
 		state.readErr = err.Error()
-		return
+		return false
 	}
 	state.readErr = ""
 	digest := sha256.Sum256(content)
 	if state.read && state.digest == digest {
-		return
+		return false
 	}
 	state.digest, state.read = digest, true
 	decoded := decodeFile(path, content, l.kindsByGVK)
@@ -156,9 +166,11 @@ func (l *manifestLoader) refreshFile(name string) {
 	for _, p := range decoded.failures {
 		l.report(path, p.doc, p.err, "Cannot decode manifest document; keeping the file's previously loaded objects")
 	}
-	if len(decoded.failures) == 0 {
-		state.objects = decoded.objects
+	if len(decoded.failures) > 0 {
+		return false
 	}
+	state.objects = decoded.objects
+	return true
 }
 
 // desiredObjects merges all files. The first definition of an object wins,
