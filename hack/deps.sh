@@ -7,13 +7,16 @@ set -euo pipefail
 declare -A PKG=(
 	[ip]=iproute2 [bridge]=iproute2 [iptables]=iptables [iptables-save]=iptables
 	[ip6tables]=iptables [ipset]=ipset [conntrack]=conntrack [nft]=nftables
-	[sysctl]=procps [git]=git [make]=make
+	[sysctl]=procps [git]=git [make]=make [curl]=curl
 )
 
 missing=()
 for cmd in "${!PKG[@]}"; do
 	command -v "$cmd" >/dev/null 2>&1 || missing+=("${PKG[$cmd]}")
 done
+# The benchmarks read iptables-restore's peak memory with GNU time; `time`
+# alone is the shell keyword, so look for the binary.
+[ -x /usr/bin/time ] || missing+=(time)
 # ca-certificates lets the Go toolchain fetch modules from the proxy.
 [ -e /etc/ssl/certs/ca-certificates.crt ] || missing+=(ca-certificates)
 
