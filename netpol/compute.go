@@ -38,13 +38,15 @@ type builder struct {
 
 func newModel(in *Input, c *cluster) *Model {
 	m := &Model{
-		NodeName:  in.NodeName,
-		NodeIPs:   unmapAll(in.NodeIPs),
-		LocalPods: map[types.NamespacedName]*PodRules{},
-		Peers:     map[string]*Peer{},
-		allPods:   c.byKey,
-		localByIP: map[netip.Addr]*PodRules{},
-		invalid:   map[types.NamespacedName]bool{},
+		NodeName:    in.NodeName,
+		NodeIPs:     unmapAll(in.NodeIPs),
+		PodCIDRs:    slices.Clone(in.PodCIDRs),
+		PolicyCount: len(in.Policies),
+		LocalPods:   map[types.NamespacedName]*PodRules{},
+		Peers:       map[string]*Peer{},
+		allPods:     c.byKey,
+		localByIP:   map[netip.Addr]*PodRules{},
+		invalid:     map[types.NamespacedName]bool{},
 	}
 	return m
 }

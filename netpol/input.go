@@ -15,7 +15,12 @@ type Input struct {
 	// NodeIPs are this node's own addresses. Traffic between a local pod and
 	// these is always allowed (kubelet probes, host daemons), as the
 	// NetworkPolicy API requires.
-	NodeIPs    []netip.Addr
+	NodeIPs []netip.Addr
+	// PodCIDRs are this node's pod ranges (Node.spec.podCIDRs). The firewall
+	// rejects addresses in them that belong to no known pod while any policy
+	// exists, so a pod that starts before the agent learns of it gets no
+	// window of full access (see netpol/README.md).
+	PodCIDRs   []netip.Prefix
 	Pods       []Pod
 	Namespaces []Namespace
 	Policies   []*networkingv1.NetworkPolicy

@@ -14,6 +14,11 @@ type Model struct {
 	// NodeIPs are always allowed to and from local pods; a renderer must
 	// accept them before any policy chain.
 	NodeIPs []netip.Addr
+	// PodCIDRs are the node's pod ranges, copied from Input.
+	PodCIDRs []netip.Prefix
+	// PolicyCount is the number of NetworkPolicies in the cluster, valid or
+	// not. With none, nothing is isolated and no address needs gating.
+	PolicyCount int
 	// LocalPods has an entry for every pod on this node that is not
 	// hostNetwork, selected by a policy or not.
 	LocalPods map[types.NamespacedName]*PodRules

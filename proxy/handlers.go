@@ -3,6 +3,7 @@ package proxy
 import (
 	v1 "k8s.io/api/core/v1"
 	discovery "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 )
 
 // ServiceHandler receives Service events from a source (informers or the
@@ -32,12 +33,40 @@ type NodeHandler interface {
 	OnNodeSynced()
 }
 
+// PodHandler receives events for every Pod of the cluster (the firewall
+// needs remote pods too: they are the peers of local pods' policies).
+type PodHandler interface {
+	OnPodAdd(pod *v1.Pod)
+	OnPodUpdate(oldPod, pod *v1.Pod)
+	OnPodDelete(pod *v1.Pod)
+	OnPodsSynced()
+}
+
+// NamespaceHandler receives Namespace events (their labels select peers).
+type NamespaceHandler interface {
+	OnNamespaceAdd(ns *v1.Namespace)
+	OnNamespaceUpdate(oldNS, ns *v1.Namespace)
+	OnNamespaceDelete(ns *v1.Namespace)
+	OnNamespacesSynced()
+}
+
+// NetworkPolicyHandler receives networking.k8s.io/v1 NetworkPolicy events.
+type NetworkPolicyHandler interface {
+	OnNetworkPolicyAdd(np *networkingv1.NetworkPolicy)
+	OnNetworkPolicyUpdate(oldNP, np *networkingv1.NetworkPolicy)
+	OnNetworkPolicyDelete(np *networkingv1.NetworkPolicy)
+	OnNetworkPoliciesSynced()
+}
+
 // Handlers bundles the consumers a source feeds. A nil field means nobody
 // listens to that kind, and the source does not watch it.
 type Handlers struct {
-	Services       ServiceHandler
-	EndpointSlices EndpointSliceHandler
-	Nodes          NodeHandler
+	Services        ServiceHandler
+	EndpointSlices  EndpointSliceHandler
+	Nodes           NodeHandler
+	Pods            PodHandler
+	Namespaces      NamespaceHandler
+	NetworkPolicies NetworkPolicyHandler
 }
 
 // NodeFanout delivers Node events to several handlers in order, e.g. the
