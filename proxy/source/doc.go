@@ -2,7 +2,8 @@
 // (proxy.Handlers) from one of two places:
 //
 //   - RunInformers watches a cluster through client-go shared informers, as
-//     kube-proxy does.
+//     kube-proxy does, over Client: REST clients for just the API groups
+//     nodenet uses, not client-go's full clientset (see client.go).
 //   - RunManifests reads a folder of YAML/JSON manifests and keeps watching
 //     it, so the agent can run without an API server.
 //

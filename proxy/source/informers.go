@@ -5,34 +5,22 @@ import (
 	"fmt"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/fields"
-	coreinformers "k8s.io/client-go/informers/core/v1"
-	discoveryinformers "k8s.io/client-go/informers/discovery/v1"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 
 	"github.com/nodenet/nodenet/proxy"
 )
 
-// Label selectors copied from kube-proxy: a Service naming another
-// service-proxy-name belongs to a different proxy, and headless Services
-// have no virtual IP to program.
-const (
-	serviceSelector       = "!service.kubernetes.io/service-proxy-name"
-	endpointSliceSelector = "!service.kubernetes.io/service-proxy-name,!service.kubernetes.io/headless"
-)
-
 // RunInformers starts shared informers for every kind that h has a handler
-// for (Services, EndpointSlices, and the Node named nodeName), then BLOCKS
+// for (Services, EndpointSlices, the Node named nodeName, Pods, Namespaces,
+// NetworkPolicies), then BLOCKS
 // until every handler has received the initial list, and calls each
 // handler's Synced callback exactly once. It returns nil once synced; the
 // informers keep running until ctx is done. If ctx is done before the caches
 // sync, it returns an error wrapping ctx.Err() and no Synced callback runs.
 //
 // resync is the informers' resync period (0 disables resync).
-func RunInformers(ctx context.Context, client kubernetes.Interface, nodeName string, h proxy.Handlers, resync time.Duration) error {
+func RunInformers(ctx context.Context, client *Client, nodeName string, h proxy.Handlers, resync time.Duration) error {
 	var sinks []*sink
 	var synced []cache.InformerSynced
 	for _, k := range kinds {
@@ -41,6 +29,11 @@ func RunInformers(ctx context.Context, client kubernetes.Interface, nodeName str
 			continue
 		}
 		informer := k.newInformer(client, nodeName, resync)
+		if k.transform != nil {
+			if err := informer.SetTransform(k.transform); err != nil {
+				return fmt.Errorf("setting %s transform: %w", s.kind, err)
+			}
+		}
 		registration, err := informer.AddEventHandler(informerHandler(s))
 		if err != nil {
 			return fmt.Errorf("registering %s handler: %w", s.kind, err)
@@ -78,27 +71,4 @@ func unwrapTombstone(obj any) any {
 		return tombstone.Obj
 	}
 	return obj
-}
-
-func newServiceInformer(client kubernetes.Interface, _ string, resync time.Duration) cache.SharedIndexInformer {
-	return coreinformers.NewFilteredServiceInformer(client, metav1.NamespaceAll, resync, cache.Indexers{}, withLabelSelector(serviceSelector))
-}
-
-func newEndpointSliceInformer(client kubernetes.Interface, _ string, resync time.Duration) cache.SharedIndexInformer {
-	return discoveryinformers.NewFilteredEndpointSliceInformer(client, metav1.NamespaceAll, resync, cache.Indexers{}, withLabelSelector(endpointSliceSelector))
-}
-
-// newNodeInformer lists only the agent's own Node, so the agent does not pay
-// for every Node of a large cluster.
-func newNodeInformer(client kubernetes.Interface, nodeName string, resync time.Duration) cache.SharedIndexInformer {
-	selector := fields.OneTermEqualSelector(metav1.ObjectNameField, nodeName).String()
-	return coreinformers.NewFilteredNodeInformer(client, resync, cache.Indexers{}, func(options *metav1.ListOptions) {
-		options.FieldSelector = selector
-	})
-}
-
-func withLabelSelector(selector string) func(*metav1.ListOptions) {
-	return func(options *metav1.ListOptions) {
-		options.LabelSelector = selector
-	}
 }

@@ -39,15 +39,38 @@ func node(name string, labels map[string]string) *v1.Node {
 	return &v1.Node{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}}
 }
 
+// startInformers runs the informers against a fake clientset served over
+// HTTP, and returns once every watch is open, so that changes the test makes
+// through the returned clientset are seen.
 func startInformers(t *testing.T, h proxy.Handlers, objects ...runtime.Object) *fake.Clientset {
 	t.Helper()
-	client := fake.NewClientset(objects...)
+	server := newAPIServer(t, objects...)
+	startInformersOn(t, server, h)
+	return server.fake
+}
+
+func startInformersOn(t *testing.T, server *apiServer, h proxy.Handlers) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	if err := RunInformers(ctx, client, "node-a", h, 0); err != nil {
+	// Fail instead of hanging when the caches never sync.
+	timer := time.AfterFunc(eventTimeout, cancel)
+	err := RunInformers(ctx, server.client(t), "node-a", h, 0)
+	timer.Stop()
+	if err != nil {
 		t.Fatalf("RunInformers: %v", err)
 	}
-	return client
+	server.waitWatches(t, watchedKinds(h))
+}
+
+func watchedKinds(h proxy.Handlers) int {
+	n := 0
+	for _, k := range kinds {
+		if k.bind(h, "node-a") != nil {
+			n++
+		}
+	}
+	return n
 }
 
 func TestInformersInitialListThenSyncedOnce(t *testing.T) {
@@ -217,14 +240,14 @@ func TestInformersSkipKindsWithoutHandler(t *testing.T) {
 
 func TestInformersFailWhenContextEndsBeforeSync(t *testing.T) {
 	r := newRecorder()
-	client := fake.NewClientset()
-	client.PrependReactor("list", "services", func(k8stesting.Action) (bool, runtime.Object, error) {
+	server := newAPIServer(t)
+	server.fake.PrependReactor("list", "services", func(k8stesting.Action) (bool, runtime.Object, error) {
 		return true, nil, errors.New("apiserver unavailable")
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 
-	err := RunInformers(ctx, client, "node-a", r.handlers(), 0)
+	err := RunInformers(ctx, server.client(t), "node-a", r.handlers(), 0)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("RunInformers error = %v, want one wrapping context.DeadlineExceeded", err)
 	}
@@ -271,7 +294,7 @@ func (g *gatedServices) OnServiceAdd(s *v1.Service) {
 func TestInformersSyncedWaitsForSlowHandlers(t *testing.T) {
 	r := newRecorder()
 	gated := &gatedServices{recorder: r, entered: make(chan struct{}), release: make(chan struct{})}
-	client := fake.NewClientset(service("default", "web", 80, nil))
+	client := newAPIServer(t, service("default", "web", 80, nil)).client(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)

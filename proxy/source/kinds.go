@@ -5,8 +5,8 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 	discovery "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/nodenet/nodenet/proxy"
@@ -24,7 +24,10 @@ type kind struct {
 	// h has no handler for it; the kind is then not watched at all.
 	bind func(h proxy.Handlers, nodeName string) *sink
 	// newInformer builds the informer watching this kind in a cluster.
-	newInformer func(client kubernetes.Interface, nodeName string, resync time.Duration) cache.SharedIndexInformer
+	newInformer func(client *Client, nodeName string, resync time.Duration) cache.SharedIndexInformer
+	// transform, if set, trims informer objects before they are cached
+	// (manifests are small and kept as written).
+	transform cache.TransformFunc
 }
 
 // kinds is ordered so that Synced callbacks and informer starts happen in a
@@ -46,6 +49,24 @@ var kinds = []kind{
 		gvk:         v1.SchemeGroupVersion.WithKind("Node"),
 		bind:        bindNodes,
 		newInformer: newNodeInformer,
+	},
+	{
+		gvk:         v1.SchemeGroupVersion.WithKind("Pod"),
+		namespaced:  true,
+		bind:        bindPods,
+		newInformer: newPodInformer,
+		transform:   stripPod,
+	},
+	{
+		gvk:         v1.SchemeGroupVersion.WithKind("Namespace"),
+		bind:        bindNamespaces,
+		newInformer: newNamespaceInformer,
+	},
+	{
+		gvk:         networkingv1.SchemeGroupVersion.WithKind("NetworkPolicy"),
+		namespaced:  true,
+		bind:        bindNetworkPolicies,
+		newInformer: newNetworkPolicyInformer,
 	},
 }
 
@@ -75,4 +96,29 @@ func bindNodes(h proxy.Handlers, nodeName string) *sink {
 	s := newSink("Node", n.OnNodeAdd, n.OnNodeUpdate, n.OnNodeDelete, n.OnNodeSynced)
 	s.accept = func(name string) bool { return name == nodeName }
 	return s
+}
+
+// bindPods delivers every Pod, local or not: remote pods are policy peers.
+func bindPods(h proxy.Handlers, _ string) *sink {
+	if h.Pods == nil {
+		return nil
+	}
+	p := h.Pods
+	return newSink("Pod", p.OnPodAdd, p.OnPodUpdate, p.OnPodDelete, p.OnPodsSynced)
+}
+
+func bindNamespaces(h proxy.Handlers, _ string) *sink {
+	if h.Namespaces == nil {
+		return nil
+	}
+	n := h.Namespaces
+	return newSink("Namespace", n.OnNamespaceAdd, n.OnNamespaceUpdate, n.OnNamespaceDelete, n.OnNamespacesSynced)
+}
+
+func bindNetworkPolicies(h proxy.Handlers, _ string) *sink {
+	if h.NetworkPolicies == nil {
+		return nil
+	}
+	n := h.NetworkPolicies
+	return newSink("NetworkPolicy", n.OnNetworkPolicyAdd, n.OnNetworkPolicyUpdate, n.OnNetworkPolicyDelete, n.OnNetworkPoliciesSynced)
 }

@@ -12,7 +12,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
-	"k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/yaml"
 )
 
@@ -61,8 +60,6 @@ type boundKind struct {
 	sink *sink
 }
 
-var deserializer = scheme.Codecs.UniversalDeserializer()
-
 // decodeFile splits content into YAML documents (JSON is YAML) and decodes
 // each one. Documents are numbered from 1 skipping empty ones (blank or
 // comments only), so a licence header before the first "---" does not shift
@@ -106,8 +103,13 @@ func decodeFile(file string, content []byte, kindsByGVK map[schema.GroupVersionK
 // decodeObject decodes one non-empty JSON document into a typed object. The
 // returned object's sink is nil when nobody listens to its kind.
 func decodeObject(data []byte, kindsByGVK map[schema.GroupVersionKind]boundKind) (*manifestObject, error) {
-	obj, gvk, err := deserializer.Decode(data, nil, nil)
+	// The client's scheme knows only nodenet's kinds: any other kind is
+	// unsupported, and reported the same way as a known kind without a row.
+	obj, gvk, err := codecs().UniversalDeserializer().Decode(data, nil, nil)
 	if runtime.IsNotRegisteredError(err) {
+		if gvk != nil {
+			return nil, unsupportedKind(*gvk)
+		}
 		return nil, fmt.Errorf("%w: %w", ErrUnsupportedKind, err)
 	}
 	if err != nil {
@@ -115,13 +117,17 @@ func decodeObject(data []byte, kindsByGVK map[schema.GroupVersionKind]boundKind)
 	}
 	bound, ok := kindsByGVK[*gvk]
 	if !ok {
-		return nil, fmt.Errorf("%w: %s %s", ErrUnsupportedKind, gvk.GroupVersion(), gvk.Kind)
+		return nil, unsupportedKind(*gvk)
 	}
 	key, err := normalizeMetadata(obj, bound.kind)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrDecode, err)
 	}
 	return &manifestObject{key: key, obj: obj, sink: bound.sink}, nil
+}
+
+func unsupportedKind(gvk schema.GroupVersionKind) error {
+	return fmt.Errorf("%w: %s %s", ErrUnsupportedKind, gvk.GroupVersion(), gvk.Kind)
 }
 
 // isEmptyDocument is true for documents holding only comments or whitespace.

@@ -64,6 +64,8 @@ func TestLoaderSkipsUnsupportedKindsAndAppliesTheRest(t *testing.T) {
 		"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n",
 		"apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n",
 		"apiVersion: discovery.k8s.io/v1beta1\nkind: EndpointSlice\nmetadata:\n  name: old\naddressType: IPv4\n",
+		// Outside the client's scheme, even with a malformed spec.
+		"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec: 5\n",
 		serviceYAML("", "web", 80),
 	))
 	l, r, p := newTestLoader(t, dir)
@@ -73,7 +75,7 @@ func TestLoaderSkipsUnsupportedKindsAndAppliesTheRest(t *testing.T) {
 	if got, want := r.texts(0), []string{"add Service default/web"}; !slices.Equal(got, want) {
 		t.Errorf("events = %q, want %q", got, want)
 	}
-	for doc := 1; doc <= 3; doc++ {
+	for doc := 1; doc <= 4; doc++ {
 		if !p.find(file, doc, ErrUnsupportedKind) {
 			t.Errorf("no unsupported-kind report for document %d; got %v", doc, p.all())
 		}

@@ -8,6 +8,7 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 	discovery "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 
@@ -34,6 +35,11 @@ func newRecorder() *recorder {
 
 func (r *recorder) handlers() proxy.Handlers {
 	return proxy.Handlers{Services: r, EndpointSlices: r, Nodes: r}
+}
+
+// policyHandlers are the kinds the NetworkPolicy firewall reads.
+func (r *recorder) policyHandlers() proxy.Handlers {
+	return proxy.Handlers{Pods: r, Namespaces: r, NetworkPolicies: r}
 }
 
 func (r *recorder) record(op string, old, obj runtime.Object, kind string) {
@@ -76,6 +82,30 @@ func (r *recorder) OnNodeAdd(n *v1.Node)         { r.record("add", nil, n, "Node
 func (r *recorder) OnNodeUpdate(old, n *v1.Node) { r.record("update", old, n, "Node") }
 func (r *recorder) OnNodeDelete(n *v1.Node)      { r.record("delete", nil, n, "Node") }
 func (r *recorder) OnNodeSynced()                { r.record("synced", nil, nil, "Node") }
+func (r *recorder) OnPodAdd(p *v1.Pod)           { r.record("add", nil, p, "Pod") }
+func (r *recorder) OnPodUpdate(old, p *v1.Pod)   { r.record("update", old, p, "Pod") }
+func (r *recorder) OnPodDelete(p *v1.Pod)        { r.record("delete", nil, p, "Pod") }
+func (r *recorder) OnPodsSynced()                { r.record("synced", nil, nil, "Pod") }
+func (r *recorder) OnNamespaceAdd(n *v1.Namespace) {
+	r.record("add", nil, n, "Namespace")
+}
+func (r *recorder) OnNamespaceUpdate(old, n *v1.Namespace) {
+	r.record("update", old, n, "Namespace")
+}
+func (r *recorder) OnNamespaceDelete(n *v1.Namespace) {
+	r.record("delete", nil, n, "Namespace")
+}
+func (r *recorder) OnNamespacesSynced() { r.record("synced", nil, nil, "Namespace") }
+func (r *recorder) OnNetworkPolicyAdd(np *networkingv1.NetworkPolicy) {
+	r.record("add", nil, np, "NetworkPolicy")
+}
+func (r *recorder) OnNetworkPolicyUpdate(old, np *networkingv1.NetworkPolicy) {
+	r.record("update", old, np, "NetworkPolicy")
+}
+func (r *recorder) OnNetworkPolicyDelete(np *networkingv1.NetworkPolicy) {
+	r.record("delete", nil, np, "NetworkPolicy")
+}
+func (r *recorder) OnNetworkPoliciesSynced() { r.record("synced", nil, nil, "NetworkPolicy") }
 
 // texts returns the recorded event texts from index from on.
 func (r *recorder) texts(from int) []string {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
@@ -20,7 +19,7 @@ func (c *agentConfig) sourceName() string {
 }
 
 // agentClient is the API client, nil with --manifests (no cluster).
-func agentClient(cfg *agentConfig) (kubernetes.Interface, error) {
+func agentClient(cfg *agentConfig) (*source.Client, error) {
 	if cfg.Manifests != "" {
 		return nil, nil
 	}
@@ -29,16 +28,16 @@ func agentClient(cfg *agentConfig) (kubernetes.Interface, error) {
 
 // agentReporter reports skipped objects as log lines, plus Events on the
 // objects when there is a cluster to record them in.
-func agentReporter(ctx context.Context, client kubernetes.Interface) proxy.Reporter {
+func agentReporter(ctx context.Context, client *source.Client) proxy.Reporter {
 	if client == nil {
 		return proxy.LogReporter{}
 	}
-	return proxy.NewEventReporter(ctx, client)
+	return proxy.NewEventReporter(ctx, client.EventSink(ctx), source.Scheme())
 }
 
 // startSource starts feeding h from the manifests folder or the API
 // server (client); it returns once the watches are started.
-func startSource(ctx context.Context, cfg *agentConfig, client kubernetes.Interface, h proxy.Handlers) error {
+func startSource(ctx context.Context, cfg *agentConfig, client *source.Client, h proxy.Handlers) error {
 	if client == nil {
 		if err := source.RunManifests(ctx, cfg.Manifests, cfg.NodeName, h); err != nil {
 			return fmt.Errorf("reading manifests from %s: %w", cfg.Manifests, err)
@@ -53,15 +52,12 @@ func startSource(ctx context.Context, cfg *agentConfig, client kubernetes.Interf
 
 // newClient builds an API client from --master/--kubeconfig, or the
 // in-cluster config when both are empty (the DaemonSet case).
-func newClient(master, kubeconfig string) (kubernetes.Interface, error) {
+func newClient(master, kubeconfig string) (*source.Client, error) {
 	restCfg, err := clientcmd.BuildConfigFromFlags(master, kubeconfig)
 	if err != nil {
 		return nil, fmt.Errorf("loading API client config (--master=%q --kubeconfig=%q): %w", master, kubeconfig, err)
 	}
-	// Protobuf, like kube-proxy: cheaper to decode EndpointSlice churn.
-	restCfg.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
-	restCfg.ContentType = "application/vnd.kubernetes.protobuf"
-	client, err := kubernetes.NewForConfig(rest.AddUserAgent(restCfg, "nodenet"))
+	client, err := source.NewClient(rest.AddUserAgent(restCfg, "nodenet"))
 	if err != nil {
 		return nil, fmt.Errorf("creating API client: %w", err)
 	}

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// forbiddenDeps are packages the binary must not link. It is exec'd as the
+// CNI plugin for every pod, and client-go's full clientset (its scheme
+// registers ~50 API groups at package init, plus apply configurations and
+// discovery) cost ~20 ms of CPU per exec before main ran. proxy/source.Client
+// is the narrow replacement.
+var forbiddenDeps = []string{
+	"k8s.io/client-go/kubernetes",
+	"k8s.io/client-go/informers",
+	"k8s.io/client-go/tools/events",
+}
+
+// listedPackage is the part of `go list -json` output this test reads.
+type listedPackage struct {
+	ImportPath string
+	Imports    []string
+}
+
+// TestBinaryDoesNotLinkFullClientset asks the go tool for the binary's real
+// dependency graph (build info of a test binary would describe the test).
+// It needs the go tool and fails without it: skipping would hide a
+// regression on machines that cannot check.
+func TestBinaryDoesNotLinkFullClientset(t *testing.T) {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("this test needs the go tool on PATH: %v", err)
+	}
+	cmd := exec.Command(goTool, "list", "-deps", "-json=ImportPath,Imports", ".")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0") // as `make build`
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	pkgs, err := decodePackages(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pkgs) < 10 {
+		t.Fatalf("go list returned %d packages: not the binary's graph", len(pkgs))
+	}
+	for _, p := range pkgs {
+		for _, imp := range p.Imports {
+			if isForbidden(imp) && !isForbidden(p.ImportPath) {
+				t.Errorf("%s imports %s: use proxy/source.Client instead of client-go's clientset", p.ImportPath, imp)
+			}
+		}
+	}
+}
+
+func decodePackages(out []byte) ([]listedPackage, error) {
+	var pkgs []listedPackage
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for {
+		var p listedPackage
+		err := dec.Decode(&p)
+		if errors.Is(err, io.EOF) {
+			return pkgs, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		pkgs = append(pkgs, p)
+	}
+}
+
+func isForbidden(pkg string) bool {
+	for _, f := range forbiddenDeps {
+		if pkg == f || strings.HasPrefix(pkg, f+"/") {
+			return true
+		}
+	}
+	return false
+}

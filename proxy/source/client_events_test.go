@@ -1,0 +1,84 @@
+package source
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	v1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+
+	"github.com/nodenet/nodenet/proxy"
+)
+
+func TestEventSinkCreatesUpdatesAndPatches(t *testing.T) {
+	server := newAPIServer(t)
+	sink := server.client(t).EventSink(context.Background())
+	event := &v1.Event{
+		ObjectMeta:     metav1.ObjectMeta{Namespace: "default", Name: "web.1"},
+		InvolvedObject: v1.ObjectReference{Kind: "Service", Namespace: "default", Name: "web"},
+		Reason:         proxy.ReasonNodePortConflict,
+		Count:          1,
+	}
+
+	if _, err := sink.Create(event); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	event.Count = 2
+	if got, err := sink.Update(event); err != nil || got.Count != 2 {
+		t.Fatalf("Update = %+v, %v; want count 2", got, err)
+	}
+	// The broadcaster patches count and message when an event repeats.
+	if got, err := sink.Patch(event, []byte(`{"count":3,"message":"again"}`)); err != nil || got.Count != 3 {
+		t.Fatalf("Patch = %+v, %v; want count 3", got, err)
+	}
+
+	stored, err := server.fake.CoreV1().Events("default").Get(context.Background(), "web.1", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.Count != 3 || stored.Message != "again" || stored.InvolvedObject.Name != "web" {
+		t.Errorf("stored event %+v, want count 3, message again, about web", stored)
+	}
+}
+
+func TestEventSinkReturnsServerErrors(t *testing.T) {
+	server := newAPIServer(t)
+	sink := server.client(t).EventSink(context.Background())
+
+	// Updating an event that does not exist is a 404 from the server.
+	_, err := sink.Update(&v1.Event{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "missing"}})
+	if err == nil {
+		t.Fatal("Update of a missing event succeeded")
+	}
+}
+
+// The production wiring: EventReporter over this client's sink and scheme
+// creates a Warning Event about the reported object.
+func TestEventReporterOverClientCreatesWarningEvent(t *testing.T) {
+	server := newAPIServer(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	reporter := proxy.NewEventReporter(ctx, server.client(t).EventSink(ctx), Scheme())
+
+	reporter.Report(service("default", "clash", 80, nil), proxy.ReasonNodePortConflict, errors.New("nodePort 30080/TCP is used by default/old"))
+
+	err := wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, eventTimeout, true, func(ctx context.Context) (bool, error) {
+		list, err := server.fake.CoreV1().Events("default").List(ctx, metav1.ListOptions{})
+		if err != nil || len(list.Items) == 0 {
+			return false, err
+		}
+		ev := list.Items[0]
+		obj := ev.InvolvedObject
+		if ev.Type != v1.EventTypeWarning || ev.Reason != proxy.ReasonNodePortConflict || obj.Kind != "Service" || obj.APIVersion != "v1" || obj.Name != "clash" {
+			return false, fmt.Errorf("event %+v", ev)
+		}
+		return true, nil
+	})
+	if err != nil {
+		t.Fatalf("no NodePortConflict Event on default/clash: %v", err)
+	}
+}
