@@ -35,6 +35,7 @@ e2e: need-root deps build
 # The benchmarks live in test/bench (run once each: they report, not gate).
 bench: need-root deps build
 	$(E2E_ENV) $(GO) test -tags e2e -run '^$$' -bench . -benchtime 1x ./test/bench/...
+	$(GO) test -tags e2e -run '^$$' -bench . -benchtime 1x ./test/firewall/
 
 demo: need-root deps
 	./hack/demo.sh

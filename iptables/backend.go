@@ -96,13 +96,14 @@ func (b *Backend) plan(t *proxy.Table, changed sets.Set[proxy.ServicePortName], 
 	dirty := sets.New[shardID]()
 	before := b.inKernel
 	var missingHooks []hook
+	var hookAt map[string]int
 	hairpinChanged := false
 	if full {
 		view, err := b.readKernel()
 		if err != nil {
 			return nil, err
 		}
-		before, missingHooks = view.chains, view.missingHooks
+		before, missingHooks, hookAt = view.chains, view.missingHooks, view.hookAt
 		b.index = newIndex()
 		for name, sp := range t.Services {
 			b.index.set(name, b.cfg.shardsFor(sp))
@@ -120,7 +121,7 @@ func (b *Backend) plan(t *proxy.Table, changed sets.Set[proxy.ServicePortName], 
 		}
 	}
 	p := b.cfg.newPlan(t, b.index, before, dirty, full)
-	p.hooks = missingHooks
+	p.hooks, p.hookAt = missingHooks, hookAt
 	if full || hairpinChanged {
 		p.hairpin = b.index.hairpinAddrs()
 		p.writeHairpin = true

@@ -25,6 +25,7 @@ type FakeKernel struct {
 	restores    int
 	lastPayload string
 	failNext    error
+	ipsets      FakeIPSets // for -m set rules (fakeipset.go)
 }
 
 var _ Kernel = (*FakeKernel)(nil)

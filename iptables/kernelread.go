@@ -14,6 +14,7 @@ import (
 type kernelView struct {
 	chains       *chainSet
 	missingHooks []hook
+	hookAt       map[string]int // "table chain" -> insert position (hookpos.go)
 }
 
 // chainListing is one chain to read, and what to do with its rules.
@@ -26,7 +27,7 @@ type chainListing struct {
 // Each listing is one exec of ~10 ms, so they run in parallel; listing a
 // chain is far cheaper than iptables-save of a table with 100k rules.
 func (b *Backend) readKernel() (*kernelView, error) {
-	v := &kernelView{chains: newChainSet()}
+	v := &kernelView{chains: newChainSet(), hookAt: map[string]int{}}
 	var mu sync.Mutex
 	var listings []chainListing
 	for _, d := range []struct {
@@ -48,6 +49,7 @@ func (b *Backend) readKernel() (*kernelView, error) {
 	for table, chains := range hookedChains() {
 		for chain, hs := range chains {
 			listings = append(listings, chainListing{table, chain, func(rules []string) {
+				v.hookAt[table+" "+chain] = hookPosition(table, chain, rules)
 				for _, h := range hs {
 					if !hasRule(rules, h) {
 						v.missingHooks = append(v.missingHooks, h)

@@ -3,6 +3,7 @@ package iptables
 import (
 	"bytes"
 	"net/netip"
+	"strconv"
 
 	"k8s.io/apimachinery/pkg/util/sets"
 
@@ -16,9 +17,10 @@ type plan struct {
 	full   bool
 	shards []shardID // dirty shards, sorted
 	rules  map[shardID]shardRules
-	before *chainSet // shard chains in the kernel before this apply
-	after  *chainSet // and after it
-	hooks  []hook    // hook rules missing from the built-in chains
+	before *chainSet      // shard chains in the kernel before this apply
+	after  *chainSet      // and after it
+	hooks  []hook         // hook rules missing from the built-in chains
+	hookAt map[string]int // where to insert them, by "table chain" (hookpos.go); absent: 1
 	// writeHairpin asks to rewrite the hairpin chain with these addresses.
 	writeHairpin bool
 	hairpin      []netip.Addr
@@ -111,7 +113,7 @@ func (p *plan) writeTable(b *bytes.Buffer, table string, s side) {
 	// transaction, so no packet ever sees a jump to a missing chain.
 	for _, h := range p.hooks {
 		if h.table == table {
-			b.WriteString("-I " + h.chain + " 1 " + h.spec() + "\n")
+			b.WriteString("-I " + h.chain + " " + strconv.Itoa(max(p.hookAt[table+" "+h.chain], 1)) + " " + h.spec() + "\n")
 		}
 	}
 	for _, c := range removed {

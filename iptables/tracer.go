@@ -93,7 +93,7 @@ func (f *FakeKernel) Trace(p Packet) ([]Outcome, error) {
 		return nil, err
 	}
 	t := &tracer{
-		env:      &traceEnv{src: p.Src, proto: strings.ToLower(string(p.Proto)), local: f.localAddrs, recent: setOf(p.Recent)},
+		env:      &traceEnv{src: p.Src, proto: strings.ToLower(string(p.Proto)), local: f.localAddrs, recent: setOf(p.Recent), ipsets: f.ipsets},
 		tables:   f.tables,
 		outcomes: map[outcomeKey]float64{},
 	}

@@ -11,6 +11,7 @@ type traceEnv struct {
 	proto  string // lower case, as -p spells it
 	local  map[netip.Addr]bool
 	recent map[string]bool // xt_recent lists that hold src
+	ipsets FakeIPSets      // for -m set (fakematch_set.go)
 }
 
 // isLocal is what -m addrtype --dst-type LOCAL sees: the node's addresses

@@ -37,6 +37,24 @@ func TestCleanupEveryUsableFamily(t *testing.T) {
 	}
 }
 
+// TestCleanupAlsoFirewall: the firewall is cleaned even when the proxy's
+// cleanup fails, and both errors come back.
+func TestCleanupAlsoFirewall(t *testing.T) {
+	var out strings.Builder
+	ok := func(v1.IPFamily) error { return nil }
+	firewallRan := false
+	fw := func() error { firewallRan = true; return nil }
+	if err := cleanupAll(&out, ok, ok, fw); err != nil || !firewallRan || !strings.Contains(out.String(), "firewall") {
+		t.Fatalf("cleanupAll: err %v, firewall ran %t, output %q", err, firewallRan, out.String())
+	}
+	firewallRan = false
+	fail := func(v1.IPFamily) error { return errors.New("proxy boom") }
+	err := cleanupAll(&out, ok, fail, func() error { firewallRan = true; return errors.New("firewall boom") })
+	if err == nil || !firewallRan || !strings.Contains(err.Error(), "proxy boom") || !strings.Contains(err.Error(), "firewall boom") {
+		t.Fatalf("both failing: err %v, firewall ran %t", err, firewallRan)
+	}
+}
+
 func TestDumpFamilies(t *testing.T) {
 	if f, err := dumpFamilies(""); err != nil || len(f) != 2 {
 		t.Errorf(`dumpFamilies("") = %v, %v`, f, err)

@@ -1,0 +1,87 @@
+package firewall
+
+import (
+	"fmt"
+
+	v1 "k8s.io/api/core/v1"
+	"k8s.io/klog/v2"
+
+	"github.com/nodenet/nodenet/iptables"
+)
+
+// Kernels are the kernel surfaces the firewall programs.
+type Kernels struct {
+	// IPv4 and IPv6 are each family's iptables; nil leaves the family
+	// unenforced (its iptables is unusable here).
+	IPv4, IPv6 iptables.Kernel
+	Sets       SetKernel
+	// Sysctl turns br_netfilter on; nil leaves sysctls alone.
+	Sysctl Sysctl
+}
+
+// family is one enforced IP family and its iptables.
+type family struct {
+	ipv6   bool
+	kernel iptables.Kernel
+}
+
+func (k Kernels) families() []family {
+	var out []family
+	if k.IPv4 != nil {
+		out = append(out, family{false, k.IPv4})
+	}
+	if k.IPv6 != nil {
+		out = append(out, family{true, k.IPv6})
+	}
+	return out
+}
+
+func ipFamilyOf(ipv6 bool) v1.IPFamily {
+	if ipv6 {
+		return v1.IPv6Protocol
+	}
+	return v1.IPv4Protocol
+}
+
+// RealKernels returns the kernels of the current network namespace: the
+// iptables of every usable family (as the proxy decides, iptables.Usable),
+// netlink for ipsets and /proc/sys. It fails when no family is usable.
+func RealKernels() (Kernels, error) {
+	k, err := usableKernels()
+	if err == nil && k.IPv4 == nil && k.IPv6 == nil {
+		err = fmt.Errorf("no usable iptables family (see the log for why)")
+	}
+	if err != nil {
+		if s, ok := k.Sets.(*NetlinkSets); ok {
+			s.Close()
+		}
+		return Kernels{}, err
+	}
+	return k, nil
+}
+
+// usableKernels is RealKernels without a family being required.
+func usableKernels() (Kernels, error) {
+	var k Kernels
+	for _, fam := range iptables.Families {
+		if err := iptables.Usable(fam); err != nil {
+			klog.InfoS("NetworkPolicy firewall skips an IP family: its iptables is not usable", "family", fam, "err", err)
+			continue
+		}
+		ker, err := iptables.NewExecKernel(fam)
+		if err != nil {
+			return Kernels{}, err
+		}
+		if fam == v1.IPv6Protocol {
+			k.IPv6 = ker
+		} else {
+			k.IPv4 = ker
+		}
+	}
+	sets, err := NewNetlinkSets()
+	if err != nil {
+		return Kernels{}, err
+	}
+	k.Sets, k.Sysctl = sets, ProcSysctl{}
+	return k, nil
+}

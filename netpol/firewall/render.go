@@ -1,0 +1,138 @@
+package firewall
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/nodenet/nodenet/netpol"
+)
+
+// ruleset is one family's chains: name → rule specs (what follows
+// "-A NAME" in iptables-restore input), in order.
+type ruleset map[string][]string
+
+// desired is what a Sync wants in the kernel.
+type desired struct {
+	chains map[bool]ruleset // by ipv6
+	sets   map[string]*setSpec
+}
+
+// render computes the chains of every enforced family and the sets they
+// match on. It is pure: same Model, same output.
+func render(m *netpol.Model, opts Options, families []bool) *desired {
+	d := &desired{chains: map[bool]ruleset{}, sets: map[string]*setSpec{}}
+	for _, ipv6 := range families {
+		r := &renderer{m: m, opts: opts, ipv6: ipv6}
+		d.chains[ipv6] = r.chains()
+		r.addSets(d.sets)
+	}
+	return d
+}
+
+// renderer renders one family.
+type renderer struct {
+	m    *netpol.Model
+	opts Options
+	ipv6 bool
+}
+
+func (r *renderer) owns(a netip.Addr) bool { return a.Is6() == r.ipv6 }
+
+func (r *renderer) host(a netip.Addr) string { return hostPrefix(a).String() }
+
+func (r *renderer) chains() ruleset {
+	rs := ruleset{topChain: r.top(), egressChain: nil, ingressChain: nil}
+	for _, pod := range r.m.SortedLocalPods() {
+		for _, d := range []netpol.Direction{netpol.Egress, netpol.Ingress} {
+			r.addPod(rs, pod, d)
+		}
+	}
+	return rs
+}
+
+// top is the hooked chain: return traffic of allowed connections first
+// (cheapest, most packets), then the unknown-pod gate, then both
+// directions' dispatch. It never ACCEPTs, so it only narrows what the
+// rest of FORWARD decides.
+func (r *renderer) top() []string {
+	lines := []string{"-m conntrack --ctstate RELATED,ESTABLISHED -j RETURN"}
+	lines = append(lines, r.gate()...)
+	return append(lines, "-j "+egressChain, "-j "+ingressChain)
+}
+
+// gate rejects addresses of this node's pod ranges that belong to no
+// known local pod (nor the node), while any policy exists: a pod that
+// started before the agent learnt of it would otherwise be unfiltered.
+func (r *renderer) gate() []string {
+	if r.m.PolicyCount == 0 {
+		return nil
+	}
+	var lines []string
+	for _, cidr := range r.m.PodCIDRs {
+		if !r.owns(cidr.Addr()) {
+			continue
+		}
+		for _, side := range []struct{ flag, dir string }{{"-s", "src"}, {"-d", "dst"}} {
+			match := fmt.Sprintf("%s %s -m set ! --match-set %s %s", side.flag, cidr.Masked(), knownSetOf(r.ipv6), side.dir)
+			lines = append(lines, r.deny(match, "nodenet deny unknown pod "+side.dir)...)
+		}
+	}
+	return lines
+}
+
+// deny is the optional log line and the REJECT line for match. REJECT
+// with admin-prohibited makes a denied client fail at once instead of
+// timing out.
+func (r *renderer) deny(match, prefix string) []string {
+	with := rejectV4
+	if r.ipv6 {
+		with = rejectV6
+	}
+	var lines []string
+	if r.opts.LogDrops {
+		lines = append(lines, join(match, fmt.Sprintf(`-m limit --limit 10/second --limit-burst 20 -j NFLOG --nflog-group %d --nflog-prefix "%s"`,
+			r.opts.logGroup(), logPrefix(prefix))))
+	}
+	return append(lines, join(match, "-j REJECT --reject-with "+with))
+}
+
+// addPod adds the chain of one isolated direction of a pod and its
+// dispatch rules. A pod that is not isolated, or has no address of this
+// family, gets nothing.
+func (r *renderer) addPod(rs ruleset, pod *netpol.PodRules, d netpol.Direction) {
+	if !pod.Direction(d).Isolated {
+		return
+	}
+	var addrs []netip.Addr
+	for _, a := range pod.IPs {
+		if r.owns(a) {
+			addrs = append(addrs, a)
+		}
+	}
+	if len(addrs) == 0 {
+		return
+	}
+	chain := podChain(pod.Pod, d)
+	rs[chain] = r.podRules(pod, d)
+	dispatch, flag := ingressChain, "-d"
+	if d == netpol.Egress {
+		dispatch, flag = egressChain, "-s"
+	}
+	for _, a := range addrs {
+		rs[dispatch] = append(rs[dispatch], fmt.Sprintf("%s %s -j %s", flag, r.host(a), chain))
+	}
+}
+
+func join(parts ...string) string {
+	out := ""
+	for _, p := range parts {
+		if p == "" {
+			continue
+		}
+		if out != "" {
+			out += " "
+		}
+		out += p
+	}
+	return out
+}
