@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/klog/v2"
 
+	"github.com/nodenet/nodenet/internal/runner"
 	"github.com/nodenet/nodenet/proxy/conntrack"
 )
 
@@ -23,7 +24,7 @@ type Proxier struct {
 	backend   Backend
 	services  *ServiceTracker
 	endpoints *EndpointTracker
-	runner    *runner
+	runner    *runner.Runner
 
 	// mu guards the small state handlers, /healthz and the sync share.
 	// It is never held across kernel work, so a long full sync does not
@@ -70,7 +71,7 @@ func NewProxier(cfg Config, backend Backend) *Proxier {
 		now:       time.Now,
 	}
 	p.table.Topology.Node = cfg.NodeName
-	p.runner = newRunner(p.sync, cfg.MinSyncPeriod, cfg.SyncPeriod)
+	p.runner = runner.New(p.sync, cfg.MinSyncPeriod, cfg.SyncPeriod)
 	return p
 }
 

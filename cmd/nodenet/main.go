@@ -21,8 +21,12 @@ func main() {
 	// RunNoErrOutput sets up logging flags and klog; errors are printed
 	// here, once, as a plain line rather than a klog record.
 	if err := cli.RunNoErrOutput(app.NewRootCommand()); err != nil {
-		fmt.Fprintf(os.Stderr, "Error: %v\n", err)
-		os.Exit(1)
+		// An app.ExitError may carry no message (trace's deny) and
+		// another status than 1.
+		if msg := err.Error(); msg != "" {
+			fmt.Fprintf(os.Stderr, "Error: %s\n", msg)
+		}
+		os.Exit(app.ExitCode(err))
 	}
 }
 

@@ -53,3 +53,31 @@ func TestNoCNICommandRunsCLI(t *testing.T) {
 		t.Errorf("version output = %q, want the CLI's version line", out)
 	}
 }
+
+// TestTraceExitStatus: main turns app.ExitError into the status `nodenet
+// trace` documents (0 allow, 1 deny, 2 error), printing nothing on a deny.
+func TestTraceExitStatus(t *testing.T) {
+	offline := []string{"trace", "--manifests", "app/testdata/netpol", "--hostname-override", "node-a", "--to", "x/db"}
+	tests := []struct {
+		args       []string
+		wantStatus int
+		wantError  bool
+	}{
+		{[]string{"--from", "x/api", "--port", "5432/TCP"}, 0, false},
+		{[]string{"--from", "x/api", "--port", "80/TCP"}, 1, false},
+		{[]string{"--from", "x/nope", "--port", "80/TCP"}, 2, true},
+	}
+	for _, tt := range tests {
+		cmd := exec.Command(os.Args[0], append(offline, tt.args...)...)
+		cmd.Env = append(os.Environ(), "CNI_COMMAND=", runMainEnv+"=1")
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		_ = cmd.Run()
+		if got := cmd.ProcessState.ExitCode(); got != tt.wantStatus {
+			t.Errorf("%v: exit %d, want %d (stderr %q)", tt.args, got, tt.wantStatus, stderr.String())
+		}
+		if hasError := strings.Contains(stderr.String(), "Error: "); hasError != tt.wantError {
+			t.Errorf("%v: stderr %q, want an error line: %v", tt.args, stderr.String(), tt.wantError)
+		}
+	}
+}

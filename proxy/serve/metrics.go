@@ -1,11 +1,9 @@
 package serve
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"k8s.io/component-base/metrics/legacyregistry"
-	"k8s.io/klog/v2"
 
 	"github.com/nodenet/nodenet/proxy"
 )
@@ -36,15 +34,4 @@ func NewMetricsHandler(snapshot func() *proxy.Table, proxyMode string) http.Hand
 	return mux
 }
 
-func writeDump(w http.ResponseWriter, view DumpView) {
-	body, err := json.MarshalIndent(view, "", "  ")
-	if err != nil {
-		// Cannot happen with DumpView's field types; answer rather than panic.
-		klog.ErrorS(err, "Failed to encode dump")
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	_, _ = w.Write(append(body, '\n'))
-}
+func writeDump(w http.ResponseWriter, view DumpView) { writeJSON(w, view) }

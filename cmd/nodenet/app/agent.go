@@ -26,10 +26,13 @@ func newAgentCommand() *cobra.Command {
 	opts := newAgentOptions()
 	cmd := &cobra.Command{
 		Use:   "agent",
-		Short: "Run the Service proxy (kube-proxy replacement) until SIGINT or SIGTERM",
+		Short: "Run the Service proxy (kube-proxy replacement) and NetworkPolicy firewall until SIGINT or SIGTERM",
 		Long: `Run the Service proxy: watch Services and EndpointSlices (from the API server,
 or from a folder with --manifests) and program iptables so this node serves them.
-Flags follow kube-proxy's names and meanings.`,
+Flags follow kube-proxy's names and meanings.
+
+With --netpol (the default), also enforce NetworkPolicies on this node's pods,
+watching Pods, Namespaces and NetworkPolicies.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// --config before logging: the file may set the logging.
@@ -63,7 +66,7 @@ Flags follow kube-proxy's names and meanings.`,
 // startup before anything is watched or programmed.
 func runAgent(ctx context.Context, cfg *agentConfig) error {
 	klog.InfoS("Starting nodenet agent", "version", version.Get().GitVersion,
-		"node", cfg.NodeName, "proxyMode", proxyMode, "source", cfg.sourceName())
+		"node", cfg.NodeName, "proxyMode", proxyMode, "source", cfg.sourceName(), "netpol", cfg.Netpol.Enabled)
 	backends, err := newFamilyBackends(cfg, iptables.Usable, iptables.New)
 	if err != nil {
 		return err
@@ -84,7 +87,11 @@ func runAgent(ctx context.Context, cfg *agentConfig) error {
 		Reporter:      agentReporter(ctx, client),
 	}, backends.fanout)
 
-	servers, err := listenServers(cfg, p)
+	// nil with --netpol=false; its failures are logged and retried, never
+	// fatal, so the proxy keeps working whatever the firewall does.
+	netpolCtrl := newNetpolController(ctx, cfg, client)
+
+	servers, err := listenServers(cfg, p, netpolModel(netpolCtrl))
 	if err != nil {
 		return err
 	}
@@ -94,10 +101,11 @@ func runAgent(ctx context.Context, cfg *agentConfig) error {
 		return err
 	}
 	handlers = withPrimaryNodeIPs(handlers, cfg, p, backends.backends)
+	handlers = withNetpol(handlers, netpolCtrl)
 	// The source starts once the servers answer: on a large cluster the
 	// informers take a while to sync, and probes must get a (503) answer
 	// rather than hang meanwhile.
-	return runUntilDone(ctx, p, servers, func() error { return startSource(ctx, cfg, client, handlers) })
+	return runUntilDone(ctx, servers, func() error { return startSource(ctx, cfg, client, handlers) }, runLoops(p, netpolCtrl)...)
 }
 
 // agentHandlers are the proxier's handlers, plus the CNI installer on Node

@@ -34,6 +34,9 @@ type agentOptions struct {
 	Manifests         string
 	CNIConfDir        string
 	CNIBinDir         string
+	Netpol            bool
+	NetpolLogDrops    bool
+	NetpolLogGroup    int32
 	Logging           *logsapi.LoggingConfiguration
 }
 
@@ -51,6 +54,8 @@ func newAgentOptions() *agentOptions {
 		ConfigSyncPeriod: 15 * time.Minute,
 		HealthzBindAddr:  net.JoinHostPort("0.0.0.0", strconv.Itoa(defaultHealthzPort)),
 		MetricsBindAddr:  net.JoinHostPort("127.0.0.1", strconv.Itoa(defaultMetricsPort)),
+		Netpol:           true,
+		NetpolLogGroup:   defaultNetpolLogGroup,
 		Logging:          logsapi.NewLoggingConfiguration(),
 	}
 }
@@ -70,9 +75,10 @@ func (o *agentOptions) addFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.ConfigSyncPeriod, "config-sync-period", o.ConfigSyncPeriod, "How often configuration from the apiserver is refreshed. Must be greater than 0.")
 	fs.StringVar(&o.HealthzBindAddr, "healthz-bind-address", o.HealthzBindAddr, "The IP address (and port) for the health check server (/healthz, /livez). Empty disables it.")
 	fs.StringVar(&o.MetricsBindAddr, "metrics-bind-address", o.MetricsBindAddr, "The IP address (and port) for the metrics server (/metrics, /dump). Empty disables it.")
-	fs.StringVar(&o.Manifests, "manifests", o.Manifests, "Offline mode: read Services and EndpointSlices from the YAML/JSON files in this directory instead of an API server.")
+	fs.StringVar(&o.Manifests, "manifests", o.Manifests, "Offline mode: read Services, EndpointSlices, Nodes and (with --netpol) Pods, Namespaces and NetworkPolicies from the YAML/JSON files in this directory instead of an API server.")
 	fs.StringVar(&o.CNIConfDir, "cni-conf-dir", o.CNIConfDir, "Install nodenet as this node's CNI plugin: write its conflist here (e.g. /etc/cni/net.d) once the Node has pod CIDRs. Needs --cni-bin-dir. Empty: off.")
 	fs.StringVar(&o.CNIBinDir, "cni-bin-dir", o.CNIBinDir, "Where to copy the nodenet binary as the CNI plugin (e.g. /opt/cni/bin). Needs --cni-conf-dir. Empty: off.")
+	o.addNetpolFlags(fs)
 	logsapi.AddFlags(o.Logging, fs)
 }
 
@@ -95,6 +101,7 @@ type agentConfig struct {
 	MetricsBindAddr   string
 	CNIConfDir        string
 	CNIBinDir         string
+	Netpol            netpolConfig
 }
 
 // complete validates o and returns the config to run. hostname is
@@ -138,6 +145,10 @@ func (o *agentOptions) complete(hostname func() (string, error)) (*agentConfig, 
 	if err != nil {
 		return nil, err
 	}
+	netpolCfg, err := o.netpolConfig()
+	if err != nil {
+		return nil, err
+	}
 	return &agentConfig{
 		NodeName:          nodeName,
 		Manifests:         o.Manifests,
@@ -155,6 +166,7 @@ func (o *agentOptions) complete(hostname func() (string, error)) (*agentConfig, 
 		MetricsBindAddr:   metrics,
 		CNIConfDir:        o.CNIConfDir,
 		CNIBinDir:         o.CNIBinDir,
+		Netpol:            netpolCfg,
 	}, nil
 }
 

@@ -37,8 +37,9 @@ func TestAgentDefaults(t *testing.T) {
 		ConfigSyncPeriod: 15 * time.Minute,
 		HealthzBindAddr:  "0.0.0.0:10256",
 		MetricsBindAddr:  "127.0.0.1:10249",
+		Netpol:           netpolConfig{Enabled: true, LogGroup: 100},
 	}
-	if !equalConfig(*cfg, want) {
+	if !equalConfig(*cfg, want) || cfg.Netpol != want.Netpol {
 		t.Errorf("defaults =\n%+v\nwant\n%+v", *cfg, want)
 	}
 }
@@ -56,6 +57,9 @@ func TestAgentFlagsParsed(t *testing.T) {
 		"--healthz-bind-address=127.0.0.1",
 		"--metrics-bind-address=",
 		"--manifests="+dir,
+		"--netpol=false",
+		"--netpol-log-drops",
+		"--netpol-log-group=7",
 		"-v=4",
 	).complete(fixedHostname("ignored"))
 	if err != nil {
@@ -71,8 +75,9 @@ func TestAgentFlagsParsed(t *testing.T) {
 		SyncPeriod:        time.Minute,
 		ConfigSyncPeriod:  15 * time.Minute,
 		HealthzBindAddr:   "127.0.0.1:10256",
+		Netpol:            netpolConfig{LogDrops: true, LogGroup: 7},
 	}
-	if !equalConfig(*cfg, want) {
+	if !equalConfig(*cfg, want) || cfg.Netpol != want.Netpol {
 		t.Errorf("config =\n%+v\nwant\n%+v", *cfg, want)
 	}
 	if got := familyPrefixes(cfg.ClusterCIDRs, v1.IPv4Protocol); !slices.Equal(got, prefixes("10.244.0.0/16")) {
@@ -111,6 +116,8 @@ func TestAgentFlagValidation(t *testing.T) {
 		{[]string{"--manifests=" + file}, `is not a directory`},
 		{[]string{"--hostname-override= "}, `--hostname-override: empty node name`},
 		{[]string{"--cni-conf-dir=/etc/cni/net.d"}, `--cni-conf-dir and --cni-bin-dir go together`},
+		{[]string{"--netpol-log-group=0"}, `--netpol-log-group: 0 is outside [1, 65535]`},
+		{[]string{"--netpol-log-group=65536"}, `--netpol-log-group: 65536 is outside [1, 65535]`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -2,17 +2,21 @@ package app
 
 import (
 	"context"
+	"net/http"
+	"sync"
 	"time"
 
 	"k8s.io/klog/v2"
 
+	"github.com/nodenet/nodenet/netpol"
 	"github.com/nodenet/nodenet/proxy"
 	"github.com/nodenet/nodenet/proxy/serve"
 )
 
 // listenServers binds the healthz and metrics servers that are enabled
-// (an empty bind address disables one, as in kube-proxy).
-func listenServers(cfg *agentConfig, p *proxy.Proxier) ([]*serve.Server, error) {
+// (an empty bind address disables one, as in kube-proxy). netpolModel
+// serves /netpol/ on the metrics server; nil when --netpol=false.
+func listenServers(cfg *agentConfig, p *proxy.Proxier, netpolModel func() *netpol.Model) ([]*serve.Server, error) {
 	var servers []*serve.Server
 	if cfg.HealthzBindAddr != "" {
 		s, err := serve.Listen("healthz", cfg.HealthzBindAddr, serve.NewHealthzHandler(p.Health, time.Now))
@@ -22,7 +26,7 @@ func listenServers(cfg *agentConfig, p *proxy.Proxier) ([]*serve.Server, error) 
 		servers = append(servers, s)
 	}
 	if cfg.MetricsBindAddr != "" {
-		s, err := serve.Listen("metrics", cfg.MetricsBindAddr, serve.NewMetricsHandler(p.Snapshot, proxyMode))
+		s, err := serve.Listen("metrics", cfg.MetricsBindAddr, metricsHandler(p, netpolModel))
 		if err != nil {
 			closeAll(servers)
 			return nil, err
@@ -32,17 +36,31 @@ func listenServers(cfg *agentConfig, p *proxy.Proxier) ([]*serve.Server, error) 
 	return servers, nil
 }
 
+// metricsHandler is kube-proxy's metrics server plus /dump and the
+// NetworkPolicy views under /netpol/.
+func metricsHandler(p *proxy.Proxier, netpolModel func() *netpol.Model) http.Handler {
+	netpolHandler := serve.NewNetpolDisabledHandler()
+	if netpolModel != nil {
+		netpolHandler = serve.NewNetpolHandler(netpolModel)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", serve.NewMetricsHandler(p.Snapshot, proxyMode))
+	mux.Handle("/netpol/", netpolHandler)
+	return mux
+}
+
 func closeAll(servers []*serve.Server) {
 	for _, s := range servers {
 		_ = s.Close()
 	}
 }
 
-// runUntilDone serves, runs the proxier (which programs nothing before the
-// source has synced), then starts the source, and runs until ctx is done,
-// a server fails or the source cannot start; everything is stopped before
-// it returns.
-func runUntilDone(ctx context.Context, p *proxy.Proxier, servers []*serve.Server, startSource func() error) error {
+// runUntilDone serves, runs the sync loops (the proxier's and the
+// NetworkPolicy controller's, which program nothing before the source has
+// synced), then starts the source, and runs until ctx is done, a server
+// fails or the source cannot start; everything is stopped before it
+// returns.
+func runUntilDone(ctx context.Context, servers []*serve.Server, startSource func() error, loops ...func(context.Context)) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -50,11 +68,10 @@ func runUntilDone(ctx context.Context, p *proxy.Proxier, servers []*serve.Server
 	for _, s := range servers {
 		go func() { serverErrs <- s.Serve(ctx) }()
 	}
-	proxierDone := make(chan struct{})
-	go func() {
-		defer close(proxierDone)
-		p.Run(ctx)
-	}()
+	var loopsDone sync.WaitGroup
+	for _, loop := range loops {
+		loopsDone.Go(func() { loop(ctx) })
+	}
 
 	var firstErr error
 	running := len(servers)
@@ -67,7 +84,7 @@ func runUntilDone(ctx context.Context, p *proxy.Proxier, servers []*serve.Server
 		}
 	}
 	cancel()
-	<-proxierDone
+	loopsDone.Wait()
 	for ; running > 0; running-- {
 		if err := <-serverErrs; err != nil && firstErr == nil {
 			firstErr = err

@@ -46,7 +46,7 @@ func newDumpCommand() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&opts.Server, "server", opts.Server, "Address (host:port or URL) of the agent's metrics server (--metrics-bind-address).")
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", opts.Output, "Output format: text or json.")
-	cmd.AddCommand(newDumpRulesCommand())
+	cmd.AddCommand(newDumpRulesCommand(), newDumpPoliciesCommand())
 	return cmd
 }
 
@@ -114,43 +114,75 @@ func dumpRules(w, errw io.Writer, families []v1.IPFamily, headers bool) error {
 
 // dumpURL accepts "host:port" as kube-proxy's bind flags are written, or a
 // full URL.
-func dumpURL(server string) string {
+func dumpURL(server string) string { return agentURL(server, serve.DumpPath) }
+
+// agentURL is the URL of path (with its query) on the agent's metrics
+// server, given as "host:port" or a full URL.
+func agentURL(server, path string) string {
 	if !strings.Contains(server, "://") {
 		server = "http://" + server
 	}
-	return strings.TrimSuffix(server, "/") + serve.DumpPath
+	return strings.TrimSuffix(server, "/") + path
 }
 
 func fetchDump(ctx context.Context, server string) (serve.DumpView, error) {
 	var view serve.DumpView
+	err := fetchJSON(ctx, server, serve.DumpPath, &view)
+	return view, err
+}
+
+// fetchJSON GETs path from the agent's metrics server and decodes its JSON
+// answer into v. An answer other than 200 is an *agentStatusError.
+func fetchJSON(ctx context.Context, server, path string, v any) error {
 	ctx, cancel := context.WithTimeout(ctx, dumpTimeout)
 	defer cancel()
-	url := dumpURL(server)
+	url := agentURL(server, path)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return view, fmt.Errorf("--server %q: %w", server, err)
+		return fmt.Errorf("--server %q: %w", server, err)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return view, fmt.Errorf("%w (is the agent running, with --metrics-bind-address=%s?)", err, server)
+		return fmt.Errorf("%w (is the agent running, with --metrics-bind-address=%s?)", err, server)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return view, fmt.Errorf("GET %s: %s: %s", url, resp.Status, strings.TrimSpace(string(body)))
+		return &agentStatusError{url: url, status: resp.Status, code: resp.StatusCode, body: strings.TrimSpace(string(body))}
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&view); err != nil {
-		return view, fmt.Errorf("decoding %s: %w", url, err)
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		return fmt.Errorf("decoding %s: %w", url, err)
 	}
-	return view, nil
+	return nil
+}
+
+// agentStatusError is an agent's answer other than 200, with its message.
+type agentStatusError struct {
+	url, status, body string
+	code              int
+}
+
+func (e *agentStatusError) Error() string {
+	return fmt.Sprintf("GET %s: %s: %s", e.url, e.status, e.body)
 }
 
 func printDump(w io.Writer, view serve.DumpView, output string) error {
+	return printView(w, view, output, formatDump)
+}
+
+// printView prints v as -o asks: JSON, or text through format.
+func printView[T any](w io.Writer, v T, output string, format func(T) string) error {
 	if output == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(view)
+		return printJSON(w, v)
 	}
-	_, err := io.WriteString(w, formatDump(view))
+	_, err := io.WriteString(w, format(v))
 	return err
+}
+
+// printJSON is the -o json of dump, dump policies and trace: indented,
+// the shape the agent serves.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

@@ -22,6 +22,7 @@ binary is the CNI plugin when a container runtime executes it with CNI_COMMAND s
 	root.AddCommand(
 		newAgentCommand(),
 		newDumpCommand(),
+		newTraceCommand(),
 		newCleanupCommand(),
 		newVersionCommand(),
 	)

@@ -32,7 +32,7 @@ func TestVersionOutputs(t *testing.T) {
 
 func TestSubcommandsExist(t *testing.T) {
 	root := NewRootCommand()
-	for _, path := range [][]string{{"agent"}, {"dump"}, {"dump", "rules"}, {"cleanup"}, {"version"}} {
+	for _, path := range [][]string{{"agent"}, {"dump"}, {"dump", "rules"}, {"dump", "policies"}, {"trace"}, {"cleanup"}, {"version"}} {
 		cmd, _, err := root.Find(path)
 		if err != nil || cmd.Name() != path[len(path)-1] {
 			t.Errorf("nodenet %v not found: %v", path, err)

@@ -1,4 +1,4 @@
-package proxy
+package runner
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 func TestRunnerSyncsOnPokeAndRetriesAfterFailure(t *testing.T) {
 	calls := make(chan int, 10)
 	n := 0
-	r := newRunner(func() error {
+	r := New(func() error {
 		n++
 		calls <- n
 		if n == 2 {
@@ -32,7 +32,7 @@ func TestRunnerSyncsOnPokeAndRetriesAfterFailure(t *testing.T) {
 
 func TestRunnerRespectsMinInterval(t *testing.T) {
 	times := make(chan time.Time, 10)
-	r := newRunner(func() error { times <- time.Now(); return nil }, 50*time.Millisecond, time.Hour)
+	r := New(func() error { times <- time.Now(); return nil }, 50*time.Millisecond, time.Hour)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go r.Run(ctx)

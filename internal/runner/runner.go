@@ -1,14 +1,18 @@
-package proxy
+// Package runner runs a sync function when poked, with a minimum interval
+// between runs, a periodic run, and a retry after a failure: the loop the
+// proxier and the NetworkPolicy controller share.
+package runner
 
 import (
 	"context"
 	"time"
 )
 
-// runner calls sync when poked, never more often than minInterval, at
+// Runner calls sync when poked, never more often than minInterval, at
 // least every maxInterval, and again after retryAfter when sync fails. It
 // is kube-proxy's BoundedFrequencyRunner cut down to what nodenet uses.
-type runner struct {
+// Only one sync runs at a time, on the goroutine that calls Run.
+type Runner struct {
 	sync        func() error
 	minInterval time.Duration
 	maxInterval time.Duration
@@ -17,12 +21,13 @@ type runner struct {
 	now         func() time.Time
 }
 
-func newRunner(sync func() error, minInterval, maxInterval time.Duration) *runner {
+// New returns a runner of sync; retries wait minInterval, at least a second.
+func New(sync func() error, minInterval, maxInterval time.Duration) *Runner {
 	retry := minInterval
 	if retry < time.Second {
 		retry = time.Second
 	}
-	return &runner{
+	return &Runner{
 		sync:        sync,
 		minInterval: minInterval,
 		maxInterval: maxInterval,
@@ -33,7 +38,7 @@ func newRunner(sync func() error, minInterval, maxInterval time.Duration) *runne
 }
 
 // Poke asks for a sync soon; pokes that arrive while one is pending merge.
-func (r *runner) Poke() {
+func (r *Runner) Poke() {
 	select {
 	case r.poke <- struct{}{}:
 	default:
@@ -41,7 +46,7 @@ func (r *runner) Poke() {
 }
 
 // Run loops until ctx is done.
-func (r *runner) Run(ctx context.Context) {
+func (r *Runner) Run(ctx context.Context) {
 	var last time.Time
 	next := r.maxInterval
 	for {

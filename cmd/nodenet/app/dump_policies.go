@@ -1,0 +1,52 @@
+package app
+
+import (
+	"context"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nodenet/nodenet/proxy/serve"
+)
+
+func newDumpPoliciesCommand() *cobra.Command {
+	opts := newNetpolSourceOptions()
+	cmd := &cobra.Command{
+		Use:   "policies",
+		Short: "Print the effective NetworkPolicy rules of each pod on this node",
+		Long: `Print, for each pod on the node, whether it is isolated for ingress and egress,
+by which policies, and the rules that allow traffic (peer, ports, policy). Read
+from the running agent's /netpol/policies, or offline computed from a folder of
+manifests (--manifests, with --hostname-override naming the node).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := opts.validate(cmd.Flags()); err != nil {
+				return err
+			}
+			view, err := opts.policies(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return printPolicies(cmd.OutOrStdout(), view, opts.Output)
+		},
+	}
+	opts.addFlags(cmd.Flags())
+	return cmd
+}
+
+func (o *netpolSourceOptions) policies(ctx context.Context) (serve.PoliciesView, error) {
+	if o.offline() {
+		m, err := o.offlineModel(ctx)
+		if err != nil {
+			return serve.PoliciesView{}, err
+		}
+		return serve.NewPoliciesView(m), nil
+	}
+	var view serve.PoliciesView
+	err := fetchJSON(ctx, o.Server, serve.NetpolPoliciesPath, &view)
+	return view, err
+}
+
+func printPolicies(w io.Writer, view serve.PoliciesView, output string) error {
+	return printView(w, view, output, formatPolicies)
+}

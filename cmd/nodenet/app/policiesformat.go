@@ -1,0 +1,110 @@
+package app
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/nodenet/nodenet/proxy/serve"
+)
+
+// maxListed bounds the pods and addresses printed for one peer: a
+// namespace-wide peer may hold thousands (-o json has them all).
+const maxListed = 5
+
+// formatPolicies renders view for a human, one block per local pod:
+//
+//	x/db 10.1.0.10
+//	  ingress: isolated by x/db-allow
+//	    allow from pods x/api (10.2.0.10) ports TCP:5432 (x/db-allow)
+//	  egress: not isolated (all allowed)
+//
+// then the invalid policies, if any. It is pure so that a golden test pins
+// the layout.
+func formatPolicies(view serve.PoliciesView) string {
+	var b strings.Builder
+	invalid := map[string]bool{}
+	for _, p := range view.InvalidPolicies {
+		invalid[p.Policy] = true
+	}
+	if len(view.Pods) == 0 {
+		fmt.Fprintf(&b, "No pods on node %s.\n", view.Node)
+	}
+	for i, pod := range view.Pods {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		fmt.Fprintf(&b, "%s %s\n", pod.Pod, strings.Join(pod.IPs, ", "))
+		writeDirection(&b, "ingress", "from", pod.Ingress, invalid)
+		writeDirection(&b, "egress", "to", pod.Egress, invalid)
+	}
+	if len(view.InvalidPolicies) > 0 {
+		b.WriteString("\nInvalid NetworkPolicies (they allow nothing, yet isolate the pods they select):\n")
+		for _, p := range view.InvalidPolicies {
+			fmt.Fprintf(&b, "  %s: %s\n", p.Policy, p.Error)
+		}
+	}
+	return b.String()
+}
+
+func writeDirection(b *strings.Builder, name, preposition string, d serve.DirectionView, invalid map[string]bool) {
+	if !d.Isolated {
+		fmt.Fprintf(b, "  %s: not isolated (all allowed)\n", name)
+		return
+	}
+	by := make([]string, len(d.IsolatedBy))
+	for i, p := range d.IsolatedBy {
+		by[i] = p
+		if invalid[p] {
+			by[i] += " (invalid)"
+		}
+	}
+	fmt.Fprintf(b, "  %s: isolated by %s\n", name, strings.Join(by, ", "))
+	if len(d.Rules) == 0 {
+		b.WriteString("    nothing allowed\n")
+	}
+	for _, r := range d.Rules {
+		fmt.Fprintf(b, "    allow %s %s ports %s (%s)\n", preposition, describePeer(r.Peer), describePorts(r.Ports), r.Policy)
+	}
+}
+
+func describePeer(p serve.PeerView) string {
+	switch p.Kind {
+	case "pods":
+		if len(p.Pods) == 0 {
+			return "pods (none match now)"
+		}
+		return fmt.Sprintf("pods %s (%s)", shortList(p.Pods), shortList(p.Addresses))
+	case "ipBlock":
+		if len(p.Except) == 0 {
+			return p.CIDR
+		}
+		return fmt.Sprintf("%s except %s", p.CIDR, strings.Join(p.Except, ", "))
+	}
+	return p.Kind // "anywhere"
+}
+
+func describePorts(ports []serve.PortView) string {
+	if len(ports) == 0 {
+		return "any"
+	}
+	out := make([]string, len(ports))
+	for i, p := range ports {
+		switch {
+		case p.Port == 0:
+			out[i] = p.Protocol
+		case p.EndPort == 0:
+			out[i] = fmt.Sprintf("%s:%d", p.Protocol, p.Port)
+		default:
+			out[i] = fmt.Sprintf("%s:%d-%d", p.Protocol, p.Port, p.EndPort)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// shortList joins at most maxListed items and says how many it left out.
+func shortList(items []string) string {
+	if len(items) <= maxListed {
+		return strings.Join(items, ", ")
+	}
+	return fmt.Sprintf("%s, ... (+%d more)", strings.Join(items[:maxListed], ", "), len(items)-maxListed)
+}

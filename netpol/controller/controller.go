@@ -1,0 +1,111 @@
+package controller
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/nodenet/nodenet/internal/runner"
+	"github.com/nodenet/nodenet/netpol"
+	"github.com/nodenet/nodenet/proxy"
+)
+
+// fullSyncPeriod is how often a sync is full even when nothing failed, so
+// the enforcer repairs rules someone else removed; the proxy's hour.
+const fullSyncPeriod = time.Hour
+
+// defaultSyncPeriod is --iptables-sync-period's default, for callers that
+// leave Config.SyncPeriod zero.
+const defaultSyncPeriod = 30 * time.Second
+
+// Config tunes a Controller.
+type Config struct {
+	// NodeName is this node: only its pods get rules.
+	NodeName string
+	// MinSyncPeriod is the least time between two syncs
+	// (--iptables-min-sync-period), also the wait before a retry (at least
+	// a second); SyncPeriod the longest time without one
+	// (--iptables-sync-period).
+	MinSyncPeriod time.Duration
+	SyncPeriod    time.Duration
+	// Events, if set, gets a Warning Event on each invalid NetworkPolicy
+	// (the log line is written either way). nil without an API server.
+	Events EventRecorder
+}
+
+// EventRecorder is the method of client-go's record.EventRecorder the
+// controller uses; an interface of its own keeps client-go's recorder
+// packages out of this one.
+type EventRecorder interface {
+	Eventf(obj runtime.Object, eventtype, reason, messageFmt string, args ...any)
+}
+
+// Controller computes the Model from the Store and has the Enforcer apply
+// it. It never fails for good: a failed sync is logged and retried, so
+// the proxy running beside it keeps working whatever the firewall does.
+type Controller struct {
+	cfg      Config
+	store    *Store
+	enforcer netpol.Enforcer
+	runner   *runner.Runner
+	now      func() time.Time
+
+	// modelMu guards model for readers (/netpol/policies, /netpol/trace);
+	// it is never held across Compute or Enforcer.Sync.
+	modelMu sync.RWMutex
+	model   *netpol.Model
+
+	// Touched by the sync goroutine only (the runner runs one at a time).
+	needFull     bool
+	lastFull     time.Time
+	appliedGen   uint64
+	applied      bool
+	reported     map[types.NamespacedName]reportedProblem
+	waitedOnNode bool
+	lastErr      string // of the last failed sync, "" after a success
+}
+
+// New returns a controller enforcing through enforcer. Feed its Handlers
+// to a source and call Run.
+func New(cfg Config, enforcer netpol.Enforcer) *Controller {
+	registerMetrics()
+	if cfg.SyncPeriod <= 0 {
+		cfg.SyncPeriod = defaultSyncPeriod
+	}
+	c := &Controller{
+		cfg:      cfg,
+		enforcer: enforcer,
+		now:      time.Now,
+		needFull: true, // the first sync rewrites whatever a previous run left
+		reported: map[types.NamespacedName]reportedProblem{},
+	}
+	c.runner = runner.New(c.sync, cfg.MinSyncPeriod, cfg.SyncPeriod)
+	c.store = NewStore(c.runner.Poke)
+	return c
+}
+
+// Handlers returns the Pod, Namespace, NetworkPolicy and Node handlers to
+// add to the source's proxy.Handlers (Nodes beside the proxier's, with
+// proxy.NodeFanout).
+func (c *Controller) Handlers() proxy.Handlers { return c.store.Handlers() }
+
+// Run syncs until ctx is done. Nothing is enforced before every kind has
+// synced once (see sync).
+func (c *Controller) Run(ctx context.Context) { c.runner.Run(ctx) }
+
+// Model returns the latest computed Model, nil before the first sync. It
+// is shared and must not be modified.
+func (c *Controller) Model() *netpol.Model {
+	c.modelMu.RLock()
+	defer c.modelMu.RUnlock()
+	return c.model
+}
+
+func (c *Controller) setModel(m *netpol.Model) {
+	c.modelMu.Lock()
+	c.model = m
+	c.modelMu.Unlock()
+}

@@ -1,0 +1,33 @@
+package controller
+
+import (
+	"fmt"
+
+	"github.com/nodenet/nodenet/netpol"
+)
+
+// Lazy returns an Enforcer that creates the real one with create at its
+// first Sync, and again at the next Sync after a failed creation. A node
+// whose firewall cannot start (ipset or iptables missing, a kernel module
+// not loaded yet) thus keeps running the proxy, logs the error through the
+// controller and retries, instead of failing agent startup.
+func Lazy(create func() (netpol.Enforcer, error)) netpol.Enforcer {
+	return &lazyEnforcer{create: create}
+}
+
+type lazyEnforcer struct {
+	create func() (netpol.Enforcer, error)
+	inner  netpol.Enforcer
+}
+
+// Sync is called from the controller's sync goroutine only.
+func (l *lazyEnforcer) Sync(m *netpol.Model, full bool) error {
+	if l.inner == nil {
+		inner, err := l.create()
+		if err != nil {
+			return fmt.Errorf("starting the NetworkPolicy enforcer: %w", err)
+		}
+		l.inner, full = inner, true
+	}
+	return l.inner.Sync(m, full)
+}

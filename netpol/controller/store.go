@@ -1,0 +1,140 @@
+package controller
+
+import (
+	"net/netip"
+	"slices"
+	"sync"
+
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/nodenet/nodenet/netpol"
+	"github.com/nodenet/nodenet/proxy"
+)
+
+// Store keeps what the model needs of the cluster, fed by the source
+// handlers. Handlers only record and call the poke function, and only when
+// something the model reads changed: informers resend objects and pods
+// churn their status, and a sync per resend would be wasted work.
+type Store struct {
+	poke func()
+
+	mu         sync.Mutex
+	generation uint64 // bumped by every recorded change
+	pods       map[types.NamespacedName]netpol.Pod
+	namespaces map[string]netpol.Namespace
+	policies   map[types.NamespacedName]*networkingv1.NetworkPolicy
+	node       nodeState
+	synced     syncedKinds
+}
+
+// syncedKinds records which kinds delivered their initial list.
+type syncedKinds struct {
+	pods, namespaces, policies, node bool
+}
+
+func (s syncedKinds) all() bool { return s.pods && s.namespaces && s.policies && s.node }
+
+// nodeState is what the model reads of the agent's own Node.
+type nodeState struct {
+	seen     bool
+	ips      []netip.Addr
+	podCIDRs []netip.Prefix
+}
+
+// NewStore returns an empty store that calls poke (may be nil) after each
+// recorded change and when a kind has synced.
+func NewStore(poke func()) *Store {
+	if poke == nil {
+		poke = func() {}
+	}
+	return &Store{
+		poke:       poke,
+		pods:       map[types.NamespacedName]netpol.Pod{},
+		namespaces: map[string]netpol.Namespace{},
+		policies:   map[types.NamespacedName]*networkingv1.NetworkPolicy{},
+	}
+}
+
+// Handlers returns the handlers a source feeds into the store. Nodes must
+// deliver the agent's own Node only (the sources do so).
+func (s *Store) Handlers() proxy.Handlers {
+	return proxy.Handlers{
+		Pods:            podEvents{s},
+		Namespaces:      namespaceEvents{s},
+		NetworkPolicies: policyEvents{s},
+		Nodes:           nodeEvents{s},
+	}
+}
+
+// update runs change under the lock; change reports whether it recorded
+// anything, and only then is the generation bumped and the runner poked.
+func (s *Store) update(change func() bool) {
+	s.mu.Lock()
+	changed := change()
+	if changed {
+		s.generation++
+	}
+	s.mu.Unlock()
+	if changed {
+		s.poke()
+	}
+}
+
+// markSynced records that a kind delivered its initial list.
+func (s *Store) markSynced(set func(*syncedKinds)) {
+	s.mu.Lock()
+	set(&s.synced)
+	s.mu.Unlock()
+	s.poke()
+}
+
+// State tells the generation of the store's content and whether every kind
+// has synced once; cheap, for deciding whether a sync has anything to do.
+func (s *Store) State() (generation uint64, synced bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.generation, s.synced.all()
+}
+
+// Snapshot returns the model's input for node nodeName, sorted so that two
+// snapshots of the same content are equal, with its generation.
+func (s *Store) Snapshot(nodeName string) (netpol.Input, uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in := netpol.Input{
+		NodeName:   nodeName,
+		NodeIPs:    slices.Clone(s.node.ips),
+		PodCIDRs:   slices.Clone(s.node.podCIDRs),
+		Pods:       make([]netpol.Pod, 0, len(s.pods)),
+		Namespaces: make([]netpol.Namespace, 0, len(s.namespaces)),
+		Policies:   make([]*networkingv1.NetworkPolicy, 0, len(s.policies)),
+	}
+	// The values are never mutated once stored (handlers replace them), so
+	// sharing them with Compute needs no deep copy.
+	for _, p := range s.pods {
+		in.Pods = append(in.Pods, p)
+	}
+	for _, ns := range s.namespaces {
+		in.Namespaces = append(in.Namespaces, ns)
+	}
+	for _, np := range s.policies {
+		in.Policies = append(in.Policies, np)
+	}
+	sortInput(&in)
+	return in, s.generation
+}
+
+// NodeSeen tells whether the agent's own Node object has been delivered.
+func (s *Store) NodeSeen() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.node.seen
+}
+
+var (
+	_ proxy.PodHandler           = podEvents{}
+	_ proxy.NamespaceHandler     = namespaceEvents{}
+	_ proxy.NetworkPolicyHandler = policyEvents{}
+	_ proxy.NodeHandler          = nodeEvents{}
+)
