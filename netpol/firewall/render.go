@@ -56,8 +56,28 @@ func (r *renderer) chains() ruleset {
 // rest of FORWARD decides.
 func (r *renderer) top() []string {
 	lines := []string{"-m conntrack --ctstate RELATED,ESTABLISHED -j RETURN"}
+	lines = append(lines, r.neighbourDiscovery()...)
 	lines = append(lines, r.gate()...)
 	return append(lines, "-j "+egressChain, "-j "+ingressChain)
+}
+
+// ndpTypes are the ICMPv6 types of neighbour and router discovery (router
+// solicitation and advertisement, neighbour solicitation and advertisement,
+// redirect): IPv6's ARP. Bridged between pods they pass FORWARD (br_netfilter)
+// untracked, so without this a pod isolated for ingress would reject its
+// neighbours' advertisements and lose IPv6 to every pod, allowed or not.
+// NetworkPolicy governs connections, not address resolution.
+var ndpTypes = []int{133, 134, 135, 136, 137}
+
+func (r *renderer) neighbourDiscovery() []string {
+	if !r.ipv6 {
+		return nil
+	}
+	lines := make([]string, 0, len(ndpTypes))
+	for _, t := range ndpTypes {
+		lines = append(lines, fmt.Sprintf("-p ipv6-icmp -m icmp6 --icmpv6-type %d -j RETURN", t))
+	}
+	return lines
 }
 
 // gate rejects addresses of this node's pod ranges that belong to no
