@@ -55,6 +55,10 @@ type Proxier struct {
 	stale        []conntrack.Filter // entries to delete after the next good sync
 	checks       *healthChecks
 	now          func() time.Time
+
+	// firstSync is closed after the first successful sync (FirstSynced).
+	firstSync     chan struct{}
+	firstSyncOnce sync.Once
 }
 
 // NewProxier builds a proxier that programs backend.
@@ -69,6 +73,7 @@ func NewProxier(cfg Config, backend Backend) *Proxier {
 		needFull:  true,
 		checks:    newHealthChecks(),
 		now:       time.Now,
+		firstSync: make(chan struct{}),
 	}
 	p.table.Topology.Node = cfg.NodeName
 	p.runner = runner.New(p.sync, cfg.MinSyncPeriod, cfg.SyncPeriod)
@@ -83,6 +88,11 @@ func (p *Proxier) Handlers() Handlers {
 // Run runs the sync loop until ctx is done. Nothing is programmed before
 // Services and EndpointSlices have both synced once.
 func (p *Proxier) Run(ctx context.Context) { p.runner.Run(ctx) }
+
+// FirstSynced is closed once the first sync has put rules in the kernel.
+// The firewall starts after it, so that the proxy's FORWARD hooks, placed
+// below the firewall's when they see it, never race in above it at start.
+func (p *Proxier) FirstSynced() <-chan struct{} { return p.firstSync }
 
 // Snapshot returns a copy of the desired table for `nodenet dump`.
 func (p *Proxier) Snapshot() *Table {
@@ -212,6 +222,7 @@ func (p *Proxier) recordSync(start time.Time, full bool, changed sets.Set[Servic
 		p.lastFull = start
 	}
 	p.markHealthy(p.now())
+	p.firstSyncOnce.Do(func() { close(p.firstSync) })
 	klog.V(2).InfoS("Synced rules", "kind", kind, "changedServicePorts", changed.Len(), "servicePorts", len(p.table.Services), "elapsed", elapsed)
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/klog/v2"
 
 	"github.com/nodenet/nodenet/internal/runner"
 	"github.com/nodenet/nodenet/netpol"
@@ -34,6 +35,9 @@ type Config struct {
 	// Events, if set, gets a Warning Event on each invalid NetworkPolicy
 	// (the log line is written either way). nil without an API server.
 	Events EventRecorder
+	// StartAfter, if set, delays the first sync until it is closed, or
+	// SyncPeriod has passed: the agent passes the proxier's FirstSynced.
+	StartAfter <-chan struct{}
 }
 
 // EventRecorder is the method of client-go's record.EventRecorder the
@@ -66,6 +70,7 @@ type Controller struct {
 	reported     map[types.NamespacedName]reportedProblem
 	waitedOnNode bool
 	lastErr      string // of the last failed sync, "" after a success
+	lastVerified time.Time
 }
 
 // New returns a controller enforcing through enforcer. Feed its Handlers
@@ -94,7 +99,31 @@ func (c *Controller) Handlers() proxy.Handlers { return c.store.Handlers() }
 
 // Run syncs until ctx is done. Nothing is enforced before every kind has
 // synced once (see sync).
-func (c *Controller) Run(ctx context.Context) { c.runner.Run(ctx) }
+func (c *Controller) Run(ctx context.Context) {
+	if !c.waitToStart(ctx) {
+		return
+	}
+	c.runner.Run(ctx)
+}
+
+// waitToStart waits for cfg.StartAfter, at most one sync period: a proxy
+// that cannot sync must not keep the firewall off. It returns false when
+// ctx ends first.
+func (c *Controller) waitToStart(ctx context.Context) bool {
+	if c.cfg.StartAfter == nil {
+		return true
+	}
+	limit := time.NewTimer(c.cfg.SyncPeriod)
+	defer limit.Stop()
+	select {
+	case <-c.cfg.StartAfter:
+	case <-limit.C:
+		klog.InfoS("The proxy has not synced yet; enforcing NetworkPolicies anyway", "waited", c.cfg.SyncPeriod)
+	case <-ctx.Done():
+		return false
+	}
+	return true
+}
 
 // Model returns the latest computed Model, nil before the first sync. It
 // is shared and must not be modified.

@@ -31,3 +31,13 @@ func (l *lazyEnforcer) Sync(m *netpol.Model, full bool) error {
 	}
 	return l.inner.Sync(m, full)
 }
+
+// Intact forwards to the real enforcer; one not created yet has nothing to
+// verify (its first Sync is full).
+func (l *lazyEnforcer) Intact() (bool, error) {
+	v, ok := l.inner.(verifier)
+	if !ok {
+		return true, nil
+	}
+	return v.Intact()
+}

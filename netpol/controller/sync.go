@@ -26,7 +26,9 @@ func (c *Controller) sync() error {
 	start := c.now()
 	full := c.needFull || start.Sub(c.lastFull) >= fullSyncPeriod
 	if !full && c.applied && gen == c.appliedGen {
-		return nil // nothing changed since the last successful sync
+		if full = c.needsRepair(start); !full {
+			return nil // nothing changed since the last successful sync
+		}
 	}
 	c.warnIfNoNode()
 	in, gen := c.store.Snapshot(c.cfg.NodeName)
@@ -48,7 +50,9 @@ func (c *Controller) sync() error {
 	}
 	c.needFull, c.applied, c.appliedGen = false, true, gen
 	if full {
-		c.lastFull = start
+		// A full sync also put the hook back first: nothing to verify
+		// for another sync period.
+		c.lastFull, c.lastVerified = start, start
 	}
 	klog.V(2).InfoS("Enforced NetworkPolicies", "full", full, "localPods", len(m.LocalPods),
 		"policies", m.PolicyCount, "invalid", len(m.Errors), "took", c.now().Sub(start))

@@ -89,7 +89,7 @@ func runAgent(ctx context.Context, cfg *agentConfig) error {
 
 	// nil with --netpol=false; its failures are logged and retried, never
 	// fatal, so the proxy keeps working whatever the firewall does.
-	netpolCtrl := newNetpolController(ctx, cfg, client)
+	netpolCtrl := newNetpolController(ctx, cfg, client, p.FirstSynced())
 
 	servers, err := listenServers(cfg, p, netpolModel(netpolCtrl))
 	if err != nil {

@@ -16,7 +16,7 @@ import (
 
 // newNetpolController returns the NetworkPolicy controller, nil with
 // --netpol=false. It shares the proxy's sync periods.
-func newNetpolController(ctx context.Context, cfg *agentConfig, client *source.Client) *controller.Controller {
+func newNetpolController(ctx context.Context, cfg *agentConfig, client *source.Client, proxyFirstSynced <-chan struct{}) *controller.Controller {
 	if !cfg.Netpol.Enabled {
 		return nil
 	}
@@ -25,6 +25,7 @@ func newNetpolController(ctx context.Context, cfg *agentConfig, client *source.C
 		MinSyncPeriod: cfg.MinSyncPeriod,
 		SyncPeriod:    cfg.SyncPeriod,
 		Events:        netpolEvents(ctx, client),
+		StartAfter:    proxyFirstSynced,
 	}, newNetpolEnforcer(cfg.Netpol))
 }
 

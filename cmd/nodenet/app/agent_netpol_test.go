@@ -13,7 +13,7 @@ import (
 
 func TestNetpolOffWatchesNothing(t *testing.T) {
 	cfg := &agentConfig{NodeName: "node-a", Netpol: netpolConfig{Enabled: false}}
-	ctrl := newNetpolController(t.Context(), cfg, nil)
+	ctrl := newNetpolController(t.Context(), cfg, nil, nil)
 	if ctrl != nil {
 		t.Fatal("--netpol=false built a controller")
 	}
@@ -33,7 +33,7 @@ func TestNetpolOnAddsHandlersBesideTheProxier(t *testing.T) {
 	cfg := &agentConfig{NodeName: "node-a", Netpol: netpolConfig{Enabled: true, LogGroup: 100}}
 	// The firewall is created lazily, at the first sync: nothing here
 	// touches the kernel.
-	ctrl := newNetpolController(t.Context(), cfg, nil)
+	ctrl := newNetpolController(t.Context(), cfg, nil, nil)
 	p := newTestProxier()
 	h := withNetpol(p.Handlers(), ctrl)
 	if h.Pods == nil || h.Namespaces == nil || h.NetworkPolicies == nil {
@@ -62,7 +62,7 @@ func TestMetricsServerNetpolPaths(t *testing.T) {
 		wantBody string
 	}{
 		{"off", metricsHandler(p, nil), "/netpol/policies", http.StatusNotFound, "--netpol=false"},
-		{"not synced", metricsHandler(p, netpolModel(newNetpolController(t.Context(), &agentConfig{Netpol: netpolConfig{Enabled: true}}, nil))),
+		{"not synced", metricsHandler(p, netpolModel(newNetpolController(t.Context(), &agentConfig{Netpol: netpolConfig{Enabled: true}}, nil, nil))),
 			"/netpol/trace?from=x/a&to=x/b&port=80", http.StatusServiceUnavailable, "not computed yet"},
 		{"dump still served", metricsHandler(p, nil), "/dump", http.StatusOK, "servicePorts"},
 		{"unknown path", metricsHandler(p, nil), "/nope", http.StatusNotFound, "404 page not found"},
