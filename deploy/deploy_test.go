@@ -7,8 +7,10 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"slices"
 	"testing"
 
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/kubernetes/scheme"
@@ -23,6 +25,7 @@ func TestKubernetesManifestsDecode(t *testing.T) {
 	strict := serializer.NewCodecFactory(scheme.Scheme, serializer.EnableStrict).UniversalDeserializer()
 	reader := yaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
 	kinds := map[string]bool{}
+	var roles []*rbacv1.ClusterRole
 	for {
 		doc, err := reader.Read()
 		if err == io.EOF {
@@ -39,10 +42,39 @@ func TestKubernetesManifestsDecode(t *testing.T) {
 			t.Fatal("empty document")
 		}
 		kinds[gvk.Kind] = true
+		if role, ok := obj.(*rbacv1.ClusterRole); ok {
+			roles = append(roles, role)
+		}
 	}
-	for _, want := range []string{"ServiceAccount", "ClusterRoleBinding", "DaemonSet"} {
+	checkFirewallRBAC(t, roles)
+	for _, want := range []string{"ServiceAccount", "ClusterRole", "ClusterRoleBinding", "DaemonSet"} {
 		if !kinds[want] {
 			t.Errorf("no %s in the manifest (got %v)", want, kinds)
 		}
 	}
+}
+
+// checkFirewallRBAC: the firewall is on by default and its informers never
+// sync without list and watch on what it reads; system:node-proxier does
+// not grant those.
+func checkFirewallRBAC(t *testing.T, roles []*rbacv1.ClusterRole) {
+	t.Helper()
+	for _, need := range []struct{ group, resource string }{
+		{"", "pods"}, {"", "namespaces"}, {"networking.k8s.io", "networkpolicies"},
+	} {
+		if !granted(roles, need.group, need.resource, "list") || !granted(roles, need.group, need.resource, "watch") {
+			t.Errorf("no ClusterRole in the manifest grants list and watch on %q %s", need.group, need.resource)
+		}
+	}
+}
+
+func granted(roles []*rbacv1.ClusterRole, group, resource, verb string) bool {
+	for _, role := range roles {
+		for _, rule := range role.Rules {
+			if slices.Contains(rule.APIGroups, group) && slices.Contains(rule.Resources, resource) && slices.Contains(rule.Verbs, verb) {
+				return true
+			}
+		}
+	}
+	return false
 }
