@@ -63,10 +63,18 @@ func NewProxyTopology(t testing.TB, tag string, podNames ...string) *ProxyTopolo
 	topo.Node = newNode(t, prefix+"-node")
 	topo.Client = newClient(t, prefix+"-client", topo.Node)
 	for i, name := range podNames {
-		pod := &Pod{PodName: name, IP: fmt.Sprintf("10.244.1.%d", 10+i), IP6: fmt.Sprintf("fd00:10:244:1::%x", 10+i)}
-		topo.Pods = append(topo.Pods, newPod(t, prefix+"-"+name, pod, i, topo.Node))
+		topo.AddPod(t, name, i)
 	}
 	return topo
+}
+
+// AddPod attaches one more pod, numbered i (addresses 10.244.1.<10+i> and
+// fd00:10:244:1::<10+i in hex>), e.g. a pod that starts after the agent.
+func (topo *ProxyTopology) AddPod(t testing.TB, name string, i int) *Pod {
+	t.Helper()
+	pod := &Pod{PodName: name, IP: fmt.Sprintf("10.244.1.%d", 10+i), IP6: fmt.Sprintf("fd00:10:244:1::%x", 10+i)}
+	topo.Pods = append(topo.Pods, newPod(t, topo.Prefix+"-"+name, pod, i, topo.Node))
+	return pod
 }
 
 // newNode makes the node: a bridge for pods, forwarding on, bridged
@@ -132,11 +140,6 @@ func newPod(t testing.TB, nsName string, pod *Pod, i int, node *NS) *Pod {
 	// stop the node sending redirects, so the pods ignore them.
 	pod.Sysctl(t, "net.ipv6.conf.all.accept_redirects", "0")
 	pod.Sysctl(t, "net.ipv6.conf.default.accept_redirects", "0")
-	// The node routes the Service CIDR back into the bridge, so it sends
-	// the pod an ICMPv6 redirect ("this address is on-link") for a
-	// ClusterIP it does not DNAT (no endpoints: REJECT); a pod that obeyed
-	// would then look for the ClusterIP on its link. IPv6 has no switch to
-	// stop the node sending redirects, so the pods ignore them.
 	hostSide := fmt.Sprintf("nnt-v%d", i)
 	node.Veth(t, hostSide, pod.NS, "eth0")
 	node.AttachToBridge(t, hostSide, BridgeName)

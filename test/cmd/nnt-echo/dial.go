@@ -131,6 +131,9 @@ func classify(err error) string {
 		return "refused"
 	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
 		return "unreachable"
+	case errors.Is(err, syscall.EACCES):
+		// ICMPv6 "administratively prohibited", e.g. a firewall's reject.
+		return "prohibited"
 	case errors.As(err, &ne) && ne.Timeout():
 		return "timeout"
 	}

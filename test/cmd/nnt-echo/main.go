@@ -5,6 +5,8 @@
 //	nnt-echo dial -proto tcp|udp|http -addr 10.96.0.10:80 [-n 10] [-timeout 2s]
 //	nnt-echo serve ... -lines :9090
 //	nnt-echo hold -addr 10.96.0.10:90 [-every 100ms] [-timeout 5s]
+//	nnt-echo probe [-timeout 1s] tcp/10.244.1.10:80 udp/[fd00::a]:81 ...
+//	nnt-echo nflog [-group 100] [-n 1] [-timeout 10s]
 //
 // serve answers every TCP connection, UDP datagram and HTTP request with
 // "<name> <remote addr>\n", so a client sees which endpoint answered and
@@ -17,6 +19,15 @@
 // where kind is refused, timeout, unreachable or other. It exits 1 when any
 // attempt failed. It runs as a separate process so tests can start it inside
 // any network namespace with `ip netns exec`.
+//
+// probe tries every target once, all at the same time, and prints
+// "<target> ok <answer>" or "<target> ERR <kind> <detail>" per target in
+// the order given; it exits 0 whatever the outcomes. The NetworkPolicy
+// reachability matrix probes dozens of pairs per source this way in one
+// exec.
+//
+// nflog prints the prefix and addresses of packets logged to an NFLOG
+// group, the way the firewall's --netpol-log-drops hands them to a logger.
 package main
 
 import (
@@ -36,6 +47,10 @@ func main() {
 		err = dialMain(os.Args[2:])
 	case "hold":
 		err = holdMain(os.Args[2:])
+	case "probe":
+		err = probeMain(os.Args[2:])
+	case "nflog":
+		err = nflogMain(os.Args[2:])
 	default:
 		usage()
 	}
@@ -46,6 +61,6 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: nnt-echo serve|dial|hold [flags]")
+	fmt.Fprintln(os.Stderr, "usage: nnt-echo serve|dial|hold|probe|nflog [flags]")
 	os.Exit(2)
 }

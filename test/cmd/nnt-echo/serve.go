@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -17,27 +18,27 @@ import (
 func serveMain(args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ExitOnError)
 	name := fs.String("name", hostname(), "name put in every answer")
-	tcpAddr := fs.String("tcp", "", "TCP listen address (empty: none)")
-	udpAddr := fs.String("udp", "", "UDP listen address (empty: none)")
+	tcpAddr := fs.String("tcp", "", "TCP listen addresses, comma-separated (empty: none)")
+	udpAddr := fs.String("udp", "", "UDP listen addresses, comma-separated (empty: none)")
 	httpAddr := fs.String("http", "", "HTTP listen address (empty: none)")
 	linesAddr := fs.String("lines", "", "TCP listen address of the line echo, which keeps connections open (empty: none)")
 	_ = fs.Parse(args)
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	errc := make(chan error, 4)
+	errc := make(chan error, 16)
 	started := 0
 	// Listen synchronously so a listen error is reported before "ready".
-	if *tcpAddr != "" {
-		ln, err := net.Listen("tcp", *tcpAddr)
+	for _, addr := range listenList(*tcpAddr) {
+		ln, err := net.Listen("tcp", addr)
 		if err != nil {
 			return err
 		}
 		go func() { errc <- serveTCP(ln, *name) }()
 		started++
 	}
-	if *udpAddr != "" {
-		pc, err := net.ListenPacket("udp", *udpAddr)
+	for _, addr := range listenList(*udpAddr) {
+		pc, err := net.ListenPacket("udp", addr)
 		if err != nil {
 			return err
 		}
@@ -70,6 +71,15 @@ func serveMain(args []string) error {
 	case err := <-errc:
 		return err
 	}
+}
+
+// listenList splits a comma-separated flag; the NetworkPolicy matrix
+// serves two ports per protocol from one process.
+func listenList(flagValue string) []string {
+	if flagValue == "" {
+		return nil
+	}
+	return strings.Split(flagValue, ",")
 }
 
 func answer(name string, remote net.Addr) string {
