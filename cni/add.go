@@ -29,6 +29,7 @@ func cmdAdd(args *skel.CmdArgs) (err error) {
 	if err != nil {
 		return err
 	}
+	trace.mark("parse")
 	podNS, err := openPodNS(args.Netns)
 	if err != nil {
 		return err
@@ -49,27 +50,21 @@ func cmdAdd(args *skel.CmdArgs) (err error) {
 }
 
 func (n *NetConf) addAttachment(args *skel.CmdArgs, podNS netns.NsHandle, undo *undoStack) (*current.Result, error) {
-	var masq *masqSession
-	if n.IPMasq {
-		masq = startMasq(n)
-		defer masq.abort()
-	}
 	br, err := ensureBridge(n)
 	if err != nil {
 		return nil, err
 	}
 	trace.mark("bridge")
 	hostName := hostVethName(args.ContainerID, args.IfName)
-	chain := masqChainName(n.Name, args.ContainerID, args.IfName)
 	// A repeated ADD for the same attachment starts from scratch: the old
-	// pair (and with it the pod end) and the old POSTROUTING jump go, the
-	// address is kept.
+	// pair (and with it the pod end) and its masquerading go, the address
+	// is kept.
 	existed, err := removeHostVeth(hostName)
 	if err != nil {
 		return nil, err
 	}
 	if existed && n.IPMasq {
-		if err := teardownMasq(chain, n.families()); err != nil {
+		if err := n.dropMasq(args); err != nil {
 			return nil, err
 		}
 	}
@@ -83,28 +78,30 @@ func (n *NetConf) addAttachment(args *skel.CmdArgs, podNS netns.NsHandle, undo *
 	if len(res.IPs) == 0 {
 		return nil, errConfig("ipam %s returned no addresses", n.IPAM.Type)
 	}
-	// The masquerade rules need only the addresses: install them while the
-	// links are plumbed. The wait below runs on every path so undo never
-	// races a half-applied restore.
-	waitMasq := func() error { return nil }
-	if masq != nil {
-		addrs := make([]net.IPNet, 0, len(res.IPs))
-		for _, ipc := range res.IPs {
-			addrs = append(addrs, ipc.Address)
-		}
-		undo.push(func() { _ = teardownMasq(chain, familiesOf(res.IPs)) })
-		waitMasq = async(func() error { return masq.apply(chain, masqComment(n.Name, args.ContainerID), addrs) })
-	}
-	err = n.plumb(args, podNS, br, hostName, res, undo)
-	trace.mark("plumb")
-	if merr := waitMasq(); err == nil {
-		err = merr
-	}
-	trace.mark("masqwait")
-	if err != nil {
+	if err := n.plumb(args, podNS, br, hostName, res, undo); err != nil {
 		return nil, err
 	}
+	trace.mark("plumb")
+	if n.IPMasq {
+		if err := n.addMasq(args, res.IPs, undo); err != nil {
+			return nil, err
+		}
+		trace.mark("masq")
+	}
 	return res, nil
+}
+
+// addMasq puts the pod's addresses into the network's masquerade sets. Its
+// undo runs before the address is released (undo runs in reverse), so the
+// address never reaches another pod with our member still in the set.
+func (n *NetConf) addMasq(args *skel.CmdArgs, ips []*current.IPConfig, undo *undoStack) error {
+	key := attachmentKey(args.ContainerID, args.IfName)
+	undo.push(func() { _, _ = removeMasq(n.Name, key) })
+	addrs := make([]net.IPNet, 0, len(ips))
+	for _, ipc := range ips {
+		addrs = append(addrs, ipc.Address)
+	}
+	return addMasq(n.Name, key, addrs)
 }
 
 func (n *NetConf) plumb(args *skel.CmdArgs, podNS netns.NsHandle, br *netlink.Bridge, hostName string, res *current.Result, undo *undoStack) error {
@@ -169,16 +166,6 @@ func fillInterfaces(res *current.Result, br *netlink.Bridge, host *netlink.Veth,
 	for _, ipc := range res.IPs {
 		ipc.Interface = current.Int(2)
 	}
-}
-
-// masqComment needs no quoting inside the restore script: both names were
-// validated to [A-Za-z0-9_.-]. Cut to stay far below the 256-byte limit.
-func masqComment(network, containerID string) string {
-	c := "nodenet name=" + network + " id=" + containerID
-	if len(c) > 200 {
-		c = c[:200]
-	}
-	return c
 }
 
 func familiesOf(ips []*current.IPConfig) []ipFamily {

@@ -3,6 +3,7 @@ package cni
 import (
 	"fmt"
 	"net"
+	"strings"
 
 	"github.com/containernetworking/cni/pkg/skel"
 	"github.com/containernetworking/cni/pkg/types"
@@ -45,7 +46,7 @@ func cmdCheck(args *skel.CmdArgs) error {
 	if err := checkHost(n, hostVethName(args.ContainerID, args.IfName)); err != nil {
 		return err
 	}
-	return checkMasq(n, masqChainName(n.Name, args.ContainerID, args.IfName), prev.IPs)
+	return checkMasq(n, args, prev.IPs)
 }
 
 func checkPod(h *netlink.Handle, ifname string, prev *current.Result) error {
@@ -138,20 +139,63 @@ func checkHost(n *NetConf, hostName string) error {
 	return nil
 }
 
-func checkMasq(n *NetConf, chain string, ips []*current.IPConfig) error {
+// checkMasq verifies each address is masqueraded: a member of its family's
+// pod set owned by this attachment, with the shared chain and jump in
+// place, or (a pod an older release added) its per-pod chain present.
+// CHECK is rare, so reading the rules with iptables-save is fine here.
+func checkMasq(n *NetConf, args *skel.CmdArgs, ips []*current.IPConfig) error {
 	if !n.IPMasq {
 		return nil
 	}
+	key := attachmentKey(args.ContainerID, args.IfName)
 	for _, f := range familiesOf(ips) {
-		ok, err := masqExists(chain, f)
+		save, err := saveNAT(f)
 		if err != nil {
 			return err
 		}
-		if !ok {
-			return errDrift("masquerade chain %s missing", chain)
+		set := podSetName(n.Name, f)
+		members, err := ownedMembers(set, key)
+		if err != nil {
+			return err
+		}
+		if len(members) == 0 && chainDeclared(save, masqChainName(n.Name, args.ContainerID, args.IfName)) {
+			continue
+		}
+		for _, ipc := range ips {
+			if familyOf(ipc.Address.IP) == f && !containsIP(members, ipc.Address.IP) {
+				return errDrift("masquerade: %s is not in ipset %s", ipc.Address.IP, set)
+			}
+		}
+		if err := checkSharedChain(save, n.Name); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+func checkSharedChain(save, network string) error {
+	chain := sharedMasqChain(network)
+	if !chainDeclared(save, chain) {
+		return errDrift("masquerade chain %s missing", chain)
+	}
+	if !hasRule(save, "-A "+chain+" ", " -j MASQUERADE") {
+		return errDrift("masquerade chain %s has no MASQUERADE rule", chain)
+	}
+	if !hasJump(save, chain) {
+		return errDrift("POSTROUTING jump to masquerade chain %s missing", chain)
+	}
+	return nil
+}
+
+// hasRule reports whether a line of iptables-save output starts with
+// prefix and ends with suffix.
+func hasRule(save, prefix, suffix string) bool {
+	for _, line := range strings.Split(save, "\n") {
+		if strings.HasPrefix(line, prefix) && strings.HasSuffix(line, suffix) {
+			return true
+		}
+	}
+	return false
 }
 
 func routeString(r *types.Route) string {

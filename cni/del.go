@@ -1,6 +1,7 @@
 package cni
 
 import (
+	"errors"
 	"net"
 
 	"github.com/containernetworking/cni/pkg/skel"
@@ -15,20 +16,42 @@ func cmdDel(args *skel.CmdArgs) error {
 	if err != nil {
 		return err
 	}
-	// The three steps are independent, so they overlap (veth deletion waits
-	// for an RCU grace period, iptables is an exec). A failure in one does
-	// not stop the others: the address is released even if a link lingers,
-	// and the runtime retries DEL on error.
+	// The masquerade members go first, before the address is released (see
+	// addMasq). The remaining steps are independent, so they overlap (veth
+	// deletion waits for an RCU grace period, a per-pod chain's teardown is
+	// an exec). A failure in one does not stop the others: the address is
+	// released even if a link lingers, and the runtime retries DEL on error.
+	var merr error
 	jobs := []func() error{
-		func() error { return n.ipam().del(args) },
 		func() error { return deleteHostVeth(hostVethName(args.ContainerID, args.IfName)) },
 	}
 	if n.IPMasq {
-		chain := masqChainName(n.Name, args.ContainerID, args.IfName)
-		comment := masqComment(n.Name, args.ContainerID)
-		jobs = append(jobs, func() error { return teardownMasqFor(chain, comment, n.prevAddrs(), n.families()) })
+		var found bool
+		found, merr = removeMasq(n.Name, attachmentKey(args.ContainerID, args.IfName))
+		if !found {
+			jobs = append(jobs, func() error { return n.teardownLegacyMasq(args, n.prevAddrs()) })
+		}
 	}
-	return parallel(jobs)
+	jobs = append(jobs, func() error { return n.ipam().del(args) })
+	return errors.Join(merr, parallel(jobs))
+}
+
+// dropMasq removes an attachment's masquerading before a repeated ADD: its
+// members in the shared sets or, for a pod an older release added, its
+// per-pod chain.
+func (n *NetConf) dropMasq(args *skel.CmdArgs) error {
+	found, err := removeMasq(n.Name, attachmentKey(args.ContainerID, args.IfName))
+	if found || err != nil {
+		return err
+	}
+	return n.teardownLegacyMasq(args, nil)
+}
+
+// teardownLegacyMasq removes the per-pod chain an older release made
+// (masqlegacy.go); prev, when known, saves an iptables-save exec.
+func (n *NetConf) teardownLegacyMasq(args *skel.CmdArgs, prev []net.IPNet) error {
+	chain := masqChainName(n.Name, args.ContainerID, args.IfName)
+	return teardownMasqFor(chain, masqComment(n.Name, args.ContainerID), prev, n.families())
 }
 
 // prevAddrs returns prevResult's addresses, or nil without one (spec

@@ -11,7 +11,8 @@ import (
 // 100+ to plugins).
 const (
 	// ErrDrift: CHECK found the attachment differs from prevResult
-	// (interface, address, route, port or allocation missing or changed).
+	// (interface, address, route, port, masquerade or allocation missing or
+	// changed).
 	ErrDrift uint = 100
 )
 

@@ -1,9 +1,10 @@
 package cni
 
 import (
+	"errors"
 	"fmt"
-	"os/exec"
 	"strings"
+	"syscall"
 
 	"github.com/containernetworking/cni/pkg/skel"
 	"github.com/vishvananda/netlink"
@@ -12,8 +13,8 @@ import (
 )
 
 // cmdGC releases everything of this network not in cni.dev/valid-attachments:
-// addresses, host veths left on the bridge, masquerade chains. It covers
-// what a killed ADD leaves behind.
+// addresses, host veths left on the bridge, masquerade set members and
+// per-pod chains. It covers what a killed ADD leaves behind.
 func cmdGC(args *skel.CmdArgs) error {
 	n, err := parseConfig(args.StdinData)
 	if err != nil {
@@ -28,16 +29,16 @@ func cmdGC(args *skel.CmdArgs) error {
 	for _, a := range n.ValidAttachments {
 		valid[hostlocal.Attachment{ContainerID: a.ContainerID, IfName: a.IfName}] = true
 	}
+	// Masquerade members go before their addresses are released, as in DEL.
+	if n.IPMasq {
+		if err := gcMasq(n, valid); err != nil {
+			return err
+		}
+	}
 	if _, err := n.ipam().gc(args, valid); err != nil {
 		return err
 	}
-	if err := gcPorts(n, valid); err != nil {
-		return err
-	}
-	if n.IPMasq {
-		return gcMasq(n, valid)
-	}
-	return nil
+	return gcPorts(n, valid)
 }
 
 // gcPorts deletes our host veths whose attachment is not valid. Ours means
@@ -66,23 +67,59 @@ func gcPorts(n *NetConf, valid map[hostlocal.Attachment]bool) error {
 	return nil
 }
 
-// gcMasq removes NODENET- chains whose rules carry this network's comment
-// and which belong to no valid attachment.
+// gcMasq removes this network's pod set members whose attachment is not
+// valid (their addresses were just released, or never held), then the
+// per-pod chains of older releases that belong to no valid attachment.
 func gcMasq(n *NetConf, valid map[hostlocal.Attachment]bool) error {
+	keep := map[string]bool{}
+	for a := range valid {
+		keep[attachmentKey(a.ContainerID, a.IfName)] = true
+	}
+	if err := gcMembers(n.Name, keep); err != nil {
+		return err
+	}
+	return gcLegacyChains(n, valid)
+}
+
+// gcMembers deletes the members of the network's pod sets not owned by a
+// key in keep. Members without an owner are not ours to judge.
+func gcMembers(network string, keep map[string]bool) error {
+	for _, f := range allFamilies {
+		set := podSetName(network, f)
+		info, err := netlink.IpsetList(set)
+		if errors.Is(err, syscall.ENOENT) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("listing ipset %s: %w", set, err)
+		}
+		for _, e := range info.Entries {
+			if e.Comment == "" || keep[e.Comment] {
+				continue
+			}
+			if err := netlink.IpsetDel(set, &netlink.IPSetEntry{IP: e.IP, Replace: true}); err != nil {
+				return fmt.Errorf("removing %s from ipset %s: %w", e.IP, set, err)
+			}
+		}
+	}
+	return nil
+}
+
+func gcLegacyChains(n *NetConf, valid map[hostlocal.Attachment]bool) error {
 	keep := map[string]bool{}
 	for a := range valid {
 		keep[masqChainName(n.Name, a.ContainerID, a.IfName)] = true
 	}
 	for _, f := range n.families() {
-		out, err := exec.Command(f.save, "-t", "nat").Output()
+		save, err := saveNAT(f)
 		if err != nil {
-			return fmt.Errorf("%s: %w", f.save, execErr(err))
+			return err
 		}
-		for _, chain := range ownedChains(string(out), n.Name) {
+		for _, chain := range ownedChains(save, n.Name) {
 			if keep[chain] {
 				continue
 			}
-			if script := teardownScript(string(out), chain); script != "" {
+			if script := teardownScript(save, chain); script != "" {
 				if err := runRestore(f, []byte(script)); err != nil {
 					return err
 				}
@@ -92,7 +129,8 @@ func gcMasq(n *NetConf, valid map[hostlocal.Attachment]bool) error {
 	return nil
 }
 
-// ownedChains lists NODENET- chains with a rule commented with network.
+// ownedChains lists per-pod NODENET- chains with a rule commented with
+// network. The shared chain's comment lacks the marker (sharedComment).
 func ownedChains(save, network string) []string {
 	marker := "nodenet name=" + network + " "
 	seen := map[string]bool{}

@@ -6,37 +6,69 @@ import (
 	"testing"
 )
 
-func TestMasqScripts(t *testing.T) {
-	chain := masqChainName("n", "c", "eth0")
-	_, v4, _ := net.ParseCIDR("10.1.2.0/24")
-	_, v6, _ := net.ParseCIDR("fd00::/64")
-	v4.IP = net.ParseIP("10.1.2.7").To4()
-	v6.IP = net.ParseIP("fd00::7")
-	scripts := masqScripts(chain, masqComment("n", "c"), []net.IPNet{*v4, *v6})
-	if len(scripts) != 2 {
-		t.Fatalf("want one script per family, got %d", len(scripts))
-	}
-	s4 := string(scripts[familyV4])
-	for _, want := range []string{
-		":" + chain + " - [0:0]",
-		"-A " + chain + " -d 10.1.2.0/24 -j ACCEPT",
-		"-A " + chain + " ! -d 224.0.0.0/4 -j MASQUERADE",
-		"-A POSTROUTING -s 10.1.2.7/32 -j " + chain,
-		`--comment "nodenet name=n id=c"`,
-	} {
-		if !strings.Contains(s4, want) {
-			t.Errorf("v4 script lacks %q:\n%s", want, s4)
+func TestSharedMasqNames(t *testing.T) {
+	long := strings.Repeat("n", maxNameLen)
+	for _, network := range []string{"n", "nodenet", long} {
+		chain := sharedMasqChain(network)
+		if len(chain) != MaxChainLen || !strings.HasPrefix(chain, "NODENET-MASQ-") {
+			t.Errorf("chain %q: len %d", chain, len(chain))
+		}
+		for _, f := range allFamilies {
+			for _, set := range []string{podSetName(network, f), netsSetName(network, f)} {
+				if len(set) > maxSetNameLen || strings.HasPrefix(set, "NNP-") || strings.HasPrefix(set, "NODENET-FW") {
+					t.Errorf("set %q: len %d", set, len(set))
+				}
+			}
 		}
 	}
-	if !strings.HasPrefix(s4, "*nat\n") || !strings.HasSuffix(s4, "COMMIT\n") {
-		t.Errorf("v4 script framing:\n%s", s4)
+	if podSetName("n", familyV4) == podSetName("n", familyV6) || podSetName("n", familyV4) == netsSetName("n", familyV4) {
+		t.Error("set names collide")
 	}
-	s6 := string(scripts[familyV6])
-	if !strings.Contains(s6, "! -d ff00::/8 -j MASQUERADE") || !strings.Contains(s6, "-s fd00::7/128 -j "+chain) {
+	if sharedMasqChain("a") == sharedMasqChain("b") {
+		t.Error("chain names of two networks collide")
+	}
+	// A per-pod chain name can never be the shared one: 20 hex after the
+	// prefix, never "MASQ-".
+	if strings.HasPrefix(masqChainName("n", "c", "eth0"), masqChainPrefix) {
+		t.Error("per-pod chain looks shared")
+	}
+}
+
+func TestAttachmentKey(t *testing.T) {
+	if k := attachmentKey("c1", "eth0"); k != "c1/eth0" {
+		t.Errorf("key %q", k)
+	}
+	long := strings.Repeat("x", 1000)
+	k := attachmentKey(long, "eth0")
+	if len(k) > maxCommentLen || k == attachmentKey(long, "eth1") {
+		t.Errorf("long key %q", k)
+	}
+}
+
+func TestBootstrapScript(t *testing.T) {
+	chain, pods, nets := sharedMasqChain("n"), podSetName("n", familyV4), netsSetName("n", familyV4)
+	got := bootstrapScript("n", familyV4, "*nat\n:POSTROUTING ACCEPT [0:0]\nCOMMIT\n")
+	for _, want := range []string{
+		"*nat\n:" + chain + " - [0:0]\n",
+		"-A " + chain + " -m set --match-set " + nets + " dst -m comment --comment \"nodenet masq net=n\" -j ACCEPT\n",
+		"-A " + chain + " ! -d 224.0.0.0/4 -m comment --comment \"nodenet masq net=n\" -j MASQUERADE\n",
+		"-A POSTROUTING -m set --match-set " + pods + " src -m set --match-set " + nets + " src -m comment --comment \"nodenet masq net=n\" -j " + chain + "\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("script lacks %q:\n%s", want, got)
+		}
+	}
+	// With the jump already there, a second bootstrap refills the chain only.
+	save := "*nat\n-A POSTROUTING -m set --match-set " + pods + " src -j " + chain + "\nCOMMIT\n"
+	if again := bootstrapScript("n", familyV4, save); strings.Contains(again, "-A POSTROUTING") {
+		t.Errorf("jump added twice:\n%s", again)
+	}
+	if s6 := bootstrapScript("n", familyV6, ""); !strings.Contains(s6, "! -d ff00::/8 ") || !strings.Contains(s6, podSetName("n", familyV6)) {
 		t.Errorf("v6 script:\n%s", s6)
 	}
-	if c := masqComment("n", strings.Repeat("x", 1000)); len(c) > 200 {
-		t.Errorf("comment not bounded: %d", len(c))
+	// GC of per-pod chains must never take the shared chain.
+	if owned := ownedChains(got, "n"); len(owned) != 0 {
+		t.Errorf("shared chain taken for per-pod: %v", owned)
 	}
 }
 
@@ -48,5 +80,8 @@ func TestDeleteScripts(t *testing.T) {
 	want := "*nat\n-D POSTROUTING -s 10.1.2.7/32 -j " + chain + " -m comment --comment \"nodenet name=n id=c\"\n-F " + chain + "\n-X " + chain + "\nCOMMIT\n"
 	if got != want {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+	if c := masqComment("n", strings.Repeat("x", 1000)); len(c) > 200 {
+		t.Errorf("comment not bounded: %d", len(c))
 	}
 }

@@ -11,6 +11,9 @@ import (
 
 	"github.com/nodenet/nodenet/cmd/nodenet/app"
 	"github.com/nodenet/nodenet/cni"
+	// Before anything heavy initializes: tunes the runtime when the
+	// process is a CNI plugin invocation.
+	_ "github.com/nodenet/nodenet/internal/plugininit"
 )
 
 func main() {

@@ -44,13 +44,12 @@ func TestDualStack(t *testing.T) {
 	if err := e.check(l, rt("c1", p1)); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct{ id, ns string }{{"c1", p1}, {"c2", p2}} {
-		if err := e.del(l, rt(c.id, c.ns)); err != nil {
-			t.Fatal(err)
-		}
+	if m := e.members("6"); strings.Count(m, "comment") != 2 {
+		t.Fatalf("want 2 v6 members:\n%s", m)
 	}
-	if save := e.ipHost("ip6tables-save", "-t", "nat"); strings.Contains(save, "NODENET-") {
-		t.Fatalf("v6 chains left:\n%s", save)
+	e.delAll(l, rt("c1", p1), rt("c2", p2))
+	if m := strings.TrimSpace(e.members("6")); m != "" {
+		t.Fatalf("v6 members left:\n%s", m)
 	}
 }
 

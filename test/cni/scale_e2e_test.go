@@ -71,8 +71,11 @@ func TestConcurrent50(t *testing.T) {
 	if out := e.ipHost("ip", "-o", "link", "show", "master", e.bridge); strings.TrimSpace(out) != "" {
 		t.Fatalf("ports left: %s", out)
 	}
-	if save := e.ipHost("iptables-save", "-t", "nat"); strings.Contains(save, "NODENET-") {
-		t.Fatalf("chains left:\n%s", save)
+	if save := e.ipHost("iptables-save", "-t", "nat"); strings.Count(save, ":NODENET-") != 1 || strings.Count(save, "-A POSTROUTING") != 1 {
+		t.Fatalf("want the shared chain and one jump, nothing per pod:\n%s", save)
+	}
+	if m := strings.TrimSpace(e.members("4")); m != "" {
+		t.Fatalf("members left:\n%s", m)
 	}
 }
 
@@ -120,7 +123,10 @@ func TestGCAfterKilledAdd(t *testing.T) {
 		t.Fatalf("after GC: want 2 ports (live pod, other network), got:\n%s", out)
 	}
 	if save := e.ipHost("iptables-save", "-t", "nat"); strings.Count(save, ":NODENET-") != 2 {
-		t.Fatalf("after GC: want 2 chains (live pod, other network):\n%s", save)
+		t.Fatalf("after GC: want 2 shared chains (this network, the other):\n%s", save)
+	}
+	if m := strings.TrimSpace(e.members("4")); !strings.HasSuffix(m, `comment "live/eth0"`) || strings.Count(m, "\n") != 0 {
+		t.Fatalf("after GC: want only the live pod's member:\n%s", m)
 	}
 	if out := e.ipHost("ip", "-o", "link", "show"); strings.Contains(out, "nnv0000deadbeef") {
 		t.Fatalf("after GC: unbridged leaked veth still there:\n%s", out)
