@@ -36,6 +36,7 @@ e2e: need-root deps build
 bench: need-root deps build
 	$(E2E_ENV) $(GO) test -tags e2e -run '^$$' -bench . -benchtime 1x ./test/bench/...
 	$(GO) test -tags e2e -run '^$$' -bench . -benchtime 1x ./test/firewall/
+	$(GO) test -run '^$$' -bench Compute -benchmem ./netpol/
 
 demo: need-root deps
 	./hack/demo.sh

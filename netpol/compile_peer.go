@@ -17,8 +17,11 @@ type compiledPeer struct {
 	namespaces labels.Selector
 	// pods is never nil for a pod peer: a missing podSelector with a
 	// namespaceSelector means every pod of the selected namespaces.
-	pods  labels.Selector
-	block *IPBlock
+	pods labels.Selector
+	// podsRequire are labels every pod that pods matches carries, to look
+	// candidates up in a namespace's labelIndex; empty means scan them all.
+	podsRequire []labelPair
+	block       *IPBlock
 }
 
 var errEmptyPeer = errors.New("peer must set podSelector, namespaceSelector or ipBlock")
@@ -44,6 +47,7 @@ func compileSelectorPeer(peer *networkingv1.NetworkPolicyPeer) (compiledPeer, er
 		if cp.pods, err = metav1.LabelSelectorAsSelector(peer.PodSelector); err != nil {
 			return compiledPeer{}, fmt.Errorf("podSelector: %w", err)
 		}
+		cp.podsRequire = requiredLabels(cp.pods)
 	}
 	if peer.NamespaceSelector != nil {
 		if cp.namespaces, err = metav1.LabelSelectorAsSelector(peer.NamespaceSelector); err != nil {

@@ -16,7 +16,7 @@ import (
 func Compute(in Input) (*Model, []error) {
 	c := newCluster(&in)
 	b := &builder{cluster: c, model: newModel(&in, c)}
-	for _, pod := range b.cluster.localPods() {
+	for _, pod := range b.cluster.local {
 		b.addLocalPod(pod)
 	}
 	for _, np := range sortedPolicies(in.Policies) {
@@ -71,10 +71,11 @@ func (b *builder) applyPolicy(cp *compiledPolicy) {
 	if cp.isolatesEgress {
 		egress = b.egressRules(cp)
 	}
+	ingressPeers := make([][]*Peer, len(cp.ingress))
 	for _, pod := range selected {
 		rules := b.model.LocalPods[pod.Key()]
 		if cp.isolatesIngress {
-			isolate(&rules.Ingress, cp.ref, b.ingressRules(cp, pod))
+			isolate(&rules.Ingress, cp.ref, b.ingressRules(cp, ingressPeers, pod))
 		}
 		if cp.isolatesEgress {
 			isolate(&rules.Egress, cp.ref, egress)

@@ -23,7 +23,7 @@ func peerName(origin string) string {
 // podsPeer builds a PeerPods from pods, with addresses sorted and unique so
 // that Peer.Contains can binary search and renderers diff cheaply.
 func podsPeer(pods []*Pod) *Peer {
-	p := &Peer{Kind: PeerPods}
+	p := &Peer{Kind: PeerPods, Pods: make([]types.NamespacedName, 0, len(pods)), Addrs: make([]netip.Addr, 0, len(pods))}
 	for _, pod := range pods {
 		p.Pods = append(p.Pods, types.NamespacedName{Namespace: pod.Namespace, Name: pod.Name})
 		p.Addrs = append(p.Addrs, pod.IPs...)

@@ -6,14 +6,20 @@ import (
 
 // ingressRules are cp's ingress allows for one selected pod. Named ports
 // resolve in that pod, whatever the peer kind: the destination is the pod.
-func (b *builder) ingressRules(cp *compiledPolicy, dst *Pod) []Rule {
+// The peers do not depend on the pod: peers[i] memoizes rule i's across
+// the selected pods, filled on first use so that a rule whose ports
+// resolve in no selected pod adds no peer to the model.
+func (b *builder) ingressRules(cp *compiledPolicy, peers [][]*Peer, dst *Pod) []Rule {
 	var out []Rule
 	for i, rule := range cp.ingress {
 		ports, matchesSomething := resolvePorts(rule.ports, dst.Ports)
 		if !matchesSomething {
 			continue
 		}
-		for _, peer := range b.rulePeers(cp, Ingress, i, rule) {
+		if peers[i] == nil {
+			peers[i] = b.rulePeers(cp, Ingress, i, rule)
+		}
+		for _, peer := range peers[i] {
 			out = append(out, Rule{Policy: cp.ref, Peer: peer, Ports: ports})
 		}
 	}
@@ -53,7 +59,7 @@ func (b *builder) namedPortEgressRules(cp *compiledPolicy, peer *Peer, named []c
 	var candidates []*Pod
 	switch peer.Kind {
 	case PeerAnywhere:
-		candidates = b.cluster.addressablePods()
+		candidates = b.cluster.addressable
 	case PeerPods:
 		for _, key := range peer.Pods {
 			candidates = append(candidates, b.cluster.byKey[key])
