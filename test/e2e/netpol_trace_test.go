@@ -82,6 +82,28 @@ func TestNetworkPolicyTraceMatchesPackets(t *testing.T) {
 	if len(wrong) > 0 {
 		t.Fatalf("%d of %d pairs: nodenet trace disagrees with the packets:\n%s", len(wrong), len(cells), strings.Join(wrong, "\n"))
 	}
+	w.expectDumpPolicies(t)
+}
+
+// expectDumpPolicies checks `nodenet dump policies` shows the running
+// agent's effective rules: who isolates x/a and x/b, and y/c's allow.
+func (w *policyWorld) expectDumpPolicies(t *testing.T) {
+	t.Helper()
+	out, err := w.nodenet("dump", "policies")
+	if err != nil {
+		t.Fatalf("nodenet dump policies: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"x/a " + w.addrOf(xa, false),
+		"ingress: isolated by x/a-ipblock",
+		"egress: isolated by x/b-egress",
+		"ingress: isolated by y/c-from-x, y/deny-all",
+		"(y/c-from-x)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("nodenet dump policies does not show %q:\n%s", want, out)
+		}
+	}
 }
 
 // traceScenarioTruth is the scenario's intent, written by hand.

@@ -20,8 +20,21 @@ import (
 // enough to kill the agent in the middle of it.
 const manyServices = 3000
 
-// fullSynced is what the agent logs (-v 2) after a full sync went in.
-const fullSynced = `"Synced rules" kind="full"`
+// fullSynced is what the agent logs (-v 2) after a full sync went in;
+// firewallSynced after the firewall's, which starts after the proxy's
+// first sync.
+const (
+	fullSynced     = `"Synced rules" kind="full"`
+	firewallSynced = `"Enforced NetworkPolicies" full=true`
+)
+
+// waitAllSynced waits until both the proxy and the firewall have put
+// their rules in after a start.
+func waitAllSynced(t *testing.T, agent *netns.Proc) {
+	t.Helper()
+	waitOutput(t, agent, fullSynced)
+	waitOutput(t, agent, firewallSynced)
+}
 
 var held = service{Name: "held", Type: "ClusterIP", ClusterIP: "10.96.0.70",
 	Ports: []port{{Name: "lines", Protocol: "TCP", Port: 90, Target: 9090}}}
@@ -47,7 +60,7 @@ func TestRestartKeepsConnections(t *testing.T) {
 		t.Errorf("agent did not exit cleanly on SIGTERM: %v", err)
 	}
 	s.startAgent(flags...)
-	waitOutput(t, s.agent, fullSynced)
+	waitAllSynced(t, s.agent)
 	exchanging(t, conn)
 
 	s.write("many.yaml", manyManifests(s.ep("pod-a")))
@@ -55,7 +68,7 @@ func TestRestartKeepsConnections(t *testing.T) {
 	s.agent.Stop()
 	s.killDuringFullSync(flags...)
 	s.startAgent(flags...)
-	waitOutput(t, s.agent, fullSynced)
+	waitAllSynced(t, s.agent)
 	exchanging(t, conn)
 	after := nodenetRules(t, s.topo.Node)
 	t.Logf("comparing %d lines of nodenet rules", strings.Count(after, "\n")+1)
@@ -66,7 +79,7 @@ func TestRestartKeepsConnections(t *testing.T) {
 		t.Fatalf("nodenet cleanup: %v\n%s", err, out)
 	}
 	s.startAgent(flags...)
-	waitOutput(t, s.agent, fullSynced)
+	waitAllSynced(t, s.agent)
 	if want := nodenetRules(t, s.topo.Node); after != want {
 		t.Errorf("rules after the restarts differ from an undisturbed run:\n%s", lineDiff(after, want))
 	}
