@@ -108,6 +108,10 @@ ingress:
 	w.expectMatrix(t, "x/a closed, y/a only from x", func(c cell) bool {
 		return c.dst != xa && (c.dst != ya || c.src.NS == "x")
 	})
+	// Traffic from the pod's own node is always allowed (kubelet probes).
+	if ans, err := netns.Dial(w.topo.Node.Name, "tcp", w.addrOf(xa, false)+":80", 1, probeTimeout); err != nil || ans[0].Err != "" {
+		t.Errorf("the node cannot reach the closed x/a: %v %v", err, ans)
+	}
 	if err := w.agent.WaitOutput(5*time.Second, "x/broken"); err != nil {
 		t.Errorf("the agent did not name the invalid policy x/broken in its log: %v", err)
 	}
