@@ -21,7 +21,8 @@ type Store struct {
 
 	mu         sync.Mutex
 	generation uint64 // bumped by every recorded change
-	pods       map[types.NamespacedName]netpol.Pod
+	pods       map[types.NamespacedName]podRecord
+	holders    ipHolders // the pods' IPs, to settle IPs two pods list
 	namespaces map[string]netpol.Namespace
 	policies   map[types.NamespacedName]*networkingv1.NetworkPolicy
 	node       nodeState
@@ -50,7 +51,8 @@ func NewStore(poke func()) *Store {
 	}
 	return &Store{
 		poke:       poke,
-		pods:       map[types.NamespacedName]netpol.Pod{},
+		pods:       map[types.NamespacedName]podRecord{},
+		holders:    newIPHolders(),
 		namespaces: map[string]netpol.Namespace{},
 		policies:   map[types.NamespacedName]*networkingv1.NetworkPolicy{},
 	}
@@ -112,8 +114,9 @@ func (s *Store) Snapshot(nodeName string) (netpol.Input, uint64) {
 	}
 	// The values are never mutated once stored (handlers replace them), so
 	// sharing them with Compute needs no deep copy.
-	for _, p := range s.pods {
-		in.Pods = append(in.Pods, p)
+	owners := s.ipOwners()
+	for key, r := range s.pods {
+		in.Pods = append(in.Pods, withOwnIPs(r.pod, key, owners))
 	}
 	for _, ns := range s.namespaces {
 		in.Namespaces = append(in.Namespaces, ns)

@@ -22,6 +22,20 @@ func podKey(pod *v1.Pod) types.NamespacedName {
 	return types.NamespacedName{Namespace: pod.Namespace, Name: pod.Name}
 }
 
+// podRecord is a stored pod with what the Store needs to settle an IP that
+// two pods claim (see ipOwners).
+type podRecord struct {
+	pod netpol.Pod
+	// terminating: the pod has a deletionTimestamp. Its sandbox may already
+	// be gone and its IP handed to a new pod, while its status still lists
+	// the IP until kubelet reports it finished.
+	terminating bool
+	// claimed orders the records by when their IPs last changed (a value
+	// of the store's generation): an IP is handed out again only once free,
+	// so of two live pods claiming one, the later claim is the true one.
+	claimed uint64
+}
+
 // setPod records pod, or forgets it once it has finished: a Succeeded or
 // Failed pod's IP may already belong to a new pod, and must not keep
 // matching the old one's selectors. A pod without IPs yet is kept (it has
@@ -31,22 +45,36 @@ func (s *Store) setPod(pod *v1.Pod) {
 		s.deletePod(podKey(pod))
 		return
 	}
-	next := netpol.PodFromAPI(pod)
-	s.update(func() bool {
-		prev, known := s.pods[next.Key()]
-		if known && samePod(&prev, &next) {
-			return false
+	next := podRecord{pod: netpol.PodFromAPI(pod), terminating: pod.DeletionTimestamp != nil}
+	s.update(func() bool { return s.putPod(next) })
+}
+
+// putPod stores next unless it changes nothing; called under s.mu.
+func (s *Store) putPod(next podRecord) bool {
+	key := next.pod.Key()
+	prev, known := s.pods[key]
+	if known && samePod(&prev.pod, &next.pod) && prev.terminating == next.terminating {
+		return false
+	}
+	next.claimed = s.generation + 1 // this change's generation
+	if known {
+		if slices.Equal(prev.pod.IPs, next.pod.IPs) {
+			next.claimed = prev.claimed
 		}
-		s.pods[next.Key()] = next
-		return true
-	})
+		s.holders.remove(key, &prev.pod)
+	}
+	s.holders.add(key, &next.pod)
+	s.pods[key] = next
+	return true
 }
 
 func (s *Store) deletePod(key types.NamespacedName) {
 	s.update(func() bool {
-		if _, known := s.pods[key]; !known {
+		prev, known := s.pods[key]
+		if !known {
 			return false
 		}
+		s.holders.remove(key, &prev.pod)
 		delete(s.pods, key)
 		return true
 	})

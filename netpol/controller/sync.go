@@ -25,10 +25,14 @@ func (c *Controller) sync() error {
 	}
 	start := c.now()
 	full := c.needFull || start.Sub(c.lastFull) >= fullSyncPeriod
+	if !full {
+		// Checked whether or not anything changed: in a busy cluster
+		// nearly every sync has a pod to apply, and a partial sync does
+		// not put the hook back.
+		full = c.needsRepair(start)
+	}
 	if !full && c.applied && gen == c.appliedGen {
-		if full = c.needsRepair(start); !full {
-			return nil // nothing changed since the last successful sync
-		}
+		return nil // nothing changed since the last successful sync
 	}
 	c.warnIfNoNode()
 	in, gen := c.store.Snapshot(c.cfg.NodeName)

@@ -15,8 +15,8 @@ type verifier interface {
 	Intact() (bool, error)
 }
 
-// needsRepair runs on syncs with nothing to do, at most once per sync
-// period, like the proxy's check of its own hooks.
+// needsRepair runs on every sync that is not already full, and checks at
+// most once per sync period, like the proxy's check of its own hooks.
 func (c *Controller) needsRepair(now time.Time) bool {
 	v, ok := c.enforcer.(verifier)
 	if !ok || now.Sub(c.lastVerified) < c.cfg.SyncPeriod {

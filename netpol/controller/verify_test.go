@@ -77,3 +77,23 @@ func TestRunWaitsForStartAfter(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// In a busy cluster nearly every sync has a pod change to apply: the hook
+// must still be checked once per sync period, not only on idle syncs.
+func TestBrokenHookIsRepairedUnderChurn(t *testing.T) {
+	enforcer := &verifyingEnforcer{intact: true}
+	c := New(Config{NodeName: thisNode, SyncPeriod: time.Minute}, enforcer)
+	h := handlersOf(c.store)
+	syncAll(h)
+	start := time.Now()
+	c.now = func() time.Time { return start }
+	mustSync(t, c) // the first, full
+	enforcer.intact = false
+	c.now = func() time.Time { return start.Add(2 * time.Minute) }
+	h.OnPodAdd(testPod("x", "churn", "node-b", "10.2.0.1", nil))
+	mustSync(t, c)
+	if enforcer.asked != 1 || !enforcer.last(t).full {
+		t.Fatalf("a sync period later, with a change to apply and the hook gone: asked=%d full=%v, want one check and a full sync",
+			enforcer.asked, enforcer.last(t).full)
+	}
+}

@@ -28,26 +28,34 @@ type kind struct {
 	// transform, if set, trims informer objects before they are cached
 	// (manifests are small and kept as written).
 	transform cache.TransformFunc
+	// proxier marks the proxier's kinds. From informers, their Synced
+	// callbacks come together, once all of them synced (the first proxy
+	// sync then knows the Node's zone); the other kinds' come each on its
+	// own, so that a slow or forbidden Pod list never holds the proxy back.
+	proxier bool
 }
 
-// kinds is ordered so that Synced callbacks and informer starts happen in a
-// stable order.
+// kinds is ordered so that informer starts, and Synced callbacks of kinds
+// that sync together, happen in a stable order.
 var kinds = []kind{
 	{
 		gvk:         v1.SchemeGroupVersion.WithKind("Service"),
 		namespaced:  true,
 		bind:        bindServices,
+		proxier:     true,
 		newInformer: newServiceInformer,
 	},
 	{
 		gvk:         discovery.SchemeGroupVersion.WithKind("EndpointSlice"),
 		namespaced:  true,
 		bind:        bindEndpointSlices,
+		proxier:     true,
 		newInformer: newEndpointSliceInformer,
 	},
 	{
 		gvk:         v1.SchemeGroupVersion.WithKind("Node"),
 		bind:        bindNodes,
+		proxier:     true,
 		newInformer: newNodeInformer,
 	},
 	{

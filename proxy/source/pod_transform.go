@@ -7,7 +7,8 @@ import (
 
 // stripPod is the Pod informer's transform. It keeps only what the firewall
 // reads (identity, labels, node, host networking, container ports for named
-// ports, phase and IPs), so that caching every Pod of a 10k-pod cluster
+// ports, phase and IPs, and the deletionTimestamp that tells a terminating
+// pod whose IP a new pod may already have), so that caching every Pod of a 10k-pod cluster
 // costs little memory. It copies into a new Pod (an allow list) rather than
 // clearing fields, so fields added to the API later are dropped too. Other
 // objects (tombstones) pass unchanged.
@@ -24,6 +25,9 @@ func stripPod(obj any) (any, error) {
 			UID:             pod.UID,
 			ResourceVersion: pod.ResourceVersion,
 			Labels:          pod.Labels,
+			// The firewall's Store settles an IP two pods list in favour
+			// of the one not being deleted.
+			DeletionTimestamp: pod.DeletionTimestamp,
 		},
 		Spec: v1.PodSpec{
 			NodeName:    pod.Spec.NodeName,

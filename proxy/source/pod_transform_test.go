@@ -17,6 +17,8 @@ func TestStripPodKeepsOnlyWhatTheFirewallReads(t *testing.T) {
 	full.Spec.InitContainers = []v1.Container{{Name: "init"}}
 	full.Status.PodIPs = append(full.Status.PodIPs, v1.PodIP{IP: "fd00::1"})
 	full.Status.HostIP = "192.168.0.1"
+	deleted := metav1.Unix(1700000000, 0)
+	full.DeletionTimestamp = &deleted
 	original := full.DeepCopy()
 
 	got, err := stripPod(full)
@@ -24,7 +26,10 @@ func TestStripPodKeepsOnlyWhatTheFirewallReads(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := &v1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "web", UID: "uid-web", ResourceVersion: "42", Labels: map[string]string{"app": "web"}},
+		ObjectMeta: metav1.ObjectMeta{
+			Namespace: "default", Name: "web", UID: "uid-web", ResourceVersion: "42", Labels: map[string]string{"app": "web"},
+			DeletionTimestamp: &deleted,
+		},
 		Spec: v1.PodSpec{
 			NodeName:    "node-a",
 			HostNetwork: true,
