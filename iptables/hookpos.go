@@ -11,17 +11,22 @@ import "strings"
 const FirewallChain = "NODENET-FW"
 
 // hookPosition is where a missing hook is inserted into chain, given the
-// chain's `-S` listing: 1, or 2 below a leading firewall hook.
+// chain's `-S` listing: just below the firewall's hook in filter FORWARD,
+// wherever it is (someone may have inserted rules above it; the firewall
+// moves its hook back to the top, and ours must not end up above it),
+// else 1.
 func hookPosition(table, chain string, rules []string) int {
 	if table != tableFilter || chain != "FORWARD" {
 		return 1
 	}
+	n := 0
 	for _, r := range rules {
-		if strings.HasPrefix(r, "-A ") {
-			if strings.HasSuffix(strings.TrimSpace(r), " -j "+FirewallChain) {
-				return 2
-			}
-			return 1
+		if !strings.HasPrefix(r, "-A ") {
+			continue
+		}
+		n++
+		if strings.HasSuffix(strings.TrimSpace(r), " -j "+FirewallChain) {
+			return n + 1
 		}
 	}
 	return 1

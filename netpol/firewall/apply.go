@@ -7,8 +7,9 @@ import (
 // syncStats say how much one sync wrote, for the log.
 type syncStats struct{ chains, restores, setOps int }
 
-// apply writes want: sets and new members first, then one restore per
-// family with changes, then member removals and set destruction.
+// apply writes want: new sets and what narrows first, then one restore
+// per family with changes, then what widens and set destruction (see
+// setPlan for why).
 func (f *Firewall) apply(want *desired, full bool) (syncStats, error) {
 	var st syncStats
 	before := f.applied
@@ -29,6 +30,20 @@ func (f *Firewall) apply(want *desired, full bool) (syncStats, error) {
 	if err := f.createAndFill(want, sets); err != nil {
 		return st, err
 	}
+	if err := f.delMembers(sets.narrowBefore); err != nil {
+		return st, err
+	}
+	if err := f.restoreChains(before, want, full, hookFix, &st); err != nil {
+		return st, err
+	}
+	if err := f.addMembers(sets.widenAfter); err != nil {
+		return st, err
+	}
+	return st, f.prune(sets)
+}
+
+// restoreChains runs one restore per family whose chains changed.
+func (f *Firewall) restoreChains(before, want *desired, full bool, hookFix map[bool][]string, st *syncStats) error {
 	for _, fam := range f.kernels.families() {
 		plan := planChains(before.chains[fam.ipv6], want.chains[fam.ipv6], full, hookFix[fam.ipv6])
 		payload := plan.payload(want.chains[fam.ipv6])
@@ -38,10 +53,10 @@ func (f *Firewall) apply(want *desired, full bool) (syncStats, error) {
 		st.chains += len(plan.write)
 		st.restores++
 		if err := fam.kernel.Restore(payload); err != nil {
-			return st, fmt.Errorf("%s restore of %d chain(s): %w", ipFamilyOf(fam.ipv6), len(plan.write)+len(plan.remove), err)
+			return fmt.Errorf("%s restore of %d chain(s): %w", ipFamilyOf(fam.ipv6), len(plan.write)+len(plan.remove), err)
 		}
 	}
-	return st, f.prune(sets)
+	return nil
 }
 
 func (f *Firewall) createAndFill(want *desired, p setPlan) error {
@@ -51,7 +66,11 @@ func (f *Firewall) createAndFill(want *desired, p setPlan) error {
 			return fmt.Errorf("create set %s: %w", name, err)
 		}
 	}
-	for _, op := range p.add {
+	return f.addMembers(p.add)
+}
+
+func (f *Firewall) addMembers(ops []memberOp) error {
+	for _, op := range ops {
 		if err := f.kernels.Sets.AddMember(op.set, op.member); err != nil {
 			return fmt.Errorf("add %s to set %s: %w", op.member, op.set, err)
 		}
@@ -59,11 +78,18 @@ func (f *Firewall) createAndFill(want *desired, p setPlan) error {
 	return nil
 }
 
-func (f *Firewall) prune(p setPlan) error {
-	for _, op := range p.del {
+func (f *Firewall) delMembers(ops []memberOp) error {
+	for _, op := range ops {
 		if err := f.kernels.Sets.DelMember(op.set, op.member); err != nil {
 			return fmt.Errorf("delete %s from set %s: %w", op.member, op.set, err)
 		}
+	}
+	return nil
+}
+
+func (f *Firewall) prune(p setPlan) error {
+	if err := f.delMembers(p.del); err != nil {
+		return err
 	}
 	for _, name := range p.destroy {
 		if err := f.kernels.Sets.DestroySet(name); err != nil {

@@ -117,3 +117,31 @@ func TestProxyHooksGoBelowTheFirewall(t *testing.T) {
 		})
 	}
 }
+
+// TestProxyHooksGoBelowAFirewallHookThatIsNotFirst: someone inserted a
+// rule above the firewall's hook, and the proxy's hooks are missing. The
+// proxy must still put them below the firewall's hook: above it, its
+// NODENET-FORWARD would ACCEPT Service traffic past policy until the
+// firewall's next full sync.
+func TestProxyHooksGoBelowAFirewallHookThatIsNotFirst(t *testing.T) {
+	f := newFakes()
+	mustSync(t, f.firewall(t, Options{}), compute(t, testInput()), true)
+	mustRestore(t, f, "*filter", ":OTHER - [0:0]", "-I FORWARD 1 -j OTHER", "COMMIT")
+	proxy, err := iptables.NewWithKernel(iptables.Options{Family: v1.IPv4Protocol, MasqueradeBit: 14}, f.v4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := proxy.Sync(nodenetproxy.NewTable(), nil, true); err != nil {
+		t.Fatal(err)
+	}
+	rules, err := f.v4.ListRules("filter", "FORWARD")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hook := slices.Index(rules, hookLine)
+	for i, r := range rules {
+		if strings.Contains(r, "nodenet forward") && i < hook {
+			t.Fatalf("FORWARD:\n%s\nwant the proxy's hooks below the firewall's", strings.Join(rules, "\n"))
+		}
+	}
+}

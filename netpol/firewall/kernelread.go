@@ -19,7 +19,7 @@ func (f *Firewall) readKernel() (*kernelView, error) {
 	for _, fam := range f.kernels.families() {
 		chains, err := ownChains(fam.kernel)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: %w", ipFamilyOf(fam.ipv6), err)
 		}
 		rs := ruleset{}
 		for _, c := range chains {

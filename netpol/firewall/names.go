@@ -3,6 +3,7 @@ package firewall
 import (
 	"crypto/sha256"
 	"encoding/base32"
+	"regexp"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/types"
@@ -71,6 +72,12 @@ func exceptSet(p *netpol.Peer, ipv6 bool) string { return familyName(p.Name+exce
 
 func knownSetOf(ipv6 bool) string { return familyName(knownSet, ipv6) }
 
+// isExceptSet tells whether name is an ipBlock's except set (of either
+// family), the only sets matched with "!" whose members narrow.
+func isExceptSet(name string) bool {
+	return strings.HasSuffix(strings.TrimSuffix(name, v6Suffix), exceptSuffix)
+}
+
 func familyName(base string, ipv6 bool) string {
 	if ipv6 {
 		return base + v6Suffix
@@ -83,5 +90,12 @@ func isOwnChain(chain string) bool {
 	return chain == topChain || strings.HasPrefix(chain, chainPrefix+"-")
 }
 
+// ownSetName matches the names of the sets built here and nothing else:
+// the known sets, and a peer's name (netpol's "NNP-" + 16 base32
+// characters) with its suffixes. The prefix alone is too short: another
+// tool's "NNP-…" set would be destroyed by a full sync, or, used by its
+// rules, make every full sync fail.
+var ownSetName = regexp.MustCompile(`^` + setPrefix + `(FW-KNOWN|[A-Z2-7]{16}(` + exceptSuffix + `)?)(` + v6Suffix + `)?$`)
+
 // isOwnSet tells whether set belongs to the firewall.
-func isOwnSet(name string) bool { return strings.HasPrefix(name, setPrefix) }
+func isOwnSet(name string) bool { return ownSetName.MatchString(name) }

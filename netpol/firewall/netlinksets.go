@@ -43,13 +43,20 @@ func (s *NetlinkSets) Close() {
 	}
 }
 
+// maxSetMembers caps every set. ipset's default, 65536, is less than a
+// large cluster's pods (Kubernetes supports 150,000), all of which a peer
+// such as "from any namespace" holds: past it every sync would fail. A
+// hash set only grows its memory with its members, so the cap costs
+// nothing until used.
+const maxSetMembers = 1 << 20
+
 // CreateSet implements SetKernel.
 func (s *NetlinkSets) CreateSet(name string, kind SetKind, ipv6 bool) error {
 	fam := uint8(unix.AF_INET)
 	if ipv6 {
 		fam = unix.AF_INET6
 	}
-	return s.h.IpsetCreate(name, string(kind), netlink.IpsetCreateOptions{Family: fam})
+	return s.h.IpsetCreate(name, string(kind), netlink.IpsetCreateOptions{Family: fam, MaxElements: maxSetMembers})
 }
 
 // AddMember implements SetKernel; Replace makes it `ipset add -exist`.

@@ -7,14 +7,25 @@ import (
 )
 
 // setPlan is the ipset work of one sync, in the order it runs: create
-// sets and add members before the restore (so new rules find their
-// sets filled), delete members and destroy sets after it (so no rule
-// still references a destroyed set).
+// sets and fill them before the restore (so new rules find their sets
+// filled), destroy sets after it (so no rule still references a
+// destroyed set).
+//
+// Members of sets that rules already use change around the restore so
+// that no step allows more than the old or the new model: what narrows
+// goes before the restore, what widens after it. Were an allowed peer
+// added before a restore that changes the rule's port and then fails, it
+// would pass on the old port, allowed by neither model; were a pod made
+// known (lifting the unknown-pod gate) before its chains existed, it
+// would pass unfiltered. A peer's set and the known sets widen when a
+// member is added; an except set, matched with "!", when one is deleted.
 type setPlan struct {
-	create  []string
-	add     []memberOp
-	del     []memberOp
-	destroy []string
+	create       []string
+	add          []memberOp // new sets' members and narrowing additions
+	narrowBefore []memberOp // deletions that narrow, before the restore
+	widenAfter   []memberOp // additions that widen, after the restore
+	del          []memberOp // deletions that widen
+	destroy      []string
 }
 
 type memberOp struct {
@@ -22,7 +33,9 @@ type memberOp struct {
 	member netip.Prefix
 }
 
-func (p setPlan) ops() int { return len(p.create) + len(p.add) + len(p.del) + len(p.destroy) }
+func (p setPlan) ops() int {
+	return len(p.create) + len(p.add) + len(p.narrowBefore) + len(p.widenAfter) + len(p.del) + len(p.destroy)
+}
 
 // planSets diffs the sets in the kernel against the wanted ones. A set of
 // ours whose type or family differs cannot be fixed in place while rules
@@ -41,11 +54,17 @@ func planSets(before, after map[string]*setSpec) (setPlan, error) {
 				name, have.kind, have.ipv6, want.kind, want.ipv6)
 		}
 		added, removed := diffMembers(have.members, want.members)
+		add, del := &p.add, &p.del
+		if ok && !isExceptSet(name) {
+			// Rules may use it: see setPlan. A set created now is used
+			// by no rule yet, so it is filled before.
+			add, del = &p.widenAfter, &p.narrowBefore
+		}
 		for _, m := range added {
-			p.add = append(p.add, memberOp{name, m})
+			*add = append(*add, memberOp{name, m})
 		}
 		for _, m := range removed {
-			p.del = append(p.del, memberOp{name, m})
+			*del = append(*del, memberOp{name, m})
 		}
 	}
 	for _, name := range sortedKeys(before) {

@@ -61,33 +61,70 @@ func (r *renderer) top() []string {
 	return append(lines, "-j "+egressChain, "-j "+ingressChain)
 }
 
-// ndpTypes are the ICMPv6 types of neighbour and router discovery (router
-// solicitation and advertisement, neighbour solicitation and advertisement,
-// redirect): IPv6's ARP. Bridged between pods they pass FORWARD (br_netfilter)
-// untracked, so without this a pod isolated for ingress would reject its
-// neighbours' advertisements and lose IPv6 to every pod, allowed or not.
-// NetworkPolicy governs connections, not address resolution.
-var ndpTypes = []int{133, 134, 135, 136, 137}
+// ndpTypes are the ICMPv6 types of neighbour discovery (neighbour
+// solicitation and advertisement): IPv6's ARP. Bridged between pods they
+// pass FORWARD (br_netfilter) untracked, so without this a pod isolated
+// for ingress would reject its neighbours' advertisements and lose IPv6
+// to every pod, allowed or not. NetworkPolicy governs connections, not
+// address resolution.
+var ndpTypes = []int{135, 136}
+
+// routerTypes are router advertisement and redirect. The router is the
+// node, whose own messages do not cross FORWARD; from a pod they are an
+// attack: an advertisement makes its neighbours autoconfigure addresses
+// outside every pod range, on which no chain or gate applies. They are
+// rejected only while a policy exists, like everything else here: with
+// none, the spec says nothing is filtered, and FORWARD may also carry
+// other bridges' traffic (VMs, docker0) that nodenet must not judge. An
+// address autoconfigured before the first policy therefore outlives it
+// (its lifetime; the README says so). Router solicitations (133) are
+// harmless and left alone.
+var routerTypes = []int{134, 137}
 
 func (r *renderer) neighbourDiscovery() []string {
 	if !r.ipv6 {
 		return nil
 	}
-	lines := make([]string, 0, len(ndpTypes))
+	var lines []string
 	for _, t := range ndpTypes {
 		lines = append(lines, fmt.Sprintf("-p ipv6-icmp -m icmp6 --icmpv6-type %d -j RETURN", t))
 	}
 	return lines
 }
 
+func (r *renderer) routerMessages() []string {
+	var lines []string
+	for _, t := range routerTypes {
+		match := fmt.Sprintf("-p ipv6-icmp -m icmp6 --icmpv6-type %d", t)
+		lines = append(lines, r.deny(match, fmt.Sprintf("nodenet deny icmpv6 type %d from a pod", t))...)
+	}
+	return lines
+}
+
+// linkLocal is fe80::/10. Every pod on the bridge has such an address
+// besides its pod IPs (even in an IPv4-only cluster), and no pod chain
+// dispatches on it, so a pod could reach any other over it, policy or
+// not: bridged traffic crosses FORWARD, while routed traffic never
+// carries these addresses. Rejecting them as destinations is enough to
+// stop connections (a reply to a link-local source is one); sources are
+// left alone, as router solicitations and multicast listener reports,
+// sent from them to multicast groups by every pod, would fill the log.
+var linkLocal = netip.MustParsePrefix("fe80::/10")
+
 // gate rejects addresses of this node's pod ranges that belong to no
 // known local pod (nor the node), while any policy exists: a pod that
 // started before the agent learnt of it would otherwise be unfiltered.
+// Link-local destinations are as unknown (neighbour discovery, which
+// uses them, has returned before).
 func (r *renderer) gate() []string {
 	if r.m.PolicyCount == 0 {
 		return nil
 	}
 	var lines []string
+	if r.ipv6 {
+		lines = append(lines, r.routerMessages()...)
+		lines = append(lines, r.deny("-d "+linkLocal.String(), "nodenet deny link-local dst")...)
+	}
 	for _, cidr := range r.m.PodCIDRs {
 		if !r.owns(cidr.Addr()) {
 			continue

@@ -75,7 +75,9 @@ func TestNamesWithinLimits(t *testing.T) {
 }
 
 // TestNoPoliciesRejectsNothing: without policies there is no gate and no
-// pod chain, only the skeleton.
+// pod chain, only the skeleton; the one exception is IPv6 router
+// advertisements and redirects from pods (routerTypes), an attack whose
+// effect would outlive the first policy.
 func TestNoPoliciesRejectsNothing(t *testing.T) {
 	in := testInput()
 	in.Policies = nil

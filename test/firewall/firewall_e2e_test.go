@@ -112,7 +112,7 @@ func TestSyncResyncCleanup(t *testing.T) {
 		saved := ruleState(t, ns)
 		ns.Run(t, "ipset", "add", clientSet[1], "10.9.9.9")
 		ns.Run(t, "ipset", "del", "NNP-FW-KNOWN", "10.1.0.11")
-		ns.Run(t, "ipset", "create", "NNP-STALE", "hash:net")
+		ns.Run(t, "ipset", "create", "NNP-STALESTALESTALE2-X", "hash:net") // a peer's except set, no longer wanted
 		ns.Run(t, "iptables", "-N", "NODENET-FW-I-STALE")
 		ns.Run(t, "iptables", "-D", "FORWARD", "-m", "comment", "--comment", "nodenet network policy", "-j", "NODENET-FW")
 		ns.Run(t, "iptables", "-A", "FORWARD", "-m", "comment", "--comment", "nodenet network policy", "-j", "NODENET-FW")

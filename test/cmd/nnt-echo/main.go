@@ -7,6 +7,7 @@
 //	nnt-echo hold -addr 10.96.0.10:90 [-every 100ms] [-timeout 5s]
 //	nnt-echo probe [-timeout 1s] tcp/10.244.1.10:80 udp/[fd00::a]:81 ...
 //	nnt-echo nflog [-group 100] [-n 1] [-timeout 10s]
+//	nnt-echo ra [-dev eth0] [-prefix 2001:db8:bad::/64]
 //
 // serve answers every TCP connection, UDP datagram and HTTP request with
 // "<name> <remote addr>\n", so a client sees which endpoint answered and
@@ -28,6 +29,7 @@
 //
 // nflog prints the prefix and addresses of packets logged to an NFLOG
 // group, the way the firewall's --netpol-log-drops hands them to a logger.
+// ra plays a rogue pod: one router advertisement of a prefix.
 package main
 
 import (
@@ -51,6 +53,8 @@ func main() {
 		err = probeMain(os.Args[2:])
 	case "nflog":
 		err = nflogMain(os.Args[2:])
+	case "ra":
+		err = raMain(os.Args[2:])
 	default:
 		usage()
 	}
@@ -61,6 +65,6 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: nnt-echo serve|dial|hold|probe|nflog [flags]")
+	fmt.Fprintln(os.Stderr, "usage: nnt-echo serve|dial|hold|probe|nflog|ra [flags]")
 	os.Exit(2)
 }
