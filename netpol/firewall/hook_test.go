@@ -82,6 +82,25 @@ func TestBridgeSysctls(t *testing.T) {
 	}
 }
 
+// TestIntactReenablesBridgeSysctls: br_netfilter loaded, or its sysctls
+// reset, after the last full sync is caught by the periodic check.
+func TestIntactReenablesBridgeSysctls(t *testing.T) {
+	f := newFakes()
+	fw := f.firewall(t, Options{})
+	mustSync(t, fw, compute(t, testInput()), false)
+	for _, key := range bridgeSysctls {
+		f.sysctl.values[key] = "0"
+	}
+	if _, err := fw.Intact(); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range bridgeSysctls {
+		if f.sysctl.values[key] != "1" {
+			t.Errorf("%s = %q after Intact, want 1", key, f.sysctl.values[key])
+		}
+	}
+}
+
 // TestProxyHooksGoBelowTheFirewall: whichever of the proxy and the
 // firewall syncs first, the firewall's hook ends first in FORWARD, above
 // the proxy's NODENET-FORWARD (which ACCEPTs masqueraded Service traffic).

@@ -108,7 +108,12 @@ func appendRules(listing []string) []string {
 // Intact reports whether the firewall's hook is still the first rule of
 // FORWARD in every enforced family (a proxy.Verifier-style check: one
 // listing per family). When it is not, the caller should run a full Sync.
+//
+// It also turns the bridge sysctls on again: the controller calls it once
+// per sync period, so br_netfilter loaded (or its sysctls reset) after the
+// last full sync is taken into account within that period, not the hour.
 func (f *Firewall) Intact() (bool, error) {
+	f.enableBridgeNetfilter()
 	for _, fam := range f.kernels.families() {
 		forward, err := fam.kernel.ListRules(filterTable, forwardChain)
 		if err != nil {
