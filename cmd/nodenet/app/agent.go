@@ -12,7 +12,7 @@ import (
 	"k8s.io/component-base/version"
 	"k8s.io/klog/v2"
 
-	"github.com/nodenet/nodenet/cni"
+	"github.com/nodenet/nodenet/cni/nodeinstall"
 	"github.com/nodenet/nodenet/iptables"
 	"github.com/nodenet/nodenet/nodeport"
 	"github.com/nodenet/nodenet/proxy"
@@ -119,6 +119,6 @@ func agentHandlers(cfg *agentConfig, p *proxy.Proxier) (proxy.Handlers, error) {
 	if err != nil {
 		return h, fmt.Errorf("--cni-bin-dir: cannot find the running binary to install: %w", err)
 	}
-	h.Nodes = proxy.NodeFanout{h.Nodes, &cni.NodeInstaller{BinDir: cfg.CNIBinDir, ConfDir: cfg.CNIConfDir, Self: self}}
+	h.Nodes = proxy.NodeFanout{h.Nodes, &nodeinstall.NodeInstaller{BinDir: cfg.CNIBinDir, ConfDir: cfg.CNIConfDir, Self: self}}
 	return h, nil
 }

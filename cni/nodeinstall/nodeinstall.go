@@ -1,8 +1,15 @@
-package cni
+// Package nodeinstall is the agent's side of the CNI plugin: it installs
+// the binary and this node's conflist when the Node gets its pod CIDRs.
+// It lives apart from package cni so that the plugin, which a runtime
+// execs once per pod, links nothing from Kubernetes (see
+// internal/plugininit).
+package nodeinstall
 
 import (
 	"slices"
 	"sync"
+
+	"github.com/nodenet/nodenet/cni"
 
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/klog/v2"
@@ -17,7 +24,7 @@ type NodeInstaller struct {
 	BinDir, ConfDir string
 	// Self is the running binary, copied into BinDir.
 	Self string
-	Opts []InstallOption
+	Opts []cni.InstallOption
 
 	mu        sync.Mutex
 	installed []string
@@ -35,7 +42,7 @@ func (i *NodeInstaller) install(n *v1.Node) {
 	if len(cidrs) == 0 || slices.Equal(cidrs, i.installed) {
 		return
 	}
-	if err := Install(i.BinDir, i.ConfDir, i.Self, cidrs, i.Opts...); err != nil {
+	if err := cni.Install(i.BinDir, i.ConfDir, i.Self, cidrs, i.Opts...); err != nil {
 		klog.ErrorS(err, "Cannot install the CNI plugin and config; pods on this node cannot start until this is fixed",
 			"node", n.Name, "binDir", i.BinDir, "confDir", i.ConfDir)
 		return
