@@ -1,12 +1,10 @@
 package cni
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
 
-	"github.com/containernetworking/cni/pkg/invoke"
 	"github.com/containernetworking/cni/pkg/skel"
 	"github.com/containernetworking/cni/pkg/types"
 	current "github.com/containernetworking/cni/pkg/types/100"
@@ -104,7 +102,7 @@ func (b *builtinIPAM) status(*skel.CmdArgs) error {
 type delegateIPAM struct{ plugin string }
 
 func (d *delegateIPAM) add(args *skel.CmdArgs) (*current.Result, error) {
-	r, err := invoke.DelegateAdd(context.TODO(), d.plugin, args.StdinData, nil)
+	r, err := delegateAdd(d.plugin, args.StdinData)
 	if err != nil {
 		return nil, fmt.Errorf("ipam %s ADD: %w", d.plugin, err)
 	}
@@ -116,19 +114,24 @@ func (d *delegateIPAM) add(args *skel.CmdArgs) (*current.Result, error) {
 }
 
 func (d *delegateIPAM) del(args *skel.CmdArgs) error {
-	return wrapDelegate(d.plugin, "DEL", invoke.DelegateDel(context.TODO(), d.plugin, args.StdinData, nil))
+	return wrapDelegate(d.plugin, "DEL", delegateNoResult("DEL", d.plugin, args.StdinData))
 }
 
 func (d *delegateIPAM) check(args *skel.CmdArgs, _ *current.Result) error {
-	return wrapDelegate(d.plugin, "CHECK", invoke.DelegateCheck(context.TODO(), d.plugin, args.StdinData, nil))
+	return wrapDelegate(d.plugin, "CHECK", delegateNoResult("CHECK", d.plugin, args.StdinData))
 }
 
 func (d *delegateIPAM) gc(args *skel.CmdArgs, _ map[hostlocal.Attachment]bool) ([]hostlocal.Attachment, error) {
-	return nil, wrapDelegate(d.plugin, "GC", invoke.DelegateGC(context.TODO(), d.plugin, args.StdinData, nil))
+	return nil, wrapDelegate(d.plugin, "GC", delegateNoResult("GC", d.plugin, args.StdinData))
 }
 
 func (d *delegateIPAM) status(args *skel.CmdArgs) error {
-	return wrapDelegate(d.plugin, "STATUS", invoke.DelegateStatus(context.TODO(), d.plugin, args.StdinData, nil))
+	return wrapDelegate(d.plugin, "STATUS", delegateNoResult("STATUS", d.plugin, args.StdinData))
+}
+
+func delegateNoResult(verb, plugin string, netconf []byte) error {
+	_, err := delegate(verb, plugin, netconf)
+	return err
 }
 
 func wrapDelegate(plugin, verb string, err error) error {
