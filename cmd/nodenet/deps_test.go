@@ -28,16 +28,50 @@ type listedPackage struct {
 	Imports    []string
 }
 
+// pluginForbiddenDeps are packages the CNI plugin's code must not import.
+// internal/plugininit runs the plugin from its package init, and that only
+// happens before the agent's heavy packages initialize while everything it
+// imports is light: anything that waits on net/http (client-go,
+// apimachinery) would pull those inits in front of it again.
+var pluginForbiddenDeps = []string{
+	"net/http",
+	"k8s.io",
+	"sigs.k8s.io",
+	"github.com/prometheus",
+	"go.opentelemetry.io",
+	"google.golang.org/protobuf",
+}
+
 // TestBinaryDoesNotLinkFullClientset asks the go tool for the binary's real
 // dependency graph (build info of a test binary would describe the test).
 // It needs the go tool and fails without it: skipping would hide a
 // regression on machines that cannot check.
 func TestBinaryDoesNotLinkFullClientset(t *testing.T) {
+	for _, p := range goListDeps(t, ".") {
+		for _, imp := range p.Imports {
+			if isUnder(imp, forbiddenDeps) && !isUnder(p.ImportPath, forbiddenDeps) {
+				t.Errorf("%s imports %s: use proxy/source.Client instead of client-go's clientset", p.ImportPath, imp)
+			}
+		}
+	}
+}
+
+// TestPluginImportsStayLight: see pluginForbiddenDeps.
+func TestPluginImportsStayLight(t *testing.T) {
+	for _, p := range goListDeps(t, "github.com/nodenet/nodenet/internal/plugininit") {
+		if isUnder(p.ImportPath, pluginForbiddenDeps) {
+			t.Errorf("the CNI plugin links %s: it would initialize the agent's heavy packages in every plugin process", p.ImportPath)
+		}
+	}
+}
+
+func goListDeps(t *testing.T, pkg string) []listedPackage {
+	t.Helper()
 	goTool, err := exec.LookPath("go")
 	if err != nil {
 		t.Fatalf("this test needs the go tool on PATH: %v", err)
 	}
-	cmd := exec.Command(goTool, "list", "-deps", "-json=ImportPath,Imports", ".")
+	cmd := exec.Command(goTool, "list", "-deps", "-json=ImportPath,Imports", pkg)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0") // as `make build`
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
@@ -49,15 +83,9 @@ func TestBinaryDoesNotLinkFullClientset(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(pkgs) < 10 {
-		t.Fatalf("go list returned %d packages: not the binary's graph", len(pkgs))
+		t.Fatalf("go list returned %d packages for %s: not its graph", len(pkgs), pkg)
 	}
-	for _, p := range pkgs {
-		for _, imp := range p.Imports {
-			if isForbidden(imp) && !isForbidden(p.ImportPath) {
-				t.Errorf("%s imports %s: use proxy/source.Client instead of client-go's clientset", p.ImportPath, imp)
-			}
-		}
-	}
+	return pkgs
 }
 
 func decodePackages(out []byte) ([]listedPackage, error) {
@@ -76,8 +104,8 @@ func decodePackages(out []byte) ([]listedPackage, error) {
 	}
 }
 
-func isForbidden(pkg string) bool {
-	for _, f := range forbiddenDeps {
+func isUnder(pkg string, roots []string) bool {
+	for _, f := range roots {
 		if pkg == f || strings.HasPrefix(pkg, f+"/") {
 			return true
 		}

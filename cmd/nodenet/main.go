@@ -10,17 +10,13 @@ import (
 	"k8s.io/component-base/cli"
 
 	"github.com/nodenet/nodenet/cmd/nodenet/app"
-	"github.com/nodenet/nodenet/cni"
-	// Before anything heavy initializes: tunes the runtime when the
-	// process is a CNI plugin invocation.
+	// When a container runtime execs the binary (CNI_COMMAND is set), this
+	// package's init runs the CNI plugin and exits, before the agent's
+	// packages initialize; main never runs then.
 	_ "github.com/nodenet/nodenet/internal/plugininit"
 )
 
 func main() {
-	if isCNIInvocation(os.Getenv) {
-		cni.PluginMain()
-		return
-	}
 	// RunNoErrOutput sets up logging flags and klog; errors are printed
 	// here, once, as a plain line rather than a klog record.
 	if err := cli.RunNoErrOutput(app.NewRootCommand()); err != nil {
@@ -31,12 +27,4 @@ func main() {
 		}
 		os.Exit(app.ExitCode(err))
 	}
-}
-
-// isCNIInvocation tells a container runtime's call apart from a human's:
-// the CNI spec makes runtimes set CNI_COMMAND, whatever name the binary
-// was installed under (e.g. /opt/cni/bin/nodenet), and arguments carry
-// nothing, so the environment is the only reliable signal.
-func isCNIInvocation(getenv func(string) string) bool {
-	return getenv("CNI_COMMAND") != ""
 }

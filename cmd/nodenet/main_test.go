@@ -19,18 +19,6 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func TestIsCNIInvocation(t *testing.T) {
-	env := map[string]string{}
-	getenv := func(k string) string { return env[k] }
-	if isCNIInvocation(getenv) {
-		t.Error("no CNI_COMMAND: want agent CLI")
-	}
-	env["CNI_COMMAND"] = "ADD"
-	if !isCNIInvocation(getenv) {
-		t.Error("CNI_COMMAND=ADD: want CNI plugin")
-	}
-}
-
 func execSelf(t *testing.T, env []string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)

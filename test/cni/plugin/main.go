@@ -4,8 +4,10 @@ package main
 
 import (
 	"github.com/nodenet/nodenet/cni"
-	// As in cmd/nodenet: runtime settings for a plugin process.
+	// As in cmd/nodenet: with CNI_COMMAND set, its init runs the plugin
+	// and exits.
 	_ "github.com/nodenet/nodenet/internal/plugininit"
 )
 
+// main runs only without CNI_COMMAND, and then reports it missing.
 func main() { cni.PluginMain() }

@@ -1,0 +1,15 @@
+package plugininit
+
+import "testing"
+
+func TestIsCNIInvocation(t *testing.T) {
+	env := map[string]string{}
+	getenv := func(k string) string { return env[k] }
+	if IsCNIInvocation(getenv) {
+		t.Error("no CNI_COMMAND: want agent CLI")
+	}
+	env["CNI_COMMAND"] = "ADD"
+	if !IsCNIInvocation(getenv) {
+		t.Error("CNI_COMMAND=ADD: want CNI plugin")
+	}
+}
