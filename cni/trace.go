@@ -9,23 +9,30 @@ import (
 )
 
 // TimingLogEnv names a file to which every command appends one line:
-// "<CMD> <total µs> <phase>=<µs> ... cpu=<µs> childcpu=<µs>", measured inside
-// the plugin. cpu is the plugin process's own user+sys time since exec
-// (Go start-up and package init included); childcpu that of the processes it
-// ran (iptables-restore, -save). Benchmarks read it; it is off (and costs
+// "<CMD> <total µs> <phase>=<µs> ... startcpu=<µs> cpu=<µs> childcpu=<µs>",
+// measured inside the plugin. cpu is the plugin process's own user+sys time
+// since exec (Go start-up and package init included), startcpu the part of
+// it spent before the command began; childcpu that of the processes it ran
+// (iptables-restore, -save). Benchmarks read it; it is off (and costs
 // nothing) unless the variable is set.
 const TimingLogEnv = "NODENET_CNI_TIMING_LOG"
 
 // phaseTrace records where one command's time goes. A plugin process runs
 // exactly one command, so a package-level trace is enough.
 type phaseTrace struct {
-	last   time.Time
-	phases []string
+	last     time.Time
+	startCPU time.Duration
+	phases   []string
 }
 
 var trace phaseTrace
 
-func (p *phaseTrace) begin() { p.last, p.phases = time.Now(), nil }
+func (p *phaseTrace) begin() {
+	p.last, p.phases = time.Now(), nil
+	if os.Getenv(TimingLogEnv) != "" {
+		p.startCPU = cpuTime(syscall.RUSAGE_SELF)
+	}
+}
 
 // mark closes the phase that ended now under name.
 func (p *phaseTrace) mark(name string) {
@@ -44,8 +51,8 @@ func logTiming(name string, d time.Duration) {
 		return
 	}
 	defer f.Close()
-	fmt.Fprintf(f, "%s %d %s cpu=%d childcpu=%d\n", name, d.Microseconds(), strings.Join(trace.phases, " "),
-		cpuTime(syscall.RUSAGE_SELF).Microseconds(), cpuTime(syscall.RUSAGE_CHILDREN).Microseconds())
+	fmt.Fprintf(f, "%s %d %s startcpu=%d cpu=%d childcpu=%d\n", name, d.Microseconds(), strings.Join(trace.phases, " "),
+		trace.startCPU.Microseconds(), cpuTime(syscall.RUSAGE_SELF).Microseconds(), cpuTime(syscall.RUSAGE_CHILDREN).Microseconds())
 }
 
 func cpuTime(who int) time.Duration {

@@ -27,10 +27,11 @@ func timingLog(b *testing.B) string {
 type records struct {
 	total    []time.Duration // in-plugin wall time
 	cpu      time.Duration   // sum of the plugin processes' own CPU
+	startCPU time.Duration   // the part of cpu spent before the command began
 	childCPU time.Duration   // sum of what they exec'd (iptables-restore)
 }
 
-// pluginRecords parses "<CMD> <µs> <phase>=<µs>... cpu=<µs> childcpu=<µs>".
+// pluginRecords parses "<CMD> <µs> <phase>=<µs>... startcpu=<µs> cpu=<µs> childcpu=<µs>".
 func pluginRecords(b *testing.B, path, cmd string) records {
 	f, err := os.Open(path)
 	if err != nil {
@@ -48,6 +49,8 @@ func pluginRecords(b *testing.B, path, cmd string) records {
 		for _, kv := range fields[2:] {
 			k, v, _ := strings.Cut(kv, "=")
 			switch k {
+			case "startcpu":
+				r.startCPU += micros(v)
 			case "cpu":
 				r.cpu += micros(v)
 			case "childcpu":
@@ -97,7 +100,8 @@ func (c *cpuSplit) add(since cpuSample) {
 }
 
 // report splits CPU per ADD: the plugin process itself (from its own
-// getrusage, Go start-up and init included), the iptables processes it ran,
+// getrusage, Go start-up and init included), the part of that spent
+// before the ADD began (exec, runtime, package init), the iptables processes it ran,
 // the rest of the child CPU (process exit, which the plugin cannot see),
 // and the runtime side (this test process).
 func (c *cpuSplit) report(b *testing.B, log string, adds int) {
@@ -105,6 +109,7 @@ func (c *cpuSplit) report(b *testing.B, log string, adds int) {
 	per := func(d time.Duration) float64 { return float64(d) / float64(adds) / float64(time.Millisecond) }
 	b.ReportMetric(per(c.children), "add-cpu-ms/pod")
 	b.ReportMetric(per(r.cpu), "plugin-cpu-ms/pod")
+	b.ReportMetric(per(r.startCPU), "start-cpu-ms/pod")
 	b.ReportMetric(per(r.childCPU), "iptables-cpu-ms/pod")
 	b.ReportMetric(per(c.children-r.cpu-r.childCPU), "rest-cpu-ms/pod")
 	b.ReportMetric(per(c.self), "runtime-cpu-ms/pod")
