@@ -110,6 +110,9 @@ func (n *NetConf) plumb(args *skel.CmdArgs, podNS netns.NsHandle, br *netlink.Br
 		return err
 	}
 	undo.push(func() { _ = deleteHostVeth(hostName) })
+	if err := tagPort(n, host); err != nil {
+		return err
+	}
 	trace.mark("veth")
 	if err := attachPort(n, host, br); err != nil {
 		return err

@@ -16,7 +16,6 @@ import (
 func createVeth(n *NetConf, hostName, ifname string, podNS netns.NsHandle, br netlink.Link) (*netlink.Veth, error) {
 	attrs := netlink.NewLinkAttrs()
 	attrs.Name = hostName
-	attrs.Alias = portAlias(n.Name)
 	attrs.MTU = n.MTU
 	if attrs.MTU == 0 {
 		attrs.MTU = br.Attrs().MTU
@@ -33,6 +32,19 @@ func createVeth(n *NetConf, hostName, ifname string, podNS netns.NsHandle, br ne
 		return nil, fmt.Errorf("creating veth %s/%s: %w", hostName, ifname, err)
 	}
 	return veth, nil
+}
+
+// tagPort sets the host end's alias, by which GC tells this network's ports
+// from another's on a shared bridge. It cannot ride on the creating request:
+// the kernel ignores IFLA_IFALIAS in an RTM_NEWLINK that creates a link and
+// applies it only to an existing one. A kill between the two requests
+// leaves an untagged veth that GC does not claim; the attachment's DEL (or
+// a repeated ADD) still removes it, as its name is derived from it.
+func tagPort(n *NetConf, host *netlink.Veth) error {
+	if err := netlink.LinkSetAlias(host, portAlias(n.Name)); err != nil {
+		return fmt.Errorf("setting the alias of %s: %w", host.Name, err)
+	}
+	return nil
 }
 
 // portAlias tags the host end with its network so GC of one network never

@@ -79,8 +79,9 @@ func TestConcurrent50(t *testing.T) {
 	}
 }
 
-// TestGCAfterKilledAdd kills ADDs at random points, leaks one complete
-// attachment the runtime forgot, and expects GC to leave only the live pod.
+// TestGCAfterKilledAdd kills ADDs at random points, leaks complete
+// attachments the runtime forgot (one in libcni's cache, one never
+// recorded), and expects GC to leave only the live pod.
 func TestGCAfterKilledAdd(t *testing.T) {
 	e := newEnv(t)
 	l := e.confList("1.1.0", nil)
@@ -101,6 +102,9 @@ func TestGCAfterKilledAdd(t *testing.T) {
 		p := e.pod(fmt.Sprintf("k%d", i))
 		e.killedAdd(l, fmt.Sprintf("killed%d", i), p, delay)
 	}
+	// A complete ADD the runtime never recorded: libcni's GC does not know
+	// it from its cache, so only the plugin's GC can find the veth.
+	e.killedAdd(l, "unrecorded", e.pod("unrecorded"), time.Minute)
 	// A veth made by an ADD killed before it joined the bridge.
 	e.ipHost("ip", "link", "add", "nnv0000deadbeef", "type", "veth", "peer", "name", "nnt-peer")
 	e.ipHost("ip", "link", "set", "nnv0000deadbeef", "alias", "nodenet net="+l.Name)
@@ -120,7 +124,7 @@ func TestGCAfterKilledAdd(t *testing.T) {
 		t.Fatalf("after GC: allocations %v, want only the live pod's", a)
 	}
 	if out := e.ipHost("ip", "-o", "link", "show", "master", e.bridge); strings.Count(strings.TrimSpace(out), "\n") != 1 {
-		t.Fatalf("after GC: want 2 ports (live pod, other network), got:\n%s", out)
+		t.Fatalf("after GC: want 2 ports (live pod, other network), got:\n%s\n%s", out, e.ipHost("ip", "-o", "link"))
 	}
 	if save := e.ipHost("iptables-save", "-t", "nat"); strings.Count(save, ":NODENET-") != 2 {
 		t.Fatalf("after GC: want 2 shared chains (this network, the other):\n%s", save)
@@ -140,7 +144,7 @@ func TestGCAfterKilledAdd(t *testing.T) {
 }
 
 // killedAdd execs the plugin in the host netns the way libcni would and
-// kills it after delay.
+// kills it after delay unless it has finished.
 func (e *env) killedAdd(l *libcni.NetworkConfigList, id, nsPath string, delay time.Duration) {
 	e.t.Helper()
 	conf, err := libcni.InjectConf(l.Plugins[0], map[string]any{"name": l.Name, "cniVersion": l.CNIVersion})
@@ -154,9 +158,15 @@ func (e *env) killedAdd(l *libcni.NetworkConfigList, id, nsPath string, delay ti
 		if err := cmd.Start(); err != nil {
 			return err
 		}
-		time.Sleep(delay)
-		_ = cmd.Process.Signal(syscall.SIGKILL)
-		return cmd.Wait()
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(delay):
+			_ = cmd.Process.Signal(syscall.SIGKILL)
+			return <-done
+		}
 	})
 }
 
