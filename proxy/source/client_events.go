@@ -6,13 +6,14 @@ import (
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/record"
+
+	"github.com/nodenet/nodenet/proxy/eventrecorder"
 )
 
-// EventSink writes core/v1 Events for a record.EventBroadcaster; its
-// requests end with ctx. Core Events (not events.k8s.io) because choosing
+// EventSink writes core/v1 Events for an eventrecorder.Recorder; its requests end
+// with ctx. Core Events (not events.k8s.io) because choosing
 // between the two needs discovery, which the full clientset brought along.
-func (c *Client) EventSink(ctx context.Context) record.EventSink {
+func (c *Client) EventSink(ctx context.Context) eventrecorder.Sink {
 	return &eventSink{ctx: ctx, client: c.core}
 }
 
@@ -25,12 +26,8 @@ func (s *eventSink) Create(event *v1.Event) (*v1.Event, error) {
 	return s.do(s.events(s.client.Post(), event).Body(event))
 }
 
-func (s *eventSink) Update(event *v1.Event) (*v1.Event, error) {
-	return s.do(s.events(s.client.Put(), event).Name(event.Name).Body(event))
-}
-
-// Patch sends the strategic merge patch the broadcaster computed when it
-// aggregated a repeated event into an existing one.
+// Patch sends the patch the recorder makes when an event repeats (a new
+// count and lastTimestamp).
 func (s *eventSink) Patch(event *v1.Event, data []byte) (*v1.Event, error) {
 	return s.do(s.events(s.client.Patch(types.StrategicMergePatchType), event).Name(event.Name).Body(data))
 }

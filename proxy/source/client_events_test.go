@@ -14,7 +14,7 @@ import (
 	"github.com/nodenet/nodenet/proxy"
 )
 
-func TestEventSinkCreatesUpdatesAndPatches(t *testing.T) {
+func TestEventSinkCreatesAndPatches(t *testing.T) {
 	server := newAPIServer(t)
 	sink := server.client(t).EventSink(context.Background())
 	event := &v1.Event{
@@ -27,12 +27,8 @@ func TestEventSinkCreatesUpdatesAndPatches(t *testing.T) {
 	if _, err := sink.Create(event); err != nil {
 		t.Fatalf("Create: %v", err)
 	}
-	event.Count = 2
-	if got, err := sink.Update(event); err != nil || got.Count != 2 {
-		t.Fatalf("Update = %+v, %v; want count 2", got, err)
-	}
-	// The broadcaster patches count and message when an event repeats.
-	if got, err := sink.Patch(event, []byte(`{"count":3,"message":"again"}`)); err != nil || got.Count != 3 {
+	// The recorder patches count and lastTimestamp when an event repeats.
+	if got, err := sink.Patch(event, []byte(`{"count":3,"lastTimestamp":"2026-11-23T12:00:00Z"}`)); err != nil || got.Count != 3 {
 		t.Fatalf("Patch = %+v, %v; want count 3", got, err)
 	}
 
@@ -40,8 +36,8 @@ func TestEventSinkCreatesUpdatesAndPatches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stored.Count != 3 || stored.Message != "again" || stored.InvolvedObject.Name != "web" {
-		t.Errorf("stored event %+v, want count 3, message again, about web", stored)
+	if stored.Count != 3 || stored.LastTimestamp.Hour() != 12 || stored.InvolvedObject.Name != "web" {
+		t.Errorf("stored event %+v, want count 3, last at 12:00, about web", stored)
 	}
 }
 
@@ -49,10 +45,10 @@ func TestEventSinkReturnsServerErrors(t *testing.T) {
 	server := newAPIServer(t)
 	sink := server.client(t).EventSink(context.Background())
 
-	// Updating an event that does not exist is a 404 from the server.
-	_, err := sink.Update(&v1.Event{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "missing"}})
+	// Patching an event that does not exist is a 404 from the server.
+	_, err := sink.Patch(&v1.Event{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "missing"}}, []byte(`{"count":2}`))
 	if err == nil {
-		t.Fatal("Update of a missing event succeeded")
+		t.Fatal("Patch of a missing event succeeded")
 	}
 }
 

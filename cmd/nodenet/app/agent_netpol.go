@@ -5,12 +5,12 @@ import (
 	"os"
 
 	v1 "k8s.io/api/core/v1"
-	"k8s.io/client-go/tools/record"
 
 	"github.com/nodenet/nodenet/netpol"
 	"github.com/nodenet/nodenet/netpol/controller"
 	"github.com/nodenet/nodenet/netpol/firewall"
 	"github.com/nodenet/nodenet/proxy"
+	"github.com/nodenet/nodenet/proxy/eventrecorder"
 	"github.com/nodenet/nodenet/proxy/source"
 )
 
@@ -44,10 +44,8 @@ func netpolEvents(ctx context.Context, client *source.Client) controller.EventRe
 	if client == nil {
 		return nil
 	}
-	broadcaster := record.NewBroadcaster(record.WithContext(ctx))
-	broadcaster.StartRecordingToSink(client.EventSink(ctx))
 	host, _ := os.Hostname()
-	return broadcaster.NewRecorder(source.Scheme(), v1.EventSource{Component: "nodenet", Host: host})
+	return eventrecorder.New(ctx, client.EventSink(ctx), source.Scheme(), v1.EventSource{Component: "nodenet", Host: host})
 }
 
 // withNetpol adds the controller's handlers to h: Pods, Namespaces and
