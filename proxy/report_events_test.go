@@ -12,7 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 )
 
-// memorySink is a record.EventSink keeping what the broadcaster sends (the
+// memorySink is an eventrecorder.Sink keeping what the recorder sends (the
 // REST sink is tested in proxy/source).
 type memorySink struct {
 	mu     sync.Mutex
@@ -26,7 +26,6 @@ func (s *memorySink) Create(e *v1.Event) (*v1.Event, error) {
 	return e, nil
 }
 
-func (s *memorySink) Update(e *v1.Event) (*v1.Event, error)          { return e, nil }
 func (s *memorySink) Patch(e *v1.Event, _ []byte) (*v1.Event, error) { return e, nil }
 
 func (s *memorySink) first() (v1.Event, bool) {

@@ -38,17 +38,17 @@ import (
 )
 
 func init() {
-	if !IsCNIInvocation(os.Getenv) {
+	if !isCNIInvocation(os.Getenv) {
 		return // the agent or a human: main runs as usual
 	}
 	cni.PluginMain()
 	os.Exit(0)
 }
 
-// IsCNIInvocation tells a container runtime's call apart from a human's:
+// isCNIInvocation tells a container runtime's call apart from a human's:
 // the CNI spec makes runtimes set CNI_COMMAND, whatever name the binary
 // was installed under (e.g. /opt/cni/bin/nodenet), and arguments carry
 // nothing, so the environment is the only reliable signal.
-func IsCNIInvocation(getenv func(string) string) bool {
+func isCNIInvocation(getenv func(string) string) bool {
 	return getenv("CNI_COMMAND") != ""
 }

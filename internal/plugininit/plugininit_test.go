@@ -5,11 +5,11 @@ import "testing"
 func TestIsCNIInvocation(t *testing.T) {
 	env := map[string]string{}
 	getenv := func(k string) string { return env[k] }
-	if IsCNIInvocation(getenv) {
+	if isCNIInvocation(getenv) {
 		t.Error("no CNI_COMMAND: want agent CLI")
 	}
 	env["CNI_COMMAND"] = "ADD"
-	if !IsCNIInvocation(getenv) {
+	if !isCNIInvocation(getenv) {
 		t.Error("CNI_COMMAND=ADD: want CNI plugin")
 	}
 }
