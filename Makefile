@@ -35,10 +35,12 @@ E2E_SKIP ?=
 e2e: need-root deps build
 	$(E2E_ENV) $(GO) test -tags e2e -count=1 -timeout 30m $(if $(E2E_SKIP),-skip '$(E2E_SKIP)') ./test/...
 
-# The benchmarks live in test/bench (run once each: they report, not gate).
+# The benchmarks live in test/bench, test/firewall, netpol and test/cni
+# (they report, not gate; the CNI ones take 40 rounds for stable percentiles).
 bench: need-root deps build
 	$(E2E_ENV) $(GO) test -tags e2e -run '^$$' -bench . -benchtime 1x ./test/bench/...
 	$(GO) test -tags e2e -run '^$$' -bench . -benchtime 1x ./test/firewall/
+	$(E2E_ENV) $(GO) test -tags e2e -run '^$$' -bench . -benchtime 40x ./test/cni/
 	$(GO) test -run '^$$' -bench Compute -benchmem ./netpol/
 
 demo: need-root deps
