@@ -24,7 +24,23 @@ func (u undoStack) run() {
 	}
 }
 
-func cmdAdd(args *skel.CmdArgs) (err error) {
+// withUndo runs f and, when it fails or panics, the cleanups it pushed, in
+// reverse. A panic becomes a code 999 error here rather than in guard, so
+// it cannot skip the cleanups.
+func withUndo(f func(*undoStack) error) (err error) {
+	var undo undoStack
+	defer func() {
+		if p := recover(); p != nil {
+			err = panicError("ADD", p)
+		}
+		if err != nil {
+			undo.run()
+		}
+	}()
+	return f(&undo)
+}
+
+func cmdAdd(args *skel.CmdArgs) error {
 	n, err := loadArgs(args)
 	if err != nil {
 		return err
@@ -36,13 +52,11 @@ func cmdAdd(args *skel.CmdArgs) (err error) {
 	}
 	defer podNS.Close()
 
-	var undo undoStack
-	defer func() {
-		if err != nil {
-			undo.run()
-		}
-	}()
-	res, err := n.addAttachment(args, podNS, &undo)
+	var res *current.Result
+	err = withUndo(func(undo *undoStack) (err error) {
+		res, err = n.addAttachment(args, podNS, undo)
+		return err
+	})
 	if err != nil {
 		return err
 	}

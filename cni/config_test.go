@@ -113,3 +113,25 @@ func FuzzParseConfig(f *testing.F) {
 		_ = n.families()
 	})
 }
+
+func TestWithUndoRunsCleanupsOnPanic(t *testing.T) {
+	var undone []string
+	err := withUndo(func(u *undoStack) error {
+		u.push(func() { undone = append(undone, "address") })
+		u.push(func() { undone = append(undone, "veth") })
+		panic("half way")
+	})
+	if codeOf(err) != types.ErrInternal || !strings.Contains(err.Error(), "half way") {
+		t.Fatalf("want code 999 naming the panic, got %v", err)
+	}
+	if strings.Join(undone, ",") != "veth,address" {
+		t.Fatalf("cleanups after a panic: %v, want veth,address", undone)
+	}
+	undone = nil
+	if err := withUndo(func(u *undoStack) error {
+		u.push(func() { undone = append(undone, "x") })
+		return nil
+	}); err != nil || undone != nil {
+		t.Fatalf("success ran cleanups %v (err %v)", undone, err)
+	}
+}

@@ -1,6 +1,7 @@
 package cni
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -14,32 +15,46 @@ import (
 
 // cmdGC releases everything of this network not in cni.dev/valid-attachments:
 // addresses, host veths left on the bridge, masquerade set members and
-// per-pod chains. It covers what a killed ADD leaves behind.
+// per-pod chains. It covers what a killed ADD leaves behind. As the spec asks,
+// a failed step does not stop the others; all failures are reported.
 func cmdGC(args *skel.CmdArgs) error {
 	n, err := parseConfig(args.StdinData)
 	if err != nil {
 		return err
 	}
-	if n.ValidAttachments == nil {
-		// Without the list we cannot tell live from leaked; releasing
-		// everything would cut every pod off.
-		return errConfig("GC requires cni.dev/valid-attachments")
+	valid, err := validAttachments(args.StdinData, n)
+	if err != nil {
+		return err
+	}
+	// Masquerade members go before their addresses are released, as in DEL.
+	var errs []error
+	if n.IPMasq {
+		errs = append(errs, gcMasq(n, valid))
+	}
+	errs = append(errs, n.ipam().gc(args, valid), gcPorts(n, valid))
+	return errors.Join(errs...)
+}
+
+// validAttachments returns the runtime's live attachments. libcni sends
+// null when none is live (GCArgs without attachments), and leaves the key
+// out when it has no list at all (cnitool gc). Only the latter is refused:
+// releasing everything on a guess would cut every pod off.
+func validAttachments(stdin []byte, n *NetConf) (map[hostlocal.Attachment]bool, error) {
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(stdin, &keys); err != nil {
+		return nil, errDecode("decoding network config: %v", err)
+	}
+	if _, given := keys[validAttachmentsKey]; !given {
+		return nil, errConfig("GC requires %s (null or [] when no attachment is live)", validAttachmentsKey)
 	}
 	valid := map[hostlocal.Attachment]bool{}
 	for _, a := range n.ValidAttachments {
 		valid[hostlocal.Attachment{ContainerID: a.ContainerID, IfName: a.IfName}] = true
 	}
-	// Masquerade members go before their addresses are released, as in DEL.
-	if n.IPMasq {
-		if err := gcMasq(n, valid); err != nil {
-			return err
-		}
-	}
-	if _, err := n.ipam().gc(args, valid); err != nil {
-		return err
-	}
-	return gcPorts(n, valid)
+	return valid, nil
 }
+
+const validAttachmentsKey = "cni.dev/valid-attachments"
 
 // gcPorts deletes our host veths whose attachment is not valid. Ours means
 // our name prefix and this network's alias (set atomically at creation), so
@@ -55,16 +70,15 @@ func gcPorts(n *NetConf, valid map[hostlocal.Attachment]bool) error {
 		return fmt.Errorf("listing links: %w", err)
 	}
 	alias := portAlias(n.Name)
+	var errs []error
 	for _, l := range links {
 		a := l.Attrs()
 		if !strings.HasPrefix(a.Name, "nnv") || a.Alias != alias || keep[a.Name] {
 			continue
 		}
-		if err := deleteHostVeth(a.Name); err != nil {
-			return err
-		}
+		errs = append(errs, deleteHostVeth(a.Name))
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // gcMasq removes this network's pod set members whose attachment is not
@@ -75,15 +89,13 @@ func gcMasq(n *NetConf, valid map[hostlocal.Attachment]bool) error {
 	for a := range valid {
 		keep[attachmentKey(a.ContainerID, a.IfName)] = true
 	}
-	if err := gcMembers(n.Name, keep); err != nil {
-		return err
-	}
-	return gcLegacyChains(n, valid)
+	return errors.Join(gcMembers(n.Name, keep), gcLegacyChains(n, valid))
 }
 
 // gcMembers deletes the members of the network's pod sets not owned by a
 // key in keep. Members without an owner are not ours to judge.
 func gcMembers(network string, keep map[string]bool) error {
+	var errs []error
 	for _, f := range allFamilies {
 		set := podSetName(network, f)
 		info, err := netlink.IpsetList(set)
@@ -91,18 +103,19 @@ func gcMembers(network string, keep map[string]bool) error {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("listing ipset %s: %w", set, err)
+			errs = append(errs, fmt.Errorf("listing ipset %s: %w", set, err))
+			continue
 		}
 		for _, e := range info.Entries {
 			if e.Comment == "" || keep[e.Comment] {
 				continue
 			}
 			if err := netlink.IpsetDel(set, &netlink.IPSetEntry{IP: e.IP, Replace: true}); err != nil {
-				return fmt.Errorf("removing %s from ipset %s: %w", e.IP, set, err)
+				errs = append(errs, fmt.Errorf("removing %s from ipset %s: %w", e.IP, set, err))
 			}
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func gcLegacyChains(n *NetConf, valid map[hostlocal.Attachment]bool) error {
@@ -110,23 +123,23 @@ func gcLegacyChains(n *NetConf, valid map[hostlocal.Attachment]bool) error {
 	for a := range valid {
 		keep[masqChainName(n.Name, a.ContainerID, a.IfName)] = true
 	}
+	var errs []error
 	for _, f := range n.families() {
 		save, err := saveNAT(f)
 		if err != nil {
-			return err
+			errs = append(errs, err)
+			continue
 		}
 		for _, chain := range ownedChains(save, n.Name) {
 			if keep[chain] {
 				continue
 			}
 			if script := teardownScript(save, chain); script != "" {
-				if err := runRestore(f, []byte(script)); err != nil {
-					return err
-				}
+				errs = append(errs, runRestore(f, []byte(script)))
 			}
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // ownedChains lists per-pod NODENET- chains with a rule commented with

@@ -18,9 +18,8 @@ type ipamDriver interface {
 	del(args *skel.CmdArgs) error
 	// check verifies the allocation behind prevResult's addresses.
 	check(args *skel.CmdArgs, prev *current.Result) error
-	// gc releases allocations not in valid; it returns the released
-	// attachments when it knows them so their links and chains go too.
-	gc(args *skel.CmdArgs, valid map[hostlocal.Attachment]bool) ([]hostlocal.Attachment, error)
+	// gc releases allocations not in valid.
+	gc(args *skel.CmdArgs, valid map[hostlocal.Attachment]bool) error
 	status(args *skel.CmdArgs) error
 }
 
@@ -77,16 +76,11 @@ func containsIP(list []net.IP, ip net.IP) bool {
 	return false
 }
 
-func (b *builtinIPAM) gc(_ *skel.CmdArgs, valid map[hostlocal.Attachment]bool) ([]hostlocal.Attachment, error) {
-	released, err := b.alloc.GC(valid)
-	if err != nil {
-		return nil, fmt.Errorf("ipam gc: %w", err)
+func (b *builtinIPAM) gc(_ *skel.CmdArgs, valid map[hostlocal.Attachment]bool) error {
+	if _, err := b.alloc.GC(valid); err != nil {
+		return fmt.Errorf("ipam gc: %w", err)
 	}
-	out := make([]hostlocal.Attachment, 0, len(released))
-	for _, r := range released {
-		out = append(out, hostlocal.Attachment{ContainerID: r.ContainerID, IfName: r.IfName})
-	}
-	return out, nil
+	return nil
 }
 
 func (b *builtinIPAM) status(*skel.CmdArgs) error {
@@ -121,8 +115,8 @@ func (d *delegateIPAM) check(args *skel.CmdArgs, _ *current.Result) error {
 	return wrapDelegate(d.plugin, "CHECK", delegateNoResult("CHECK", d.plugin, args.StdinData))
 }
 
-func (d *delegateIPAM) gc(args *skel.CmdArgs, _ map[hostlocal.Attachment]bool) ([]hostlocal.Attachment, error) {
-	return nil, wrapDelegate(d.plugin, "GC", delegateNoResult("GC", d.plugin, args.StdinData))
+func (d *delegateIPAM) gc(args *skel.CmdArgs, _ map[hostlocal.Attachment]bool) error {
+	return wrapDelegate(d.plugin, "GC", delegateNoResult("GC", d.plugin, args.StdinData))
 }
 
 func (d *delegateIPAM) status(args *skel.CmdArgs) error {

@@ -33,10 +33,16 @@ func guard(name string, f func(*skel.CmdArgs) error) func(*skel.CmdArgs) error {
 		trace.begin()
 		defer func() {
 			if p := recover(); p != nil {
-				err = types.NewError(types.ErrInternal, fmt.Sprintf("nodenet: panic in %s: %v", name, p), string(debug.Stack()))
+				err = panicError(name, p)
 			}
 			logTiming(name, time.Since(start))
 		}()
 		return asCNI(f(args))
 	}
+}
+
+// panicError reports a recovered panic as code 999 with the stack, which
+// still holds the panicking frames while a deferred function runs.
+func panicError(cmd string, p any) error {
+	return types.NewError(types.ErrInternal, fmt.Sprintf("nodenet: panic in %s: %v", cmd, p), string(debug.Stack()))
 }
