@@ -100,7 +100,10 @@ func buildConflist(o installOpts, podCIDRs []string) ([]byte, error) {
 	if _, err := parseConfig(raw); err != nil {
 		return nil, fmt.Errorf("install: generated config invalid: %w", err)
 	}
-	list := map[string]any{"cniVersion": "1.1.0", "name": o.network, "plugins": []any{plugin}}
+	// cniVersion is what runtimes built on libcni before 1.2 (containerd
+	// 1.7, CRI-O 1.2x) can read results of; newer ones pick the highest of
+	// cniVersions they implement (spec 1.1, for GC and STATUS).
+	list := map[string]any{"cniVersion": "1.0.0", "cniVersions": []string{"1.0.0", "1.1.0"}, "name": o.network, "plugins": []any{plugin}}
 	return json.MarshalIndent(list, "", "  ")
 }
 

@@ -1,6 +1,7 @@
 package cni
 
 import (
+	"encoding/json"
 	"net"
 	"os"
 	"path/filepath"
@@ -34,6 +35,15 @@ func TestInstall(t *testing.T) {
 	}
 	if list.Name != DefaultNetworkName || len(list.Plugins) != 1 || list.Plugins[0].Network.Type != BinaryName {
 		t.Fatalf("conflist %+v", list)
+	}
+	// A current libcni picks spec 1.1 (GC, STATUS); an older runtime reads
+	// cniVersion alone and must get a version it knows.
+	if list.CNIVersion != "1.1.0" {
+		t.Errorf("libcni chose cniVersion %s, want 1.1.0", list.CNIVersion)
+	}
+	var raw struct{ CNIVersion string }
+	if b, _ := os.ReadFile(filepath.Join(conf, DefaultConfName)); json.Unmarshal(b, &raw) != nil || raw.CNIVersion != "1.0.0" {
+		t.Errorf("cniVersion for runtimes before libcni 1.2: %q, want 1.0.0", raw.CNIVersion)
 	}
 	n, err := parseConfig(list.Plugins[0].Bytes)
 	if err == nil {
