@@ -45,6 +45,9 @@ func cmdAdd(args *skel.CmdArgs) error {
 	if err != nil {
 		return err
 	}
+	if err := n.applyPodArgs(args.Args); err != nil {
+		return err
+	}
 	trace.mark("parse")
 	podNS, err := openPodNS(args.Netns)
 	if err != nil {
@@ -91,6 +94,9 @@ func (n *NetConf) addAttachment(args *skel.CmdArgs, podNS netns.NsHandle, undo *
 	undo.push(func() { _ = ipam.del(args) })
 	if len(res.IPs) == 0 {
 		return nil, errConfig("ipam %s returned no addresses", n.IPAM.Type)
+	}
+	if n.IsGW {
+		fillGateways(res.IPs)
 	}
 	if err := n.plumb(args, podNS, br, hostName, res, undo); err != nil {
 		return nil, err
@@ -163,10 +169,29 @@ func (n *NetConf) finishAdd(args *skel.CmdArgs, podNS netns.NsHandle, br *netlin
 		}
 	}
 	fillInterfaces(res, br, host, pod, args.Netns)
-	if len(res.DNS.Nameservers) == 0 && len(res.DNS.Search) == 0 {
+	if dnsSet(n.DNS) { // as the reference: the config's dns wins over IPAM's
 		res.DNS = n.DNS
 	}
 	return nil
+}
+
+func dnsSet(d types.DNS) bool {
+	return d.Nameservers != nil || d.Search != nil || d.Options != nil || d.Domain != ""
+}
+
+// fillGateways gives an address without a gateway (a delegated IPAM may
+// return none) the first address of its subnet, as the reference bridge
+// does with isGateway; host-local always sets one.
+func fillGateways(ips []*current.IPConfig) {
+	for _, ipc := range ips {
+		if ipc.Gateway == nil {
+			network := ipc.Address.IP.Mask(ipc.Address.Mask)
+			gw := make(net.IP, len(network))
+			copy(gw, network)
+			gw[len(gw)-1]++
+			ipc.Gateway = gw
+		}
+	}
 }
 
 func fillInterfaces(res *current.Result, br *netlink.Bridge, host *netlink.Veth, pod netlink.Link, sandbox string) {

@@ -31,12 +31,36 @@ func ensureBridge(n *NetConf) (*netlink.Bridge, error) {
 			return nil, fmt.Errorf("setting promisc on %s: %w", br.Name, err)
 		}
 	}
+	if err := refuseRouterAdvertisements(br.Name); err != nil {
+		return nil, err
+	}
 	if br.Flags&net.FlagUp == 0 {
 		if err := netlink.LinkSetUp(br); err != nil {
 			return nil, fmt.Errorf("setting %s up: %w", br.Name, err)
 		}
 	}
 	return br, nil
+}
+
+// refuseRouterAdvertisements sets accept_ra=0 on the bridge, as the
+// reference plugin does: the node owns the bridge's routes, and otherwise a
+// pod's router advertisement could give the node a default route or an
+// address (accept_ra defaults to 1, honoured while IPv6 forwarding is off,
+// e.g. on an IPv4-only pod network). Read first: it is set already on
+// every ADD but the first. A kernel without IPv6 has no such file.
+func refuseRouterAdvertisements(bridge string) error {
+	path := "/proc/sys/net/ipv6/conf/" + bridge + "/accept_ra"
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) || (err == nil && strings.TrimSpace(string(b)) == "0") {
+		return nil
+	}
+	if err == nil {
+		err = os.WriteFile(path, []byte("0"), 0o644)
+	}
+	if err != nil {
+		return fmt.Errorf("refusing router advertisements on %s: %w", bridge, err)
+	}
+	return nil
 }
 
 func createBridge(n *NetConf) (*netlink.Bridge, error) {

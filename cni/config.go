@@ -41,13 +41,25 @@ type NetConf struct {
 	MacSpoofChk               bool            `json:"macspoofchk"`
 	DisableContainerInterface bool            `json:"disableContainerInterface"`
 
+	// Per-attachment requests (podargs.go): the capabilities mac, ips and
+	// ipRanges, and the same under args.cni.
 	RuntimeConfig struct {
-		Mac string `json:"mac,omitempty"`
+		Mac      string               `json:"mac,omitempty"`
+		IPs      []string             `json:"ips,omitempty"`
+		IPRanges []hostlocal.RangeSet `json:"ipRanges,omitempty"`
 	} `json:"runtimeConfig,omitempty"`
+	Args struct {
+		CNI struct {
+			Mac string   `json:"mac,omitempty"`
+			IPs []string `json:"ips,omitempty"`
+		} `json:"cni"`
+	} `json:"args"`
 
 	// hostLocal is the parsed ipam object when ipam.type is host-local.
 	hostLocal *hostlocal.Config
-	mac       net.HardwareAddr
+	// mac and requestedIPs are what the runtime asked of this attachment.
+	mac          net.HardwareAddr
+	requestedIPs []net.IP
 }
 
 // parseConfig decodes stdin. Malformed JSON is ErrDecodingFailure (6);
@@ -92,13 +104,6 @@ func (n *NetConf) applyDefaults() error {
 		t := true
 		n.PreserveDefaultVlan = &t
 	}
-	if n.RuntimeConfig.Mac != "" {
-		mac, err := net.ParseMAC(n.RuntimeConfig.Mac)
-		if err != nil {
-			return errConfig("runtimeConfig.mac %q: %v", n.RuntimeConfig.Mac, err)
-		}
-		n.mac = mac
-	}
 	return nil
 }
 
@@ -124,6 +129,11 @@ func (n *NetConf) validate() error {
 	if n.DisableContainerInterface {
 		return errUnsupported("disableContainerInterface", true, "a pod interface that is down is not useful to kube-proxy")
 	}
+	if n.HairpinMode && n.PromiscMode {
+		// As the reference: with both, the bridge hands a pod its own
+		// frames twice.
+		return errConfig("hairpinMode and promiscMode cannot both be set")
+	}
 	if n.IPMasqBackend != "" && n.IPMasqBackend != "iptables" {
 		return errUnsupported("ipMasqBackend", n.IPMasqBackend, "only iptables is supported")
 	}
@@ -137,7 +147,7 @@ func (n *NetConf) parseHostLocal(stdin []byte) error {
 	if err := json.Unmarshal(stdin, &raw); err != nil {
 		return errDecode("decoding ipam: %v", err)
 	}
-	cfg, err := hostlocal.Parse(raw.IPAM)
+	cfg, err := hostlocal.Parse(raw.IPAM, n.RuntimeConfig.IPRanges...)
 	var de *hostlocal.DecodeError
 	if errors.As(err, &de) {
 		return errDecode("%v", err)

@@ -36,15 +36,26 @@ type builtinIPAM struct {
 }
 
 func (b *builtinIPAM) add(args *skel.CmdArgs) (*current.Result, error) {
-	ips, err := b.alloc.Allocate(hostlocal.Attachment{ContainerID: args.ContainerID, IfName: args.IfName})
-	if errors.Is(err, hostlocal.ErrExhausted) {
+	res := &current.Result{CNIVersion: current.ImplementedSpecVersion, Routes: b.conf.hostLocal.Routes}
+	if path := b.conf.hostLocal.ResolvConf; path != "" {
+		dns, err := hostlocal.ReadResolvConf(path)
+		if err != nil {
+			return nil, err
+		}
+		res.DNS = dns
+	}
+	ips, err := b.alloc.Allocate(hostlocal.Attachment{ContainerID: args.ContainerID, IfName: args.IfName}, b.conf.requestedIPs)
+	switch {
+	case errors.Is(err, hostlocal.ErrExhausted):
 		// 50: this plugin cannot service ADD (same code STATUS reports).
 		return nil, types.NewError(types.ErrPluginNotAvailable, "ipam: address pool exhausted", err.Error())
-	}
-	if err != nil {
+	case errors.Is(err, hostlocal.ErrRequestedUnavailable):
+		return nil, errConfig("ipam: %v", err)
+	case err != nil:
 		return nil, fmt.Errorf("ipam allocate: %w", err)
 	}
-	return &current.Result{CNIVersion: current.ImplementedSpecVersion, IPs: ips, Routes: b.conf.hostLocal.Routes}, nil
+	res.IPs = ips
+	return res, nil
 }
 
 func (b *builtinIPAM) del(args *skel.CmdArgs) error {

@@ -17,12 +17,19 @@ import (
 // nothing) unless the variable is set.
 const TimingLogEnv = "NODENET_CNI_TIMING_LOG"
 
+// StopAfterEnv, for crash tests only, names a phase (as in the timing log:
+// ipam, veth, port, plumb, ...) after which the plugin stops itself with
+// SIGSTOP, so a test can SIGKILL it at that exact point, as an OOM kill or
+// a node crash would.
+const StopAfterEnv = "NODENET_CNI_TEST_STOP_AFTER"
+
 // phaseTrace records where one command's time goes. A plugin process runs
 // exactly one command, so a package-level trace is enough.
 type phaseTrace struct {
-	last     time.Time
-	startCPU time.Duration
-	phases   []string
+	last      time.Time
+	startCPU  time.Duration
+	phases    []string
+	stopAfter string
 }
 
 var trace phaseTrace
@@ -32,6 +39,7 @@ func (p *phaseTrace) begin() {
 	if os.Getenv(TimingLogEnv) != "" {
 		p.startCPU = cpuTime(syscall.RUSAGE_SELF)
 	}
+	p.stopAfter = os.Getenv(StopAfterEnv)
 }
 
 // mark closes the phase that ended now under name.
@@ -39,6 +47,9 @@ func (p *phaseTrace) mark(name string) {
 	now := time.Now()
 	p.phases = append(p.phases, fmt.Sprintf("%s=%d", name, now.Sub(p.last).Microseconds()))
 	p.last = now
+	if name == p.stopAfter {
+		_ = syscall.Kill(syscall.Getpid(), syscall.SIGSTOP)
+	}
 }
 
 func logTiming(name string, d time.Duration) {

@@ -52,17 +52,24 @@ func (a *Allocator) withStore(fn func(*store) error) error {
 
 // Allocate returns one address per range set for owner. A repeated call for
 // the same owner returns the addresses it already holds, so a retried ADD is
-// stable.
-func (a *Allocator) Allocate(owner Attachment) ([]*current.IPConfig, error) {
+// stable. requested are addresses the runtime asks for (the reference
+// host-local's CNI_ARGS IP=, args.cni.ips and the ips capability): each
+// must fall in a distinct range set's pool and be free, else nothing is
+// allocated.
+func (a *Allocator) Allocate(owner Attachment, requested []net.IP) ([]*current.IPConfig, error) {
+	wanted, err := a.assignRequested(requested)
+	if err != nil {
+		return nil, err
+	}
 	var ips []*current.IPConfig
-	err := a.withStore(func(s *store) error {
+	err = a.withStore(func(s *store) error {
 		held, err := s.list()
 		if err != nil {
 			return err
 		}
 		var fresh []net.IP
 		for i, set := range a.cfg.Ranges {
-			ip, isNew, err := a.allocateFromSet(s, held, i, set, owner)
+			ip, isNew, err := a.allocateFromSet(s, held, i, owner, wanted[i])
 			if err != nil {
 				for _, f := range fresh {
 					_ = s.release(f)
@@ -83,11 +90,61 @@ func (a *Allocator) Allocate(owner Attachment) ([]*current.IPConfig, error) {
 	return ips, err
 }
 
-func (a *Allocator) allocateFromSet(s *store, held []Allocation, idx int, set RangeSet, owner Attachment) (net.IP, bool, error) {
-	for _, h := range held {
-		if h.ownedBy(owner) && set.rangeFor(h.IP) >= 0 {
-			return h.IP, false, nil
+// assignRequested maps each requested address to the index of the range
+// set whose pool holds it; an address in no pool, a second one for the
+// same set, or a gateway is refused before anything is reserved.
+func (a *Allocator) assignRequested(requested []net.IP) (map[int]net.IP, error) {
+	wanted := map[int]net.IP{}
+	for _, ip := range requested {
+		idx := -1
+		for i, set := range a.cfg.Ranges {
+			if r := set.rangeFor(ip); r >= 0 {
+				if ip.Equal(set[r].Gateway) {
+					return nil, fmt.Errorf("%w: %s is the gateway of %s", ErrRequestedUnavailable, ip, set.String())
+				}
+				idx = i
+				break
+			}
 		}
+		if idx < 0 {
+			return nil, fmt.Errorf("%w: %s is in no range set's pool", ErrRequestedUnavailable, ip)
+		}
+		if prev, dup := wanted[idx]; dup {
+			return nil, fmt.Errorf("%w: %s and %s are both in range set %d (one address per set)", ErrRequestedUnavailable, prev, ip, idx)
+		}
+		wanted[idx] = canonicalIP(ip)
+	}
+	return wanted, nil
+}
+
+// ErrRequestedUnavailable: a requested address cannot be given to the
+// attachment (outside the pools, taken, or a gateway).
+var ErrRequestedUnavailable = errors.New("requested address unavailable")
+
+func canonicalIP(ip net.IP) net.IP {
+	if v4 := ip.To4(); v4 != nil {
+		return v4
+	}
+	return ip
+}
+
+func (a *Allocator) allocateFromSet(s *store, held []Allocation, idx int, owner Attachment, want net.IP) (net.IP, bool, error) {
+	set := a.cfg.Ranges[idx]
+	for _, h := range held {
+		if !h.ownedBy(owner) || set.rangeFor(h.IP) < 0 {
+			continue
+		}
+		if want != nil && !want.Equal(h.IP) {
+			return nil, false, fmt.Errorf("%w: %s/%s already holds %s in range set %d, not %s", ErrRequestedUnavailable, owner.ContainerID, owner.IfName, h.IP, idx, want)
+		}
+		return h.IP, false, nil
+	}
+	if want != nil {
+		ok, err := s.reserve(want, owner.ContainerID, owner.IfName, idx)
+		if err == nil && !ok {
+			err = fmt.Errorf("%w: %s is taken", ErrRequestedUnavailable, want)
+		}
+		return want, ok, err
 	}
 	it := newIterator(set, s.lastReserved(idx))
 	for ip := it.next(); ip != nil; ip = it.next() {

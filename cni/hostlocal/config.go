@@ -23,6 +23,8 @@ type Config struct {
 	Routes  []*types.Route `json:"routes,omitempty"`
 	DataDir string         `json:"dataDir,omitempty"`
 	Ranges  []RangeSet     `json:"ranges,omitempty"`
+	// ResolvConf is a resolv.conf whose settings become the result's DNS.
+	ResolvConf string `json:"resolvConf,omitempty"`
 
 	// Legacy single-range form; folded into Ranges by Parse.
 	Subnet     *types.IPNet `json:"subnet,omitempty"`
@@ -43,13 +45,16 @@ type Range struct {
 	Gateway    net.IP      `json:"gateway,omitempty"`
 }
 
-// Parse decodes and validates the "ipam" object. Errors are plain; the
-// caller maps them to CNI error codes (decode vs. invalid config).
-func Parse(raw []byte) (*Config, error) {
+// Parse decodes and validates the "ipam" object. runtimeRanges (the
+// ipRanges capability, from runtimeConfig) go before the configured ones,
+// as in the reference plugin. Errors are plain; the caller maps them to
+// CNI error codes (decode vs. invalid config).
+func Parse(raw []byte, runtimeRanges ...RangeSet) (*Config, error) {
 	var c Config
 	if err := json.Unmarshal(raw, &c); err != nil {
 		return nil, &DecodeError{Err: err}
 	}
+	c.Ranges = append(runtimeRanges, c.Ranges...)
 	if err := c.normalize(); err != nil {
 		return nil, err
 	}

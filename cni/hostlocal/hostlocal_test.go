@@ -72,7 +72,7 @@ func TestAllocateSequentialSkipsGateway(t *testing.T) {
 	a := New(smallPool(t, t.TempDir()), "net")
 	var got []string
 	for i := 0; i < 5; i++ {
-		ips, err := a.Allocate(Attachment{"c" + strconv.Itoa(i), "eth0"})
+		ips, err := a.Allocate(Attachment{"c" + strconv.Itoa(i), "eth0"}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -85,7 +85,7 @@ func TestAllocateSequentialSkipsGateway(t *testing.T) {
 	if strings.Join(got, " ") != want {
 		t.Errorf("got %v want %s", got, want)
 	}
-	if _, err := a.Allocate(Attachment{"c9", "eth0"}); !errors.Is(err, ErrExhausted) {
+	if _, err := a.Allocate(Attachment{"c9", "eth0"}, nil); !errors.Is(err, ErrExhausted) {
 		t.Errorf("6th allocation: want ErrExhausted, got %v", err)
 	}
 	if err := a.Status(); !errors.Is(err, ErrExhausted) {
@@ -97,7 +97,7 @@ func TestAllocateSequentialSkipsGateway(t *testing.T) {
 	if err := a.Status(); err != nil {
 		t.Errorf("Status after release: %v", err)
 	}
-	ips, err := a.Allocate(Attachment{"c9", "eth0"})
+	ips, err := a.Allocate(Attachment{"c9", "eth0"}, nil)
 	if err != nil || ips[0].Address.IP.String() != "10.1.0.4" {
 		t.Errorf("reuse freed address: %v %v", ips, err)
 	}
@@ -105,18 +105,18 @@ func TestAllocateSequentialSkipsGateway(t *testing.T) {
 
 func TestAllocateIdempotentPerAttachment(t *testing.T) {
 	a := New(mustParse(t, fmt.Sprintf(`{"dataDir":%q,"ranges":[[{"subnet":"10.2.0.0/24"}],[{"subnet":"fd00:2::/64"}]]}`, t.TempDir())), "net")
-	first, err := a.Allocate(Attachment{"c", "eth0"})
+	first, err := a.Allocate(Attachment{"c", "eth0"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := a.Allocate(Attachment{"c", "eth0"})
+	again, err := a.Allocate(Attachment{"c", "eth0"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(first) != 2 || len(again) != 2 || !first[0].Address.IP.Equal(again[0].Address.IP) || !first[1].Address.IP.Equal(again[1].Address.IP) {
 		t.Fatalf("repeat ADD changed addresses: %v vs %v", first, again)
 	}
-	other, _ := a.Allocate(Attachment{"c", "net1"})
+	other, _ := a.Allocate(Attachment{"c", "net1"}, nil)
 	if other[0].Address.IP.Equal(first[0].Address.IP) {
 		t.Errorf("second ifname of same container got the same address")
 	}
@@ -136,7 +136,7 @@ func TestGC(t *testing.T) {
 	dir := t.TempDir()
 	a := New(smallPool(t, dir), "net")
 	for _, id := range []string{"keep", "leak1", "leak2"} {
-		if _, err := a.Allocate(Attachment{id, "eth0"}); err != nil {
+		if _, err := a.Allocate(Attachment{id, "eth0"}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -160,7 +160,7 @@ func TestGC(t *testing.T) {
 func TestNetworkNameCannotEscape(t *testing.T) {
 	dir := t.TempDir()
 	a := New(smallPool(t, dir), "../evil")
-	if _, err := a.Allocate(Attachment{"c", "eth0"}); err == nil {
+	if _, err := a.Allocate(Attachment{"c", "eth0"}, nil); err == nil {
 		t.Fatal("network name with .. was accepted")
 	}
 }
@@ -176,7 +176,7 @@ func TestConcurrentGoroutines(t *testing.T) {
 			defer wg.Done()
 			// A fresh Allocator per goroutine: its own fd, hence its own
 			// flock, exactly like separate plugin processes.
-			got, err := New(cfg, "net").Allocate(Attachment{"c" + strconv.Itoa(i), "eth0"})
+			got, err := New(cfg, "net").Allocate(Attachment{"c" + strconv.Itoa(i), "eth0"}, nil)
 			if err != nil {
 				t.Error(err)
 				return
@@ -228,7 +228,7 @@ func TestHelperAllocate(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("NNT_ALLOC_N"))
 	cfg := mustParse(t, fmt.Sprintf(`{"dataDir":%q,"subnet":"10.4.0.0/24"}`, dir))
 	for i := 0; i < n; i++ {
-		got, err := New(cfg, "net").Allocate(Attachment{os.Getenv("NNT_ALLOC_PREFIX") + "-" + strconv.Itoa(i), "eth0"})
+		got, err := New(cfg, "net").Allocate(Attachment{os.Getenv("NNT_ALLOC_PREFIX") + "-" + strconv.Itoa(i), "eth0"}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

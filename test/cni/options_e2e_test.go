@@ -6,11 +6,12 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/containernetworking/cni/libcni"
 	"github.com/containernetworking/cni/pkg/types"
 	"github.com/vishvananda/netlink"
 )
@@ -153,10 +154,15 @@ func TestVlan(t *testing.T) {
 }
 
 // TestDelegatedIPAM drives the exec path for an ipam.type other than
-// host-local through ADD, CHECK, STATUS, GC and DEL.
+// host-local through ADD, CHECK, STATUS, GC and DEL; each answer must be the
+// delegate's, so the delegate is made to fail or report where nodenet alone
+// would not.
 func TestDelegatedIPAM(t *testing.T) {
 	e := newEnv(t)
-	l := e.confList("1.1.0", func(p map[string]any) { p["ipam"].(map[string]any)["type"] = "fakeipam" })
+	l := e.confList("1.1.0", func(p map[string]any) {
+		p["ipam"].(map[string]any)["type"] = "fakeipam"
+		p["ipam"].(map[string]any)["ranges"] = []any{[]any{map[string]any{"subnet": "10.199.0.0/29"}}}
+	})
 	p1, p2 := e.pod("p1"), e.pod("p2")
 	r := e.mustAdd(l, rt("c1", p1))
 	e.mustAdd(l, rt("c2", p2))
@@ -166,22 +172,60 @@ func TestDelegatedIPAM(t *testing.T) {
 	if err := e.check(l, rt("c1", p1)); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.inHost(func() error { return e.cni.GetStatusNetworkList(context.Background(), l) }); err != nil {
+	// The delegate's CHECK decides about the allocation: drop it by hand.
+	if err := os.Remove(filepath.Join(e.dataDir, "nnt"+e.id, r.IPs[0].Address.IP.String())); err != nil {
 		t.Fatal(err)
 	}
-	err := e.inHost(func() error {
-		return e.cni.GCNetworkList(context.Background(), l, &libcni.GCArgs{ValidAttachments: []types.GCAttachment{{ContainerID: "c1", IfName: "eth0"}}})
-	})
-	if err != nil {
+	if err := e.check(l, rt("c1", p1)); codeOf(err) != types.ErrUnknownContainer || !strings.Contains(err.Error(), "fakeipam") {
+		t.Fatalf("CHECK with the delegate's allocation gone: want its code 3, got %v", err)
+	}
+	e.killedAdd(l, "unrecorded", e.pod("unrecorded"), "")
+	status := func() error { return e.inHost(func() error { return e.cni.GetStatusNetworkList(context.Background(), l) }) }
+	if err := status(); err != nil {
 		t.Fatal(err)
 	}
+	for i := 3; i <= 5; i++ { // the /29 holds 5
+		e.mustAdd(l, rt(fmt.Sprintf("c%d", i), e.pod(fmt.Sprintf("p%d", i))))
+	}
+	if err := status(); codeOf(err) != types.ErrPluginNotAvailable || !strings.Contains(err.Error(), "fakeipam") {
+		t.Fatalf("STATUS on the delegate's full pool: want its code 50, got %v", err)
+	}
+	// libcni DELs what its cache knows and is not valid (c3..c5); the
+	// unrecorded ADD's address only the delegate's GC can free.
+	e.gc(l, []types.GCAttachment{{ContainerID: "c2", IfName: "eth0"}})
 	if a := e.allocations(); len(a) != 1 {
-		t.Fatalf("after delegated GC: %v", a)
+		t.Fatalf("after delegated GC: %v, want c2's only", a)
 	}
-	if err := e.del(l, rt("c1", p1)); err != nil {
+	if err := e.del(l, rt("c2", p2)); err != nil {
 		t.Fatal(err)
 	}
 	if a := e.allocations(); len(a) != 0 {
 		t.Fatalf("after delegated DEL: %v", a)
+	}
+}
+
+// TestGatewayForDelegatedIPAM: with isGateway, an IPAM result without a
+// gateway gets the subnet's first address, on the bridge and as the pod's
+// default route, as with the reference bridge.
+func TestGatewayForDelegatedIPAM(t *testing.T) {
+	e := newEnv(t)
+	l := e.confList("1.1.0", func(p map[string]any) {
+		p["ipam"].(map[string]any)["type"] = "fakeipam"
+		p["ipam"].(map[string]any)["omitGateway"] = true
+	})
+	p1 := e.pod("p1")
+	r := e.mustAdd(l, rt("c1", p1))
+	if r.IPs[0].Gateway.String() != "10.199.0.1" {
+		t.Fatalf("result gateway %v, want 10.199.0.1", r.IPs[0].Gateway)
+	}
+	if out := e.ipHost("ip", "-4", "addr", "show", "dev", e.bridge); !strings.Contains(out, "10.199.0.1/24") {
+		t.Fatalf("bridge lacks the worked-out gateway:\n%s", out)
+	}
+	listen(t, "/var/run/netns/"+e.host, "10.199.0.1:8091")
+	if got, err := dial(p1, "10.199.0.1:8091"); err != nil || !strings.HasPrefix(got, "pong:") {
+		t.Fatalf("pod to the worked-out gateway: %q %v", got, err)
+	}
+	if out, _ := exec.Command("ip", "-n", strings.TrimPrefix(p1, "/var/run/netns/"), "route", "show", "default").CombinedOutput(); !strings.Contains(string(out), "via 10.199.0.1") {
+		t.Fatalf("pod default route: %s", out)
 	}
 }

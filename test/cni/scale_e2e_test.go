@@ -10,12 +10,14 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/containernetworking/cni/libcni"
 	"github.com/containernetworking/cni/pkg/types"
+
+	"github.com/nodenet/nodenet/cni"
+	nntns "github.com/nodenet/nodenet/test/netns"
 )
 
 func TestConcurrent50(t *testing.T) {
@@ -79,9 +81,9 @@ func TestConcurrent50(t *testing.T) {
 	}
 }
 
-// TestGCAfterKilledAdd kills ADDs at random points, leaks complete
-// attachments the runtime forgot (one in libcni's cache, one never
-// recorded), and expects GC to leave only the live pod.
+// TestGCAfterKilledAdd kills ADDs at each step of their work, leaks
+// complete attachments the runtime forgot (one in libcni's cache, one
+// never recorded), and expects GC to leave only the live pod.
 func TestGCAfterKilledAdd(t *testing.T) {
 	e := newEnv(t)
 	l := e.confList("1.1.0", nil)
@@ -96,15 +98,18 @@ func TestGCAfterKilledAdd(t *testing.T) {
 	other.Plugins[0].Network.Name = other.Name
 	otherPod := e.pod("other")
 	e.mustAdd(other, rt("other", otherPod))
-	// Killed ADDs: run the plugin directly and SIGKILL it after a delay
-	// that lands inside the work for some of them.
-	for i, delay := range []time.Duration{2 * time.Millisecond, 5 * time.Millisecond, 10 * time.Millisecond, 20 * time.Millisecond} {
-		p := e.pod(fmt.Sprintf("k%d", i))
-		e.killedAdd(l, fmt.Sprintf("killed%d", i), p, delay)
+	// ADDs killed right after each step (the phases of the timing log):
+	// address reserved; veth made; on the bridge; pod configured;
+	// masquerade member added, result not yet printed.
+	for _, phase := range []string{"ipam", "veth", "port", "pod", "masq"} {
+		e.killedAdd(l, "killed-"+phase, e.pod("k"+phase), phase)
+	}
+	if a := e.allocations(); len(a) != 2+5 {
+		t.Fatalf("want the 5 killed ADDs' addresses leaked before GC, got %v", a)
 	}
 	// A complete ADD the runtime never recorded: libcni's GC does not know
-	// it from its cache, so only the plugin's GC can find the veth.
-	e.killedAdd(l, "unrecorded", e.pod("unrecorded"), time.Minute)
+	// it from its cache, so only the plugin's GC can find it.
+	e.killedAdd(l, "unrecorded", e.pod("unrecorded"), "")
 	// A veth made by an ADD killed before it joined the bridge.
 	e.ipHost("ip", "link", "add", "nnv0000deadbeef", "type", "veth", "peer", "name", "nnt-peer")
 	e.ipHost("ip", "link", "set", "nnv0000deadbeef", "alias", "nodenet net="+l.Name)
@@ -112,14 +117,7 @@ func TestGCAfterKilledAdd(t *testing.T) {
 	if err := os.WriteFile(e.dataDir+"/nnt"+e.id+"/10.199.0.200", nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	err := e.inHost(func() error {
-		return e.cni.GCNetworkList(context.Background(), l, &libcni.GCArgs{
-			ValidAttachments: []types.GCAttachment{{ContainerID: "live", IfName: "eth0"}},
-		})
-	})
-	if err != nil {
-		t.Fatalf("GC: %v", err)
-	}
+	e.gc(l, []types.GCAttachment{{ContainerID: "live", IfName: "eth0"}})
 	if a := e.allocations(); len(a) != 1 {
 		t.Fatalf("after GC: allocations %v, want only the live pod's", a)
 	}
@@ -132,8 +130,8 @@ func TestGCAfterKilledAdd(t *testing.T) {
 	if m := strings.TrimSpace(e.members("4")); !strings.HasSuffix(m, `comment "live/eth0"`) || strings.Count(m, "\n") != 0 {
 		t.Fatalf("after GC: want only the live pod's member:\n%s", m)
 	}
-	if out := e.ipHost("ip", "-o", "link", "show"); strings.Contains(out, "nnv0000deadbeef") {
-		t.Fatalf("after GC: unbridged leaked veth still there:\n%s", out)
+	if out := e.ipHost("ip", "-o", "link", "show"); strings.Contains(out, "nnv0000deadbeef") || strings.Count(out, "nnv") != 2 {
+		t.Fatalf("after GC: want only the live pod's and the other network's veths:\n%s", out)
 	}
 	if err := e.check(l, rt("live", live)); err != nil {
 		t.Fatalf("live pod broken by GC: %v", err)
@@ -143,31 +141,83 @@ func TestGCAfterKilledAdd(t *testing.T) {
 	}
 }
 
-// killedAdd execs the plugin in the host netns the way libcni would and
-// kills it after delay unless it has finished.
-func (e *env) killedAdd(l *libcni.NetworkConfigList, id, nsPath string, delay time.Duration) {
+// TestGCWithNoLivePods: a runtime with no pod left on the network sends an
+// empty (null) list; everything, even what libcni never recorded, goes.
+func TestGCWithNoLivePods(t *testing.T) {
+	e := newEnv(t)
+	l := e.confList("1.1.0", nil)
+	e.killedAdd(l, "unrecorded", e.pod("unrecorded"), "")
+	if a := e.allocations(); len(a) != 1 {
+		t.Fatalf("want the unrecorded ADD's address, got %v", a)
+	}
+	e.gc(l, nil) // libcni sends "cni.dev/valid-attachments": null
+	if a := e.allocations(); len(a) != 0 {
+		t.Fatalf("after GC with no live pod: %v", a)
+	}
+	if out := e.ipHost("ip", "-o", "link", "show", "master", e.bridge); strings.TrimSpace(out) != "" {
+		t.Fatalf("after GC with no live pod, ports left:\n%s", out)
+	}
+}
+
+func (e *env) gc(l *libcni.NetworkConfigList, valid []types.GCAttachment) {
+	e.t.Helper()
+	err := e.inHost(func() error {
+		return e.cni.GCNetworkList(context.Background(), l, &libcni.GCArgs{ValidAttachments: valid})
+	})
+	if err != nil {
+		e.t.Fatalf("GC: %v", err)
+	}
+}
+
+// killedAdd execs the plugin in the host netns the way libcni would, but
+// without libcni's cache. With a phase, the plugin stops itself right after
+// that step (cni.StopAfterEnv) and is SIGKILLed there; without one, the ADD
+// completes and only the runtime's record of it is missing.
+func (e *env) killedAdd(l *libcni.NetworkConfigList, id, nsPath, phase string) {
 	e.t.Helper()
 	conf, err := libcni.InjectConf(l.Plugins[0], map[string]any{"name": l.Name, "cniVersion": l.CNIVersion})
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	_ = e.inHost(func() error {
+	err = e.inHost(func() error {
 		cmd := exec.Command(pluginDir(e.t) + "/nodenet")
-		cmd.Env = append(os.Environ(), "CNI_COMMAND=ADD", "CNI_CONTAINERID="+id, "CNI_NETNS="+nsPath, "CNI_IFNAME=eth0", "CNI_PATH="+pluginDir(e.t))
+		cmd.Env = append(os.Environ(), "CNI_COMMAND=ADD", "CNI_CONTAINERID="+id, "CNI_NETNS="+nsPath,
+			"CNI_IFNAME=eth0", "CNI_PATH="+pluginDir(e.t), cni.StopAfterEnv+"="+phase)
 		cmd.Stdin = strings.NewReader(string(conf.Bytes))
+		if phase == "" {
+			if out, err := cmd.CombinedOutput(); err != nil {
+				return fmt.Errorf("ADD: %w: %s", err, out)
+			}
+			return nil
+		}
 		if err := cmd.Start(); err != nil {
 			return err
 		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case err := <-done:
-			return err
-		case <-time.After(delay):
-			_ = cmd.Process.Signal(syscall.SIGKILL)
-			return <-done
-		}
+		defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+		return nntns.PollUntil(10*time.Second, 5*time.Millisecond, func() error { return stopped(cmd.Process.Pid) })
 	})
+	if err != nil {
+		e.t.Fatalf("ADD %s stopped after %q: %v", id, phase, err)
+	}
+}
+
+// stopped is nil once the process is in the stopped state.
+func stopped(pid int) error {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nntns.Permanent(err)
+	}
+	// "pid (comm) S ...": the state follows the last ')'.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	switch state := strings.Fields(s[i+1:])[0]; state {
+	case "T":
+		return nil
+	case "Z":
+		return nntns.Permanent(fmt.Errorf("exited before stopping"))
+	default:
+		return fmt.Errorf("state %s", state)
+	}
 }
 
 func TestPoolExhaustion(t *testing.T) {

@@ -21,6 +21,13 @@ type conf struct {
 	Raw struct {
 		IPAM json.RawMessage `json:"ipam"`
 	}
+	// OmitGateway (ipam.omitGateway) returns addresses without a gateway,
+	// as some IPAM plugins do, so the bridge must work one out.
+	OmitGateway struct {
+		IPAM struct {
+			OmitGateway bool `json:"omitGateway"`
+		} `json:"ipam"`
+	}
 }
 
 func load(args *skel.CmdArgs) (*conf, *hostlocal.Allocator, error) {
@@ -29,6 +36,9 @@ func load(args *skel.CmdArgs) (*conf, *hostlocal.Allocator, error) {
 		return nil, nil, err
 	}
 	if err := json.Unmarshal(args.StdinData, &c.Raw); err != nil {
+		return nil, nil, err
+	}
+	if err := json.Unmarshal(args.StdinData, &c.OmitGateway); err != nil {
 		return nil, nil, err
 	}
 	cfg, err := hostlocal.Parse(c.Raw.IPAM)
@@ -45,9 +55,14 @@ func main() {
 			if err != nil {
 				return err
 			}
-			ips, err := a.Allocate(hostlocal.Attachment{ContainerID: args.ContainerID, IfName: args.IfName})
+			ips, err := a.Allocate(hostlocal.Attachment{ContainerID: args.ContainerID, IfName: args.IfName}, nil)
 			if err != nil {
 				return err
+			}
+			if c.OmitGateway.IPAM.OmitGateway {
+				for _, ip := range ips {
+					ip.Gateway = nil
+				}
 			}
 			return types.PrintResult(&current.Result{CNIVersion: current.ImplementedSpecVersion, IPs: ips}, c.CNIVersion)
 		},
@@ -58,7 +73,19 @@ func main() {
 			}
 			return a.Release(hostlocal.Attachment{ContainerID: args.ContainerID, IfName: args.IfName})
 		},
-		Check: func(*skel.CmdArgs) error { return nil },
+		// CHECK fails when the attachment holds no address, so a test sees
+		// nodenet forward CHECK and report the delegate's answer.
+		Check: func(args *skel.CmdArgs) error {
+			_, a, err := load(args)
+			if err != nil {
+				return err
+			}
+			held, err := a.Held(hostlocal.Attachment{ContainerID: args.ContainerID, IfName: args.IfName})
+			if err == nil && len(held) == 0 {
+				err = types.NewError(types.ErrUnknownContainer, "fakeipam: no address held by "+args.ContainerID, "")
+			}
+			return err
+		},
 		GC: func(args *skel.CmdArgs) error {
 			c, a, err := load(args)
 			if err != nil {
