@@ -180,7 +180,9 @@ func TestDelegatedIPAM(t *testing.T) {
 		t.Fatalf("CHECK with the delegate's allocation gone: want its code 3, got %v", err)
 	}
 	e.killedAdd(l, "unrecorded", e.pod("unrecorded"), "")
-	status := func() error { return e.inHost(func() error { return e.cni.GetStatusNetworkList(context.Background(), l) }) }
+	status := func() error {
+		return e.inHost(func() error { return e.cni.GetStatusNetworkList(context.Background(), l) })
+	}
 	if err := status(); err != nil {
 		t.Fatal(err)
 	}
