@@ -81,7 +81,7 @@ func (n *NetConf) addAttachment(args *skel.CmdArgs, podNS netns.NsHandle, undo *
 		return nil, err
 	}
 	if existed && n.IPMasq {
-		if err := n.dropMasq(args); err != nil {
+		if err := removeMasq(n.Name, attachmentKey(args.ContainerID, args.IfName)); err != nil {
 			return nil, err
 		}
 	}
@@ -116,7 +116,7 @@ func (n *NetConf) addAttachment(args *skel.CmdArgs, podNS netns.NsHandle, undo *
 // address never reaches another pod with our member still in the set.
 func (n *NetConf) addMasq(args *skel.CmdArgs, ips []*current.IPConfig, undo *undoStack) error {
 	key := attachmentKey(args.ContainerID, args.IfName)
-	undo.push(func() { _, _ = removeMasq(n.Name, key) })
+	undo.push(func() { _ = removeMasq(n.Name, key) })
 	addrs := make([]net.IPNet, 0, len(ips))
 	for _, ipc := range ips {
 		addrs = append(addrs, ipc.Address)

@@ -141,8 +141,7 @@ func checkHost(n *NetConf, hostName string) error {
 
 // checkMasq verifies each address is masqueraded: a member of its family's
 // pod set owned by this attachment, with the shared chain and jump in
-// place, or (a pod an older release added) its per-pod chain present.
-// CHECK is rare, so reading the rules with iptables-save is fine here.
+// place. CHECK is rare, so reading the rules with iptables-save is fine.
 func checkMasq(n *NetConf, args *skel.CmdArgs, ips []*current.IPConfig) error {
 	if !n.IPMasq {
 		return nil
@@ -157,9 +156,6 @@ func checkMasq(n *NetConf, args *skel.CmdArgs, ips []*current.IPConfig) error {
 		members, err := ownedMembers(set, key)
 		if err != nil {
 			return err
-		}
-		if len(members) == 0 && chainDeclared(save, masqChainName(n.Name, args.ContainerID, args.IfName)) {
-			continue
 		}
 		for _, ipc := range ips {
 			if familyOf(ipc.Address.IP) == f && !containsIP(members, ipc.Address.IP) {

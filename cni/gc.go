@@ -82,14 +82,13 @@ func gcPorts(n *NetConf, valid map[hostlocal.Attachment]bool) error {
 }
 
 // gcMasq removes this network's pod set members whose attachment is not
-// valid (their addresses were just released, or never held), then the
-// per-pod chains of older releases that belong to no valid attachment.
+// valid (their addresses are released next, or were never held).
 func gcMasq(n *NetConf, valid map[hostlocal.Attachment]bool) error {
 	keep := map[string]bool{}
 	for a := range valid {
 		keep[attachmentKey(a.ContainerID, a.IfName)] = true
 	}
-	return errors.Join(gcMembers(n.Name, keep), gcLegacyChains(n, valid))
+	return gcMembers(n.Name, keep)
 }
 
 // gcMembers deletes the members of the network's pod sets not owned by a
@@ -116,47 +115,4 @@ func gcMembers(network string, keep map[string]bool) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func gcLegacyChains(n *NetConf, valid map[hostlocal.Attachment]bool) error {
-	keep := map[string]bool{}
-	for a := range valid {
-		keep[masqChainName(n.Name, a.ContainerID, a.IfName)] = true
-	}
-	var errs []error
-	for _, f := range n.families() {
-		save, err := saveNAT(f)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		for _, chain := range ownedChains(save, n.Name) {
-			if keep[chain] {
-				continue
-			}
-			if script := teardownScript(save, chain); script != "" {
-				errs = append(errs, runRestore(f, []byte(script)))
-			}
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// ownedChains lists per-pod NODENET- chains with a rule commented with
-// network. The shared chain's comment lacks the marker (sharedComment).
-func ownedChains(save, network string) []string {
-	marker := "nodenet name=" + network + " "
-	seen := map[string]bool{}
-	var out []string
-	for _, line := range strings.Split(save, "\n") {
-		f := strings.Fields(line)
-		if len(f) < 2 || f[0] != "-A" || !strings.HasPrefix(f[1], chainPrefix) || !strings.Contains(line, marker) {
-			continue
-		}
-		if !seen[f[1]] {
-			seen[f[1]] = true
-			out = append(out, f[1])
-		}
-	}
-	return out
 }

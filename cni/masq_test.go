@@ -1,7 +1,6 @@
 package cni
 
 import (
-	"net"
 	"strings"
 	"testing"
 )
@@ -26,11 +25,6 @@ func TestSharedMasqNames(t *testing.T) {
 	}
 	if sharedMasqChain("a") == sharedMasqChain("b") {
 		t.Error("chain names of two networks collide")
-	}
-	// A per-pod chain name can never be the shared one: 20 hex after the
-	// prefix, never "MASQ-".
-	if strings.HasPrefix(masqChainName("n", "c", "eth0"), masqChainPrefix) {
-		t.Error("per-pod chain looks shared")
 	}
 }
 
@@ -65,23 +59,5 @@ func TestBootstrapScript(t *testing.T) {
 	}
 	if s6 := bootstrapScript("n", familyV6, ""); !strings.Contains(s6, "! -d ff00::/8 ") || !strings.Contains(s6, podSetName("n", familyV6)) {
 		t.Errorf("v6 script:\n%s", s6)
-	}
-	// GC of per-pod chains must never take the shared chain.
-	if owned := ownedChains(got, "n"); len(owned) != 0 {
-		t.Errorf("shared chain taken for per-pod: %v", owned)
-	}
-}
-
-func TestDeleteScripts(t *testing.T) {
-	chain := masqChainName("n", "c", "eth0")
-	_, v4, _ := net.ParseCIDR("10.1.2.7/24")
-	v4.IP = net.ParseIP("10.1.2.7").To4()
-	got := string(deleteScripts(chain, "nodenet name=n id=c", []net.IPNet{*v4})[familyV4])
-	want := "*nat\n-D POSTROUTING -s 10.1.2.7/32 -j " + chain + " -m comment --comment \"nodenet name=n id=c\"\n-F " + chain + "\n-X " + chain + "\nCOMMIT\n"
-	if got != want {
-		t.Errorf("got:\n%s\nwant:\n%s", got, want)
-	}
-	if c := masqComment("n", strings.Repeat("x", 1000)); len(c) > 200 {
-		t.Errorf("comment not bounded: %d", len(c))
 	}
 }

@@ -83,9 +83,7 @@ func hasJump(save, chain string) bool {
 	return false
 }
 
-// sharedComment marks the shared rules. It must not contain the per-pod
-// marker "nodenet name=" (gc.go's ownedChains), or GC would take the shared
-// chain for a leaked per-pod one.
+// sharedComment marks the shared rules.
 func sharedComment(network string) string {
 	c := "nodenet masq net=" + network
 	if len(c) > 200 {
@@ -108,4 +106,13 @@ func lockFile(path string) (unlock func(), err error) {
 		return nil, fmt.Errorf("locking %s: %w", path, err)
 	}
 	return func() { fd.Close() }, nil
+}
+
+func jumpsTo(line, chain string) bool {
+	return strings.Contains(line, " -j "+chain+" ") || strings.HasSuffix(line, " -j "+chain)
+}
+
+// chainDeclared reports whether an iptables-save output declares chain.
+func chainDeclared(save, chain string) bool {
+	return strings.Contains(save, "\n:"+chain+" ")
 }

@@ -101,10 +101,9 @@ func hasSubnet(entries []netlink.IPSetEntry, ip net.IP, ones int) bool {
 	return false
 }
 
-// removeMasq deletes key's members from the network's pod sets. found
-// tells whether there were any: without, the attachment predates the
-// shared layout (or is already gone) and may still have a per-pod chain.
-func removeMasq(network, key string) (found bool, err error) {
+// removeMasq deletes key's members from the network's pod sets; none is
+// success (DEL idempotence).
+func removeMasq(network, key string) error {
 	var errs []error
 	for _, f := range allFamilies {
 		set := podSetName(network, f)
@@ -114,14 +113,13 @@ func removeMasq(network, key string) (found bool, err error) {
 			continue
 		}
 		for _, ip := range members {
-			found = true
 			// Replace: a member gone meanwhile is not an error.
 			if err := netlink.IpsetDel(set, &netlink.IPSetEntry{IP: ip, Replace: true}); err != nil {
 				errs = append(errs, fmt.Errorf("removing %s from ipset %s: %w", ip, set, err))
 			}
 		}
 	}
-	return found, errors.Join(errs...)
+	return errors.Join(errs...)
 }
 
 // ownedMembers lists the addresses in set owned by key; a missing set has

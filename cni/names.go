@@ -78,12 +78,3 @@ const MaxChainLen = 28
 
 // chainPrefix marks every iptables chain nodenet's CNI plugin owns.
 const chainPrefix = "NODENET-"
-
-// masqChainName is deterministic in (network, container ID, ifname) so DEL
-// finds the chain without knowing the addresses. ifname is hashed too so two
-// attachments of one pod to one network (eth0, net1) do not share a chain
-// that the first DEL would remove. 8 + 20 hex = 28 = MaxChainLen; 80 bits of
-// hash make collisions between pods on one node negligible.
-func masqChainName(network, containerID, ifname string) string {
-	return chainPrefix + hashHex(network, containerID, ifname)[:MaxChainLen-len(chainPrefix)]
-}

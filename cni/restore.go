@@ -8,9 +8,8 @@ import (
 )
 
 // runRestore applies script with one iptables-restore --noflush: the whole
-// script commits atomically or not at all. Only the slow paths exec it: the
-// first ADD of a network on a node (bootstrapMasq) and the teardown of
-// per-pod chains made by earlier releases (masqlegacy.go).
+// script commits atomically or not at all. Only the slow path execs it: the
+// first ADD of a network on a node (bootstrapMasq), or one that repairs it.
 func runRestore(f ipFamily, script []byte) error {
 	cmd := exec.Command(f.restore, "-w", "--noflush")
 	var out bytes.Buffer

@@ -157,11 +157,16 @@ func TestDelIdempotent(t *testing.T) {
 	p1, p2 := e.pod("p1"), e.pod("p2")
 	e.mustAdd(l, rt("c1", p1))
 	e.mustAdd(l, rt("c2", p2))
+	// DEL runs no helper program, even for an attachment already gone:
+	// with no iptables on PATH, repeated DELs still succeed.
+	path := os.Getenv("PATH")
+	t.Setenv("PATH", t.TempDir())
 	for i := 0; i < 2; i++ {
 		if err := e.del(l, rt("c1", p1)); err != nil {
 			t.Fatalf("DEL #%d: %v", i+1, err)
 		}
 	}
+	os.Setenv("PATH", path)
 	// DEL after the pod netns is gone (runtime tore the sandbox down first).
 	_ = exec.Command("ip", "netns", "del", strings.TrimPrefix(p2, "/var/run/netns/")).Run()
 	if err := e.del(l, rt("c2", p2)); err != nil {

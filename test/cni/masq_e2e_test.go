@@ -31,11 +31,6 @@ func netHash(network string) string {
 	return hashHex("masq", network)[:15]
 }
 
-// legacyChain mirrors cni.masqChainName, the per-pod chain of older releases.
-func legacyChain(network, id, ifname string) string {
-	return "NODENET-" + hashHex(network, id, ifname)[:20]
-}
-
 func hashHex(parts ...string) string {
 	h := sha256.New()
 	for _, p := range parts {
@@ -120,39 +115,6 @@ func (e *env) wantOneJump(when string) {
 	e.t.Helper()
 	if save := e.ipHost("iptables-save", "-t", "nat"); strings.Count(save, "-A POSTROUTING") != 1 {
 		e.t.Fatalf("%s: want one POSTROUTING jump:\n%s", when, save)
-	}
-}
-
-// TestLegacyPerPodChain: a pod added by an older release has a per-pod
-// chain and no set member. CHECK accepts it and DEL removes the chain.
-func TestLegacyPerPodChain(t *testing.T) {
-	e := newEnv(t)
-	l := e.confList("1.1.0", nil)
-	p1 := e.pod("p1")
-	r := e.mustAdd(l, rt("c1", p1))
-	ip := r.IPs[0].Address.IP.String()
-	// Turn it into what the old ADD left: no member, a per-pod chain.
-	e.ipHost("ipset", "del", "NODENET-MASQ4-"+netHash(l.Name), ip)
-	chain := legacyChain(l.Name, "c1", "eth0")
-	comment := `-m comment --comment "nodenet name=` + l.Name + ` id=c1"`
-	e.restore("*nat\n:" + chain + " - [0:0]\n" +
-		"-A " + chain + " -d 10.199.0.0/24 -j ACCEPT " + comment + "\n" +
-		"-A " + chain + " ! -d 224.0.0.0/4 -j MASQUERADE " + comment + "\n" +
-		"-A POSTROUTING -s " + ip + "/32 -j " + chain + " " + comment + "\nCOMMIT\n")
-	if err := e.check(l, rt("c1", p1)); err != nil {
-		t.Fatalf("CHECK of a legacy pod: %v", err)
-	}
-	for _, withPrev := range []bool{true, false} {
-		if !withPrev { // no prevResult: the save-based teardown
-			// (libcni dropped its cached result with the first DEL)
-			e.restore("*nat\n:" + chain + " - [0:0]\n-A POSTROUTING -s " + ip + "/32 -j " + chain + " " + comment + "\nCOMMIT\n")
-		}
-		if err := e.del(l, rt("c1", p1)); err != nil {
-			t.Fatal(err)
-		}
-		if save := e.ipHost("iptables-save", "-t", "nat"); strings.Contains(save, chain) {
-			t.Fatalf("legacy chain left after DEL (prevResult %v):\n%s", withPrev, save)
-		}
 	}
 }
 
