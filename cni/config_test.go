@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/containernetworking/cni/pkg/skel"
 	"github.com/containernetworking/cni/pkg/types"
 )
 
@@ -133,5 +134,15 @@ func TestWithUndoRunsCleanupsOnPanic(t *testing.T) {
 		return nil
 	}); err != nil || undone != nil {
 		t.Fatalf("success ran cleanups %v (err %v)", undone, err)
+	}
+}
+
+// The spec makes prevResult mandatory for CHECK: without it there is
+// nothing to compare, and the answer is an invalid-config error, before any
+// kernel state is read.
+func TestCheckRequiresPrevResult(t *testing.T) {
+	err := cmdCheck(&skel.CmdArgs{ContainerID: "c1", IfName: "eth0", Netns: "/nonexistent", StdinData: []byte(fmt.Sprintf(baseConf, "1.1.0"))})
+	if codeOf(err) != types.ErrInvalidNetworkConfig || !strings.Contains(err.Error(), "prevResult") {
+		t.Fatalf("CHECK without prevResult: want code 7 naming prevResult, got %v", err)
 	}
 }

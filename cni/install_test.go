@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/containernetworking/cni/libcni"
@@ -60,9 +61,19 @@ func TestInstall(t *testing.T) {
 	if len(n.hostLocal.Ranges) != 2 || (*net.IPNet)(&n.hostLocal.Ranges[1][0].Subnet).String() != "fd00:10:244:3::/64" || n.MTU != 1450 || !n.IsDefaultGW || !n.IPMasq {
 		t.Errorf("conflist content: %+v %+v", n, n.hostLocal)
 	}
-	// Re-install over the existing files (upgrade) and leave no temp files.
+	// Re-install over the existing files (upgrade): each is a new file
+	// renamed over the old one (a runtime reading or running the old one
+	// keeps it whole), and no temp file is left.
+	before := inodes(t, filepath.Join(bin, BinaryName), filepath.Join(conf, DefaultConfName))
+	if err := os.WriteFile(self, []byte("#!binary v2"), 0o700); err != nil {
+		t.Fatal(err)
+	}
 	if err := Install(bin, conf, self, []string{"10.244.3.0/24"}); err != nil {
 		t.Fatal(err)
+	}
+	after := inodes(t, filepath.Join(bin, BinaryName), filepath.Join(conf, DefaultConfName))
+	if before[0] == after[0] || before[1] == after[1] {
+		t.Errorf("files rewritten in place (inodes %v then %v), not replaced by rename", before, after)
 	}
 	for _, d := range []string{bin, conf} {
 		ents, _ := os.ReadDir(d)
@@ -89,4 +100,17 @@ func TestInstallRejectsBadInput(t *testing.T) {
 	if err := Install(filepath.Join(root, "bin"), filepath.Join(root, "conf"), filepath.Join(root, "missing"), []string{"10.0.0.0/24"}); err == nil {
 		t.Error("missing self binary accepted")
 	}
+}
+
+func inodes(t *testing.T, paths ...string) []uint64 {
+	t.Helper()
+	var out []uint64
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, st.Sys().(*syscall.Stat_t).Ino)
+	}
+	return out
 }

@@ -100,6 +100,10 @@ func TestHairpin(t *testing.T) {
 	p1 := e.pod("p1")
 	r := e.mustAdd(l, rt("c1", p1))
 	ip := r.IPs[0].Address.IP.String()
+	// Only with br_netfilter does the DNATed packet go back out through the
+	// bridge port it came in on, which needs hairpin mode; routed, it would
+	// get through without. So make sure it is on, as on a Kubernetes node.
+	e.ipHost("sysctl", "-w", "net.bridge.bridge-nf-call-iptables=1")
 	// A "service" VIP DNATed back to the pod itself, as kube-proxy does,
 	// with the masquerade kube-proxy adds for hairpin traffic.
 	e.ipHost("iptables", "-t", "nat", "-A", "PREROUTING", "-d", "10.197.0.10/32", "-p", "tcp", "--dport", "80", "-j", "DNAT", "--to-destination", ip+":8080")

@@ -253,6 +253,13 @@ func TestPoolExhaustion(t *testing.T) {
 
 func TestSpecVersions(t *testing.T) {
 	e := newEnv(t)
+	info, err := e.cni.GetVersionInfo(context.Background(), "nodenet")
+	if err != nil {
+		t.Fatalf("VERSION: %v", err)
+	}
+	if got := strings.Join(info.SupportedVersions(), " "); got != "0.3.0 0.3.1 0.4.0 1.0.0 1.1.0" {
+		t.Fatalf("VERSION lists %s", got)
+	}
 	for i, v := range []string{"0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"} {
 		l := e.confList(v, nil)
 		p := e.pod(fmt.Sprintf("v%d", i))
