@@ -17,7 +17,7 @@ func loadArgs(args *skel.CmdArgs) (*NetConf, error) {
 		return nil, err
 	}
 	if err := validateIfName(args.IfName); err != nil {
-		return nil, err
+		return nil, types.NewError(err.Code, "CNI_IFNAME: "+err.Msg, err.Details)
 	}
 	return parseConfig(args.StdinData)
 }

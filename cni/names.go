@@ -20,10 +20,10 @@ const maxNameLen = 1024
 
 func validateContainerID(id string) *types.Error {
 	if id == "" {
-		return types.NewError(types.ErrUnknownContainer, "missing container ID", "")
+		return types.NewError(types.ErrUnknownContainer, "CNI_CONTAINERID is empty", "")
 	}
 	if len(id) > maxNameLen || !validName.MatchString(id) {
-		return types.NewError(types.ErrInvalidEnvironmentVariables, "invalid characters in container ID", id)
+		return types.NewError(types.ErrInvalidEnvironmentVariables, "CNI_CONTAINERID: invalid characters in container ID", id)
 	}
 	return nil
 }

@@ -37,3 +37,14 @@ func TestDerivedNames(t *testing.T) {
 		t.Errorf("veth name %q invalid", v)
 	}
 }
+
+func TestPortAliasKeepsLongNamesApart(t *testing.T) {
+	long := strings.Repeat("n", 300)
+	a, b := portAlias(long+"a"), portAlias(long+"b")
+	if a == b || len(a) > 255 || len(b) > 255 {
+		t.Errorf("aliases of two long networks: %q, %q", a, b)
+	}
+	if portAlias("nodenet") != "nodenet net=nodenet" {
+		t.Errorf("short alias %q", portAlias("nodenet"))
+	}
+}

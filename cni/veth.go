@@ -48,13 +48,14 @@ func tagPort(n *NetConf, host *netlink.Veth) error {
 }
 
 // portAlias tags the host end with its network so GC of one network never
-// deletes ports another network (sharing the bridge) owns.
+// deletes ports another network (sharing the bridge) owns. A name too long
+// for the alias (IFALIASZ - 1 = 255 bytes) is hashed rather than cut, so two
+// long names with one prefix stay apart.
 func portAlias(network string) string {
-	a := "nodenet net=" + network
-	if len(a) > 255 { // IFALIASZ - 1
-		a = a[:255]
+	if a := "nodenet net=" + network; len(a) <= 255 {
+		return a
 	}
-	return a
+	return "nodenet net=sha256:" + hashHex(network)
 }
 
 // attachPort enslaves the host end to the bridge and applies the per-port

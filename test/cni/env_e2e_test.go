@@ -51,9 +51,8 @@ func repoRoot() string {
 }
 
 // pluginDir prepares CNI_PATH once: $NODENET_BIN if set, else cmd/nodenet
-// built here, else the stand-in main under test/cni/plugin.
-// NNT_CNI_PLUGIN_PKG=./test/cni/plugin forces the stand-in (to compare the
-// exec cost of the full agent binary).
+// built here. NNT_CNI_PLUGIN_PKG=./test/cni/plugin builds the stand-in
+// instead (to compare the exec cost of the full agent binary).
 func pluginDir(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
@@ -74,20 +73,16 @@ func pluginDir(t testing.TB) string {
 			}
 			return
 		}
-		pkgs := []string{"./cmd/nodenet", "./test/cni/plugin"}
+		// No fallback: a cmd/nodenet that does not build must fail the
+		// suite, not be replaced by the stand-in.
+		pkg := "./cmd/nodenet"
 		if p := os.Getenv("NNT_CNI_PLUGIN_PKG"); p != "" {
-			pkgs = []string{p}
+			pkg = p
 		}
-		for _, pkg := range pkgs {
-			cmd := exec.Command("go", "build", "-o", out, pkg)
-			cmd.Dir = repoRoot()
-			var b []byte
-			if b, buildErr = cmd.CombinedOutput(); buildErr == nil {
-				break
-			}
-			buildErr = fmt.Errorf("go build %s: %w: %s", pkg, buildErr, b)
-		}
-		if buildErr != nil {
+		cmd := exec.Command("go", "build", "-o", out, pkg)
+		cmd.Dir = repoRoot()
+		if b, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build %s: %w: %s", pkg, err, b)
 			return
 		}
 		buildErr = buildFakeIPAM()

@@ -1,5 +1,5 @@
-// Command plugin is a stand-in for cmd/nodenet used by the e2e tests when
-// the real binary is not available: it runs only the CNI plugin.
+// Command plugin is a binary of the CNI plugin alone, for benchmarks that
+// compare its exec cost with cmd/nodenet's (NNT_CNI_PLUGIN_PKG=./test/cni/plugin).
 package main
 
 import (
