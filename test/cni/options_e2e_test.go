@@ -58,7 +58,7 @@ func TestBridgeOptions(t *testing.T) {
 	e := newEnv(t)
 	l := e.confList("1.0.0", func(p map[string]any) {
 		p["isDefaultGateway"], p["isGateway"], p["ipMasq"] = false, false, false
-		p["promiscMode"], p["mtu"] = true, 1400
+		p["promiscMode"], p["hairpinMode"], p["mtu"] = true, false, 1400
 		p["runtimeConfig"] = map[string]any{"mac": "02:00:00:00:00:42"}
 	})
 	p1 := e.pod("p1")
