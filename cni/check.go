@@ -40,45 +40,61 @@ func cmdCheck(args *skel.CmdArgs) error {
 		return fmt.Errorf("netlink handle in pod netns: %w", err)
 	}
 	defer h.Close()
-	if err := checkPod(h, args.IfName, prev); err != nil {
+	pod, err := checkPod(h, args, prev)
+	if err != nil {
 		return err
 	}
-	if err := checkHost(n, hostVethName(args.ContainerID, args.IfName)); err != nil {
+	if err := checkHost(n, hostVethName(args.ContainerID, args.IfName), pod); err != nil {
 		return err
 	}
 	return checkMasq(n, args, prev.IPs)
 }
 
-func checkPod(h *netlink.Handle, ifname string, prev *current.Result) error {
+// checkPod compares the pod interface with prevResult and returns it.
+func checkPod(h *netlink.Handle, args *skel.CmdArgs, prev *current.Result) (netlink.Link, error) {
+	ifname := args.IfName
 	link, err := h.LinkByName(ifname)
 	if err != nil {
-		return errDrift("pod interface %s missing: %v", ifname, err)
+		return nil, errDrift("pod interface %s missing: %v", ifname, err)
 	}
 	if _, ok := link.(*netlink.Veth); !ok {
-		return errDrift("pod interface %s is a %s, not a veth", ifname, link.Type())
+		return nil, errDrift("pod interface %s is a %s, not a veth", ifname, link.Type())
 	}
 	if link.Attrs().Flags&net.FlagUp == 0 {
-		return errDrift("pod interface %s is down", ifname)
+		return nil, errDrift("pod interface %s is down", ifname)
+	}
+	if mac := prevMAC(prev, ifname, args.Netns); mac != "" && mac != link.Attrs().HardwareAddr.String() {
+		return nil, errDrift("pod interface %s has MAC %s, not %s", ifname, link.Attrs().HardwareAddr, mac)
 	}
 	addrs, err := h.AddrList(link, netlink.FAMILY_ALL)
 	if err != nil {
-		return fmt.Errorf("listing pod addresses: %w", err)
+		return nil, fmt.Errorf("listing pod addresses: %w", err)
 	}
 	for _, ipc := range prev.IPs {
 		if !hasAddr(addrs, ipc.Address) {
-			return errDrift("pod interface %s lacks address %s", ifname, ipc.Address.String())
+			return nil, errDrift("pod interface %s lacks address %s", ifname, ipc.Address.String())
 		}
 	}
 	routes, err := h.RouteList(link, netlink.FAMILY_ALL)
 	if err != nil {
-		return fmt.Errorf("listing pod routes: %w", err)
+		return nil, fmt.Errorf("listing pod routes: %w", err)
 	}
 	for _, r := range prev.Routes {
 		if !hasLiveRoute(routes, r, prev.IPs) {
-			return errDrift("pod route %s missing", routeString(r))
+			return nil, errDrift("pod route %s missing", routeString(r))
 		}
 	}
-	return nil
+	return link, nil
+}
+
+// prevMAC is the MAC prevResult recorded for the pod interface, if any.
+func prevMAC(prev *current.Result, ifname, sandbox string) string {
+	for _, i := range prev.Interfaces {
+		if i.Name == ifname && i.Sandbox == sandbox {
+			return i.Mac
+		}
+	}
+	return ""
 }
 
 func hasAddr(addrs []netlink.Addr, want net.IPNet) bool {
@@ -115,14 +131,23 @@ func routeDst(r netlink.Route, like net.IP) string {
 	return "::/0"
 }
 
-func checkHost(n *NetConf, hostName string) error {
+// checkHost verifies the host end: our veth, the pod interface's peer, a
+// port of the bridge with the configured flags.
+func checkHost(n *NetConf, hostName string, pod netlink.Link) error {
 	br, err := bridgeByName(n.BridgeName)
 	if err != nil {
 		return errDrift("bridge: %v", err)
 	}
+	if (br.Promisc != 0) != n.PromiscMode {
+		return errDrift("bridge %s promiscuous mode is %v, config says %v", n.BridgeName, br.Promisc != 0, n.PromiscMode)
+	}
 	host, err := netlink.LinkByName(hostName)
 	if err != nil {
 		return errDrift("host veth %s missing: %v", hostName, err)
+	}
+	// A veth's link index is its peer's: each end must name the other.
+	if host.Attrs().ParentIndex != pod.Attrs().Index || pod.Attrs().ParentIndex != host.Attrs().Index {
+		return errDrift("host veth %s is not the peer of the pod's %s", hostName, pod.Attrs().Name)
 	}
 	if host.Attrs().MasterIndex != br.Index {
 		return errDrift("host veth %s is not a port of %s", hostName, n.BridgeName)

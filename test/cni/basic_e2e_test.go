@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	current "github.com/containernetworking/cni/pkg/types/100"
 	"github.com/vishvananda/netlink"
 )
 
@@ -135,23 +136,55 @@ func TestHairpin(t *testing.T) {
 func TestCheckDetectsDrift(t *testing.T) {
 	e := newEnv(t)
 	l := e.confList("1.1.0", nil)
-	p1 := e.pod("p1")
-	e.mustAdd(l, rt("c1", p1))
-	if err := e.check(l, rt("c1", p1)); err != nil {
-		t.Fatalf("CHECK on fresh attachment: %v", err)
-	}
-	ns := strings.TrimPrefix(p1, "/var/run/netns/")
-	if out, err := exec.Command("ip", "-n", ns, "route", "del", "10.198.0.0/16").CombinedOutput(); err != nil {
-		t.Fatalf("route del: %v %s", err, out)
-	}
-	err := e.check(l, rt("c1", p1))
-	if err == nil || codeOf(err) != 100 || !strings.Contains(err.Error(), "10.198.0.0/16") {
-		t.Fatalf("CHECK after route removal: want code 100 naming the route, got %v (code %d)", err, codeOf(err))
+	// Each drift on its own pod, made by hand as an admin or another
+	// program would, and CHECK must name it (code 100).
+	for i, c := range []struct {
+		what  string
+		drift func(ns string, r *current.Result)
+		want  string
+	}{
+		{"route deleted", func(ns string, _ *current.Result) { ipIn(t, ns, "route", "del", "10.198.0.0/16") }, "10.198.0.0/16"},
+		{"MAC changed", func(ns string, _ *current.Result) { ipIn(t, ns, "link", "set", "eth0", "address", "02:00:00:00:0d:01") }, "MAC"},
+		// The pod gets a look-alike eth0 (same MAC, address and routes)
+		// and the host a look-alike port: neither is the other's peer.
+		{"interface replaced", func(ns string, r *current.Result) {
+			ipIn(t, ns, "link", "del", "eth0")
+			e.ipHost("ip", "link", "add", r.Interfaces[1].Name, "type", "veth", "peer", "name", "nntlook")
+			e.ipHost("ip", "link", "set", r.Interfaces[1].Name, "master", e.bridge, "up")
+			ipIn(t, ns, "link", "add", "eth0", "address", r.Interfaces[2].Mac, "type", "veth", "peer", "name", "nntlook")
+			ipIn(t, ns, "addr", "add", r.IPs[0].Address.String(), "dev", "eth0")
+			ipIn(t, ns, "link", "set", "eth0", "up")
+			ipIn(t, ns, "route", "add", "10.198.0.0/16", "via", "10.199.0.1")
+			ipIn(t, ns, "route", "add", "default", "via", "10.199.0.1")
+		}, "not the peer"},
+		// Last: the bridge is shared by the pods above.
+		{"bridge made promiscuous", func(string, *current.Result) { e.ipHost("ip", "link", "set", e.bridge, "promisc", "on") }, "promiscuous"},
+	} {
+		p := e.pod(fmt.Sprintf("d%d", i))
+		r := e.mustAdd(l, rt(fmt.Sprintf("c%d", i), p))
+		if err := e.check(l, rt(fmt.Sprintf("c%d", i), p)); err != nil {
+			t.Fatalf("CHECK on fresh attachment: %v", err)
+		}
+		c.drift(strings.TrimPrefix(p, "/var/run/netns/"), r)
+		err := e.check(l, rt(fmt.Sprintf("c%d", i), p))
+		if codeOf(err) != 100 || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("CHECK after %s: want code 100 naming %q, got %v", c.what, c.want, err)
+		}
 	}
 	// Missing netns is "container unknown" (3).
-	_ = exec.Command("ip", "netns", "del", ns).Run()
-	if err := e.check(l, rt("c1", p1)); codeOf(err) != 3 {
+	p := e.pod("gone")
+	e.mustAdd(l, rt("gone", p))
+	_ = exec.Command("ip", "netns", "del", strings.TrimPrefix(p, "/var/run/netns/")).Run()
+	if err := e.check(l, rt("gone", p)); codeOf(err) != 3 {
 		t.Fatalf("CHECK without netns: want code 3, got %v", err)
+	}
+}
+
+// ipIn runs ip in the named netns.
+func ipIn(t *testing.T, ns string, args ...string) {
+	t.Helper()
+	if out, err := exec.Command("ip", append([]string{"-n", ns}, args...)...).CombinedOutput(); err != nil {
+		t.Fatalf("ip -n %s %v: %v %s", ns, args, err, out)
 	}
 }
 
