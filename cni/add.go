@@ -92,7 +92,7 @@ func (n *NetConf) addAttachment(args *skel.CmdArgs, podNS netns.NsHandle, undo *
 	}
 	trace.mark("ipam")
 	undo.push(func() { _ = ipam.del(args) })
-	if len(res.IPs) == 0 {
+	if len(res.IPs) == 0 && n.layer3() {
 		return nil, errConfig("ipam %s returned no addresses", n.IPAM.Type)
 	}
 	if n.IsGW {
@@ -102,7 +102,7 @@ func (n *NetConf) addAttachment(args *skel.CmdArgs, podNS netns.NsHandle, undo *
 		return nil, err
 	}
 	trace.mark("plumb")
-	if n.IPMasq {
+	if n.IPMasq && n.layer3() { // as the reference: no addresses, nothing to masquerade
 		if err := n.addMasq(args, res.IPs, undo); err != nil {
 			return nil, err
 		}
@@ -155,7 +155,7 @@ func (n *NetConf) finishAdd(args *skel.CmdArgs, podNS netns.NsHandle, br *netlin
 	}
 	defer h.Close()
 	trace.mark("podhandle")
-	pod, err := configurePod(h, args.IfName, res)
+	pod, err := configurePod(h, args.IfName, res, !n.DisableContainerInterface)
 	if err != nil {
 		return err
 	}

@@ -40,7 +40,7 @@ func cmdCheck(args *skel.CmdArgs) error {
 		return fmt.Errorf("netlink handle in pod netns: %w", err)
 	}
 	defer h.Close()
-	pod, err := checkPod(h, args, prev)
+	pod, err := checkPod(h, args, prev, !n.DisableContainerInterface)
 	if err != nil {
 		return err
 	}
@@ -51,7 +51,7 @@ func cmdCheck(args *skel.CmdArgs) error {
 }
 
 // checkPod compares the pod interface with prevResult and returns it.
-func checkPod(h *netlink.Handle, args *skel.CmdArgs, prev *current.Result) (netlink.Link, error) {
+func checkPod(h *netlink.Handle, args *skel.CmdArgs, prev *current.Result, wantUp bool) (netlink.Link, error) {
 	ifname := args.IfName
 	link, err := h.LinkByName(ifname)
 	if err != nil {
@@ -60,7 +60,7 @@ func checkPod(h *netlink.Handle, args *skel.CmdArgs, prev *current.Result) (netl
 	if _, ok := link.(*netlink.Veth); !ok {
 		return nil, errDrift("pod interface %s is a %s, not a veth", ifname, link.Type())
 	}
-	if link.Attrs().Flags&net.FlagUp == 0 {
+	if wantUp && link.Attrs().Flags&net.FlagUp == 0 {
 		return nil, errDrift("pod interface %s is down", ifname)
 	}
 	if mac := prevMAC(prev, ifname, args.Netns); mac != "" && mac != link.Attrs().HardwareAddr.String() {

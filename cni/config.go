@@ -35,11 +35,13 @@ type NetConf struct {
 	PortIsolation       bool   `json:"portIsolation"`
 	// Accepted and ignored: nodenet never runs DAD (see README).
 	EnableDad bool `json:"enabledad"`
+	// The pod interface is left down (layer 2 only: whoever uses the pod
+	// end, e.g. a VM, brings it up).
+	DisableContainerInterface bool `json:"disableContainerInterface"`
 
 	// Rejected when set (see README for why).
-	VlanTrunk                 json.RawMessage `json:"vlanTrunk,omitempty"`
-	MacSpoofChk               bool            `json:"macspoofchk"`
-	DisableContainerInterface bool            `json:"disableContainerInterface"`
+	VlanTrunk   json.RawMessage `json:"vlanTrunk,omitempty"`
+	MacSpoofChk bool            `json:"macspoofchk"`
 
 	// Per-attachment requests (podargs.go): the capabilities mac, ips and
 	// ipRanges, and the same under args.cni.
@@ -72,9 +74,6 @@ func parseConfig(stdin []byte) (*NetConf, error) {
 	}
 	if err := validateNetworkName(n.Name); err != nil {
 		return nil, err
-	}
-	if n.IPAM.Type == "" {
-		return nil, errConfig("ipam.type is required")
 	}
 	if err := version.ParsePrevResult(&n.NetConf); err != nil {
 		return nil, errDecode("decoding prevResult: %v", err)
@@ -126,8 +125,8 @@ func (n *NetConf) validate() error {
 	if n.MacSpoofChk {
 		return errUnsupported("macspoofchk", true, "needs nftables rules nodenet does not manage")
 	}
-	if n.DisableContainerInterface {
-		return errUnsupported("disableContainerInterface", true, "a pod interface that is down is not useful to kube-proxy")
+	if n.DisableContainerInterface && n.layer3() {
+		return errConfig("disableContainerInterface needs a layer-2 network (no ipam): an interface left down cannot use its addresses")
 	}
 	if n.HairpinMode && n.PromiscMode {
 		// As the reference: with both, the bridge hands a pod its own
@@ -158,3 +157,8 @@ func (n *NetConf) parseHostLocal(stdin []byte) error {
 	n.hostLocal = cfg
 	return nil
 }
+
+// layer3 tells a network with addresses from an "ipam" object from a
+// layer-2 one (no ipam.type: pods get a port on the bridge and nothing
+// else), as the reference bridge does.
+func (n *NetConf) layer3() bool { return n.IPAM.Type != "" }

@@ -55,24 +55,23 @@ func TestParseConfigErrors(t *testing.T) {
 		conf string
 		code uint
 	}{
-		"truncated":         {`{"cniVersion":"1.0.0","name":`, types.ErrDecodingFailure},
-		"not an object":     {`[1,2]`, types.ErrDecodingFailure},
-		"mtu wrong type":    {`{"name":"n","mtu":"big","ipam":{"type":"x"}}`, types.ErrDecodingFailure},
-		"ipam wrong type":   {`{"name":"n","ipam":{"type":"host-local","ranges":"x"}}`, types.ErrDecodingFailure},
-		"no name":           {`{"ipam":{"type":"x"}}`, types.ErrInvalidNetworkConfig},
-		"name escapes":      {`{"name":"../etc","ipam":{"type":"x"}}`, types.ErrInvalidNetworkConfig},
-		"no ipam":           {`{"name":"n"}`, types.ErrInvalidNetworkConfig},
-		"bad subnet":        {`{"name":"n","ipam":{"type":"host-local","subnet":"10.0.0.1/24"}}`, types.ErrInvalidNetworkConfig},
-		"bad mtu":           {`{"name":"n","mtu":10,"ipam":{"type":"x"}}`, types.ErrInvalidNetworkConfig},
-		"bad bridge":        {`{"name":"n","bridge":"a/b","ipam":{"type":"x"}}`, types.ErrInvalidNetworkConfig},
-		"hairpin+promisc":   {`{"name":"n","hairpinMode":true,"promiscMode":true,"ipam":{"type":"x"}}`, types.ErrInvalidNetworkConfig},
-		"bad ipRanges":      {`{"name":"n","runtimeConfig":{"ipRanges":[[{"subnet":"10.0.0.0/33"}]]},"ipam":{"type":"host-local","subnet":"10.1.0.0/24"}}`, types.ErrDecodingFailure},
-		"vlanTrunk":         {`{"name":"n","vlanTrunk":[{"id":3}],"ipam":{"type":"x"}}`, types.ErrUnsupportedField},
-		"macspoofchk":       {`{"name":"n","macspoofchk":true,"ipam":{"type":"x"}}`, types.ErrUnsupportedField},
-		"nft backend":       {`{"name":"n","ipMasqBackend":"nftables","ipam":{"type":"x"}}`, types.ErrUnsupportedField},
-		"no container intf": {`{"name":"n","disableContainerInterface":true,"ipam":{"type":"x"}}`, types.ErrUnsupportedField},
-		"vlan+gateway":      {`{"name":"n","vlan":5,"isGateway":true,"ipam":{"type":"x"}}`, types.ErrUnsupportedField},
-		"bad prevResult":    {`{"cniVersion":"1.0.0","name":"n","ipam":{"type":"x"},"prevResult":{"ips":"no"}}`, types.ErrDecodingFailure},
+		"truncated":       {`{"cniVersion":"1.0.0","name":`, types.ErrDecodingFailure},
+		"not an object":   {`[1,2]`, types.ErrDecodingFailure},
+		"mtu wrong type":  {`{"name":"n","mtu":"big","ipam":{"type":"x"}}`, types.ErrDecodingFailure},
+		"ipam wrong type": {`{"name":"n","ipam":{"type":"host-local","ranges":"x"}}`, types.ErrDecodingFailure},
+		"no name":         {`{"ipam":{"type":"x"}}`, types.ErrInvalidNetworkConfig},
+		"name escapes":    {`{"name":"../etc","ipam":{"type":"x"}}`, types.ErrInvalidNetworkConfig},
+		"bad subnet":      {`{"name":"n","ipam":{"type":"host-local","subnet":"10.0.0.1/24"}}`, types.ErrInvalidNetworkConfig},
+		"bad mtu":         {`{"name":"n","mtu":10,"ipam":{"type":"x"}}`, types.ErrInvalidNetworkConfig},
+		"bad bridge":      {`{"name":"n","bridge":"a/b","ipam":{"type":"x"}}`, types.ErrInvalidNetworkConfig},
+		"hairpin+promisc": {`{"name":"n","hairpinMode":true,"promiscMode":true,"ipam":{"type":"x"}}`, types.ErrInvalidNetworkConfig},
+		"bad ipRanges":    {`{"name":"n","runtimeConfig":{"ipRanges":[[{"subnet":"10.0.0.0/33"}]]},"ipam":{"type":"host-local","subnet":"10.1.0.0/24"}}`, types.ErrDecodingFailure},
+		"vlanTrunk":       {`{"name":"n","vlanTrunk":[{"id":3}],"ipam":{"type":"x"}}`, types.ErrUnsupportedField},
+		"macspoofchk":     {`{"name":"n","macspoofchk":true,"ipam":{"type":"x"}}`, types.ErrUnsupportedField},
+		"nft backend":     {`{"name":"n","ipMasqBackend":"nftables","ipam":{"type":"x"}}`, types.ErrUnsupportedField},
+		"down with ipam":  {`{"name":"n","disableContainerInterface":true,"ipam":{"type":"x"}}`, types.ErrInvalidNetworkConfig},
+		"vlan+gateway":    {`{"name":"n","vlan":5,"isGateway":true,"ipam":{"type":"x"}}`, types.ErrUnsupportedField},
+		"bad prevResult":  {`{"cniVersion":"1.0.0","name":"n","ipam":{"type":"x"},"prevResult":{"ips":"no"}}`, types.ErrDecodingFailure},
 	}
 	for name, c := range cases {
 		_, err := parseConfig([]byte(c.conf))
@@ -144,5 +143,21 @@ func TestCheckRequiresPrevResult(t *testing.T) {
 	err := cmdCheck(&skel.CmdArgs{ContainerID: "c1", IfName: "eth0", Netns: "/nonexistent", StdinData: []byte(fmt.Sprintf(baseConf, "1.1.0"))})
 	if codeOf(err) != types.ErrInvalidNetworkConfig || !strings.Contains(err.Error(), "prevResult") {
 		t.Fatalf("CHECK without prevResult: want code 7 naming prevResult, got %v", err)
+	}
+}
+
+func TestLayer2Network(t *testing.T) {
+	for _, conf := range []string{`{"cniVersion":"1.1.0","name":"l2"}`, `{"cniVersion":"1.1.0","name":"l2","ipam":{}}`,
+		`{"cniVersion":"1.1.0","name":"l2","disableContainerInterface":true}`} {
+		n, err := parseConfig([]byte(conf))
+		if err != nil {
+			t.Fatalf("%s: %v", conf, err)
+		}
+		if n.layer3() {
+			t.Errorf("%s: taken for a layer-3 network", conf)
+		}
+		if _, ok := n.ipam().(noIPAM); !ok {
+			t.Errorf("%s: ipam driver %T, want none", conf, n.ipam())
+		}
 	}
 }

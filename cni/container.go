@@ -15,7 +15,7 @@ import (
 // netns: no goroutine ever changes namespace, so nothing can leak a thread
 // into the wrong netns. Order matters: the link goes up before addresses are
 // added so the kernel installs the subnet routes the gateway routes need.
-func configurePod(h *netlink.Handle, ifname string, res *current.Result) (netlink.Link, error) {
+func configurePod(h *netlink.Handle, ifname string, res *current.Result, up bool) (netlink.Link, error) {
 	lo, err := h.LinkByName("lo")
 	if err != nil {
 		return nil, fmt.Errorf("pod lo: %w", err)
@@ -26,6 +26,9 @@ func configurePod(h *netlink.Handle, ifname string, res *current.Result) (netlin
 	link, err := h.LinkByName(ifname)
 	if err != nil {
 		return nil, fmt.Errorf("pod %s: %w", ifname, err)
+	}
+	if !up {
+		return link, nil // layer 2 only (disableContainerInterface): no addresses either
 	}
 	if err := h.LinkSetUp(link); err != nil {
 		return nil, fmt.Errorf("pod %s up: %w", ifname, err)

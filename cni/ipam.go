@@ -24,11 +24,25 @@ type ipamDriver interface {
 }
 
 func (n *NetConf) ipam() ipamDriver {
-	if n.hostLocal != nil {
+	switch {
+	case !n.layer3():
+		return noIPAM{}
+	case n.hostLocal != nil:
 		return &builtinIPAM{conf: n, alloc: hostlocal.New(n.hostLocal, n.Name)}
 	}
 	return &delegateIPAM{plugin: n.IPAM.Type}
 }
+
+// noIPAM serves a layer-2 network: no addresses to hand out or release.
+type noIPAM struct{}
+
+func (noIPAM) add(*skel.CmdArgs) (*current.Result, error) {
+	return &current.Result{CNIVersion: current.ImplementedSpecVersion}, nil
+}
+func (noIPAM) del(*skel.CmdArgs) error                               { return nil }
+func (noIPAM) check(*skel.CmdArgs, *current.Result) error            { return nil }
+func (noIPAM) gc(*skel.CmdArgs, map[hostlocal.Attachment]bool) error { return nil }
+func (noIPAM) status(*skel.CmdArgs) error                            { return nil }
 
 type builtinIPAM struct {
 	conf  *NetConf

@@ -231,3 +231,54 @@ func TestGatewayForDelegatedIPAM(t *testing.T) {
 		t.Fatalf("pod default route: %s", out)
 	}
 }
+
+// TestLayer2Network: with no ipam (the reference bridge's layer-2 mode)
+// pods get a port on the bridge and an interface that is up, nothing
+// else; addresses set by hand then carry packets across the bridge.
+// disableContainerInterface leaves the interface down, for whoever uses it
+// (a VM) to bring up.
+func TestLayer2Network(t *testing.T) {
+	e := newEnv(t)
+	l := e.confList("1.1.0", func(p map[string]any) {
+		delete(p, "ipam")
+		p["isDefaultGateway"] = false
+	})
+	p1, p2 := e.pod("p1"), e.pod("p2")
+	for i, p := range []string{p1, p2} {
+		r := e.mustAdd(l, rt(fmt.Sprintf("c%d", i+1), p))
+		if len(r.IPs) != 0 || len(r.Interfaces) != 3 {
+			t.Fatalf("layer-2 result: %+v", r)
+		}
+		ns := strings.TrimPrefix(p, "/var/run/netns/")
+		ipIn(t, ns, "addr", "add", fmt.Sprintf("10.198.5.%d/24", i+1), "dev", "eth0")
+	}
+	listen(t, p1, "10.198.5.1:8093")
+	if got, err := dial(p2, "10.198.5.1:8093"); err != nil || !strings.HasPrefix(got, "pong:10.198.5.2:") {
+		t.Fatalf("layer-2 pod to pod: %q %v", got, err)
+	}
+	if err := e.check(l, rt("c1", p1)); err != nil {
+		t.Fatalf("CHECK of a layer-2 pod: %v", err)
+	}
+	if a := e.allocations(); len(a) != 0 {
+		t.Fatalf("layer-2 network allocated %v", a)
+	}
+	down := e.confList("1.1.0", func(p map[string]any) {
+		delete(p, "ipam")
+		p["isDefaultGateway"], p["disableContainerInterface"] = false, true
+	})
+	p3 := e.pod("p3")
+	e.mustAdd(down, rt("c3", p3))
+	if out, _ := exec.Command("ip", "-n", strings.TrimPrefix(p3, "/var/run/netns/"), "link", "show", "eth0").CombinedOutput(); strings.Contains(string(out), ",UP") {
+		t.Fatalf("disableContainerInterface: eth0 is up:\n%s", out)
+	}
+	if err := e.check(down, rt("c3", p3)); err != nil {
+		t.Fatalf("CHECK of a pod whose interface is meant to be down: %v", err)
+	}
+	e.delAll(l, rt("c1", p1), rt("c2", p2))
+	if err := e.del(down, rt("c3", p3)); err != nil {
+		t.Fatal(err)
+	}
+	if out := e.ipHost("ip", "-o", "link", "show", "master", e.bridge); strings.TrimSpace(out) != "" {
+		t.Fatalf("ports left: %s", out)
+	}
+}

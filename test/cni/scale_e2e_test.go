@@ -298,7 +298,7 @@ func TestBadConfigIsCNIError(t *testing.T) {
 	}{
 		{`{"cniVersion":"1.0.0","name":"x","type":"nodenet","ipam":{"type":"host-local","subnet":`, 6},
 		{`{"cniVersion":"1.0.0","name":"x","type":"nodenet","ipam":{"type":"host-local","subnet":"10.0.0.1/24"}}`, 7},
-		{`{"cniVersion":"1.0.0","name":"x","type":"nodenet"}`, 7},
+		{`{"cniVersion":"1.0.0","name":"x","type":"nodenet","mtu":10}`, 7},
 	} {
 		var out []byte
 		_ = e.inHost(func() error {
