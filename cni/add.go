@@ -10,10 +10,12 @@ import (
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
+
+	"github.com/nodenet/nodenet/cni/hostlocal"
 )
 
 // undoStack collects cleanups so an ADD failing half way leaves nothing
-// behind: no address held, no link, no chain.
+// behind: no address held, no link, no set member.
 type undoStack []func()
 
 func (u *undoStack) push(f func()) { *u = append(*u, f) }
@@ -43,6 +45,9 @@ func withUndo(f func(*undoStack) error) (err error) {
 func cmdAdd(args *skel.CmdArgs) error {
 	n, err := loadArgs(args)
 	if err != nil {
+		return err
+	}
+	if err := n.validateForAdd(); err != nil {
 		return err
 	}
 	if err := n.applyPodArgs(args.Args); err != nil {
@@ -80,7 +85,7 @@ func (n *NetConf) addAttachment(args *skel.CmdArgs, podNS netns.NsHandle, undo *
 	if err != nil {
 		return nil, err
 	}
-	if existed && n.IPMasq {
+	if existed && n.masquerades() {
 		if err := removeMasq(n.Name, attachmentKey(args.ContainerID, args.IfName)); err != nil {
 			return nil, err
 		}
@@ -102,7 +107,7 @@ func (n *NetConf) addAttachment(args *skel.CmdArgs, podNS netns.NsHandle, undo *
 		return nil, err
 	}
 	trace.mark("plumb")
-	if n.IPMasq && n.layer3() { // as the reference: no addresses, nothing to masquerade
+	if n.masquerades() {
 		if err := n.addMasq(args, res.IPs, undo); err != nil {
 			return nil, err
 		}
@@ -185,11 +190,7 @@ func dnsSet(d types.DNS) bool {
 func fillGateways(ips []*current.IPConfig) {
 	for _, ipc := range ips {
 		if ipc.Gateway == nil {
-			network := ipc.Address.IP.Mask(ipc.Address.Mask)
-			gw := make(net.IP, len(network))
-			copy(gw, network)
-			gw[len(gw)-1]++
-			ipc.Gateway = gw
+			ipc.Gateway = hostlocal.NextIP(ipc.Address.IP.Mask(ipc.Address.Mask))
 		}
 	}
 }

@@ -168,7 +168,7 @@ func checkHost(n *NetConf, hostName string, pod netlink.Link) error {
 // pod set owned by this attachment, with the shared chain and jump in
 // place. CHECK is rare, so reading the rules with iptables-save is fine.
 func checkMasq(n *NetConf, args *skel.CmdArgs, ips []*current.IPConfig) error {
-	if !n.IPMasq {
+	if !n.masquerades() {
 		return nil
 	}
 	key := attachmentKey(args.ContainerID, args.IfName)

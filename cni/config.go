@@ -125,14 +125,6 @@ func (n *NetConf) validate() error {
 	if n.MacSpoofChk {
 		return errUnsupported("macspoofchk", true, "needs nftables rules nodenet does not manage")
 	}
-	if n.DisableContainerInterface && n.layer3() {
-		return errConfig("disableContainerInterface needs a layer-2 network (no ipam): an interface left down cannot use its addresses")
-	}
-	if n.HairpinMode && n.PromiscMode {
-		// As the reference: with both, the bridge hands a pod its own
-		// frames twice.
-		return errConfig("hairpinMode and promiscMode cannot both be set")
-	}
 	if n.IPMasqBackend != "" && n.IPMasqBackend != "iptables" {
 		return errUnsupported("ipMasqBackend", n.IPMasqBackend, "only iptables is supported")
 	}
@@ -157,6 +149,26 @@ func (n *NetConf) parseHostLocal(stdin []byte) error {
 	n.hostLocal = cfg
 	return nil
 }
+
+// validateForAdd refuses what only an ADD cannot do. DEL, CHECK and GC
+// must still tear down and inspect pods a config like this set up before
+// (earlier releases accepted it), as the reference bridge checks these in
+// its ADD only.
+func (n *NetConf) validateForAdd() error {
+	if n.DisableContainerInterface && n.layer3() {
+		return errConfig("disableContainerInterface needs a layer-2 network (no ipam): an interface left down cannot use its addresses")
+	}
+	if n.HairpinMode && n.PromiscMode {
+		// As the reference: with both, the bridge hands a pod its own
+		// frames twice.
+		return errConfig("hairpinMode and promiscMode cannot both be set")
+	}
+	return nil
+}
+
+// masquerades tells whether ipMasq applies: a layer-2 network has no
+// addresses to masquerade, and the reference ignores ipMasq there.
+func (n *NetConf) masquerades() bool { return n.IPMasq && n.layer3() }
 
 // layer3 tells a network with addresses from an "ipam" object from a
 // layer-2 one (no ipam.type: pods get a port on the bridge and nothing

@@ -3,11 +3,13 @@ package cni
 import (
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"testing"
 
 	"github.com/containernetworking/cni/pkg/skel"
 	"github.com/containernetworking/cni/pkg/types"
+	current "github.com/containernetworking/cni/pkg/types/100"
 )
 
 func codeOf(err error) uint {
@@ -64,12 +66,10 @@ func TestParseConfigErrors(t *testing.T) {
 		"bad subnet":      {`{"name":"n","ipam":{"type":"host-local","subnet":"10.0.0.1/24"}}`, types.ErrInvalidNetworkConfig},
 		"bad mtu":         {`{"name":"n","mtu":10,"ipam":{"type":"x"}}`, types.ErrInvalidNetworkConfig},
 		"bad bridge":      {`{"name":"n","bridge":"a/b","ipam":{"type":"x"}}`, types.ErrInvalidNetworkConfig},
-		"hairpin+promisc": {`{"name":"n","hairpinMode":true,"promiscMode":true,"ipam":{"type":"x"}}`, types.ErrInvalidNetworkConfig},
 		"bad ipRanges":    {`{"name":"n","runtimeConfig":{"ipRanges":[[{"subnet":"10.0.0.0/33"}]]},"ipam":{"type":"host-local","subnet":"10.1.0.0/24"}}`, types.ErrDecodingFailure},
 		"vlanTrunk":       {`{"name":"n","vlanTrunk":[{"id":3}],"ipam":{"type":"x"}}`, types.ErrUnsupportedField},
 		"macspoofchk":     {`{"name":"n","macspoofchk":true,"ipam":{"type":"x"}}`, types.ErrUnsupportedField},
 		"nft backend":     {`{"name":"n","ipMasqBackend":"nftables","ipam":{"type":"x"}}`, types.ErrUnsupportedField},
-		"down with ipam":  {`{"name":"n","disableContainerInterface":true,"ipam":{"type":"x"}}`, types.ErrInvalidNetworkConfig},
 		"vlan+gateway":    {`{"name":"n","vlan":5,"isGateway":true,"ipam":{"type":"x"}}`, types.ErrUnsupportedField},
 		"bad prevResult":  {`{"cniVersion":"1.0.0","name":"n","ipam":{"type":"x"},"prevResult":{"ips":"no"}}`, types.ErrDecodingFailure},
 	}
@@ -159,5 +159,35 @@ func TestLayer2Network(t *testing.T) {
 		if _, ok := n.ipam().(noIPAM); !ok {
 			t.Errorf("%s: ipam driver %T, want none", conf, n.ipam())
 		}
+	}
+}
+
+// Some configs are refused for ADD only: pods an earlier release set up
+// with them must still be deleted, checked and garbage-collected.
+func TestAddOnlyRefusals(t *testing.T) {
+	for name, conf := range map[string]string{
+		"hairpin+promisc": `{"cniVersion":"1.1.0","name":"n","hairpinMode":true,"promiscMode":true,"ipam":{"type":"x"}}`,
+		"down with ipam":  `{"cniVersion":"1.1.0","name":"n","disableContainerInterface":true,"ipam":{"type":"x"}}`,
+	} {
+		n, err := parseConfig([]byte(conf))
+		if err != nil {
+			t.Errorf("%s: DEL, CHECK and GC could not parse it: %v", name, err)
+			continue
+		}
+		if err := n.validateForAdd(); codeOf(err) != types.ErrInvalidNetworkConfig {
+			t.Errorf("%s: ADD: want code 7, got %v", name, err)
+		}
+	}
+}
+
+func TestFillGatewaysCarries(t *testing.T) {
+	ips := []*current.IPConfig{
+		{Address: net.IPNet{IP: net.ParseIP("10.0.0.255").To4(), Mask: net.CIDRMask(32, 32)}},
+		{Address: net.IPNet{IP: net.ParseIP("10.1.2.7").To4(), Mask: net.CIDRMask(24, 32)}, Gateway: net.ParseIP("10.1.2.254")},
+		{Address: net.IPNet{IP: net.ParseIP("fd00::7"), Mask: net.CIDRMask(64, 128)}},
+	}
+	fillGateways(ips)
+	if got := fmt.Sprint(ips[0].Gateway, " ", ips[1].Gateway, " ", ips[2].Gateway); got != "10.0.1.0 10.1.2.254 fd00::1" {
+		t.Errorf("gateways %s: want the subnet's first address (carried), an IPAM gateway kept", got)
 	}
 }

@@ -20,7 +20,7 @@ func cmdDel(args *skel.CmdArgs) error {
 	// stop the other: the address is released even if a link lingers, and
 	// the runtime retries DEL on error.
 	var merr error
-	if n.IPMasq {
+	if n.masquerades() {
 		merr = removeMasq(n.Name, attachmentKey(args.ContainerID, args.IfName))
 	}
 	return errors.Join(merr, parallel([]func() error{

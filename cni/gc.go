@@ -14,8 +14,8 @@ import (
 )
 
 // cmdGC releases everything of this network not in cni.dev/valid-attachments:
-// addresses, host veths left on the bridge, masquerade set members and
-// per-pod chains. It covers what a killed ADD leaves behind. As the spec asks,
+// addresses, host veths left on the bridge and masquerade set members. It
+// covers what a killed ADD leaves behind. As the spec asks,
 // a failed step does not stop the others; all failures are reported.
 func cmdGC(args *skel.CmdArgs) error {
 	n, err := parseConfig(args.StdinData)
@@ -28,7 +28,7 @@ func cmdGC(args *skel.CmdArgs) error {
 	}
 	// Masquerade members go before their addresses are released, as in DEL.
 	var errs []error
-	if n.IPMasq {
+	if n.masquerades() {
 		errs = append(errs, gcMasq(n, valid))
 	}
 	errs = append(errs, n.ipam().gc(args, valid), gcPorts(n, valid))
@@ -57,9 +57,9 @@ func validAttachments(stdin []byte, n *NetConf) (map[hostlocal.Attachment]bool, 
 const validAttachmentsKey = "cni.dev/valid-attachments"
 
 // gcPorts deletes our host veths whose attachment is not valid. Ours means
-// our name prefix and this network's alias (set atomically at creation), so
-// a veth from an ADD killed before it joined the bridge is found too, and
-// another network sharing the bridge is left alone.
+// our name prefix and this network's alias (set right after creation, see
+// tagPort), so a veth from an ADD killed before it joined the bridge is
+// found too, and another network sharing the bridge is left alone.
 func gcPorts(n *NetConf, valid map[hostlocal.Attachment]bool) error {
 	keep := map[string]bool{}
 	for a := range valid {

@@ -63,7 +63,7 @@ func (b *builtinIPAM) add(args *skel.CmdArgs) (*current.Result, error) {
 	case errors.Is(err, hostlocal.ErrExhausted):
 		// 50: this plugin cannot service ADD (same code STATUS reports).
 		return nil, types.NewError(types.ErrPluginNotAvailable, "ipam: address pool exhausted", err.Error())
-	case errors.Is(err, hostlocal.ErrRequestedUnavailable):
+	case errors.Is(err, hostlocal.ErrRequestedUnavailable), errors.Is(err, hostlocal.ErrNoRanges):
 		return nil, errConfig("ipam: %v", err)
 	case err != nil:
 		return nil, fmt.Errorf("ipam allocate: %w", err)

@@ -19,8 +19,10 @@ type envArgs struct {
 // three places the reference plugins read, lowest precedence first:
 // CNI_ARGS (MAC=, IP=), the config's args.cni (mac, ips), runtimeConfig
 // (the mac and ips capabilities). The MAC from the highest place wins;
-// addresses add up. Only ADD calls it: DEL and CHECK must work whatever
-// CNI_ARGS holds.
+// addresses add up, and are read only for the built-in host-local: a
+// delegated IPAM reads them itself, in its own syntax (the reference
+// static IPAM takes IP=10.1.0.5/24,fd00::5/64). Only ADD calls it: DEL and
+// CHECK must work whatever CNI_ARGS holds.
 func (n *NetConf) applyPodArgs(cniArgs string) error {
 	var env envArgs
 	if err := types.LoadArgs(cniArgs, &env); err != nil {
@@ -33,6 +35,9 @@ func (n *NetConf) applyPodArgs(cniArgs string) error {
 			return errConfig("mac %q: %v", mac, err)
 		}
 		n.mac = hw
+	}
+	if n.hostLocal == nil {
+		return nil
 	}
 	var ips []string
 	if env.IP != "" {

@@ -30,6 +30,10 @@ func TestPodArgs(t *testing.T) {
 		{name: "CNI_ARGS not pairs", conf: conf(""), cniArgs: "garbage", code: types.ErrInvalidEnvironmentVariables},
 		{name: "bad mac", conf: conf(`,"runtimeConfig":{"mac":"zz"}`), code: types.ErrInvalidNetworkConfig},
 		{name: "bad ip", conf: conf(`,"runtimeConfig":{"ips":["ten"]}`), code: types.ErrInvalidNetworkConfig},
+		// A delegated IPAM reads CNI_ARGS itself, in its own syntax (the
+		// reference static IPAM's comma list); only the MAC is ours.
+		{name: "delegated ipam", conf: `{"cniVersion":"1.1.0","name":"n","ipam":{"type":"static"}}`,
+			cniArgs: "IgnoreUnknown=1;IP=10.1.0.5/24,fd00::5/64;MAC=0a:58:0a:01:00:05", mac: "0a:58:0a:01:00:05"},
 	} {
 		n, err := parseConfig([]byte(c.conf))
 		if err != nil {
@@ -61,5 +65,22 @@ func TestIPRangesCapabilityGoesFirst(t *testing.T) {
 	r := n.hostLocal.Ranges
 	if len(r) != 2 || (*net.IPNet)(&r[0][0].Subnet).String() != "10.2.0.0/24" || (*net.IPNet)(&r[1][0].Subnet).String() != "fd00::/64" {
 		t.Fatalf("ranges %v: want the runtime's 10.2.0.0/24 first, then fd00::/64", r)
+	}
+}
+
+func TestIPRangesGoBeforeTheSubnetForm(t *testing.T) {
+	n, err := parseConfig([]byte(`{"cniVersion":"1.1.0","name":"n","runtimeConfig":{"ipRanges":[[{"subnet":"10.2.0.0/24"}]]},
+		"ipam":{"type":"host-local","subnet":"10.3.0.0/24","ranges":[[{"subnet":"fd00::/64"}]]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, set := range n.hostLocal.Ranges {
+		got = append(got, (*net.IPNet)(&set[0].Subnet).String())
+	}
+	// As the reference: the legacy subnet folds into ranges first, then the
+	// runtime's ranges go in front of all of them.
+	if fmt.Sprint(got) != "[10.2.0.0/24 10.3.0.0/24 fd00::/64]" {
+		t.Fatalf("range order %v", got)
 	}
 }

@@ -20,7 +20,8 @@ const TimingLogEnv = "NODENET_CNI_TIMING_LOG"
 // StopAfterEnv, for crash tests only, names a phase (as in the timing log:
 // ipam, veth, port, plumb, ...) after which the plugin stops itself with
 // SIGSTOP, so a test can SIGKILL it at that exact point, as an OOM kill or
-// a node crash would.
+// a node crash would. It is honoured only with the timing log on
+// (TimingLogEnv), so a stray variable alone cannot freeze ADDs on a node.
 const StopAfterEnv = "NODENET_CNI_TEST_STOP_AFTER"
 
 // phaseTrace records where one command's time goes. A plugin process runs
@@ -38,8 +39,8 @@ func (p *phaseTrace) begin() {
 	p.last, p.phases = time.Now(), nil
 	if os.Getenv(TimingLogEnv) != "" {
 		p.startCPU = cpuTime(syscall.RUSAGE_SELF)
+		p.stopAfter = os.Getenv(StopAfterEnv)
 	}
-	p.stopAfter = os.Getenv(StopAfterEnv)
 }
 
 // mark closes the phase that ended now under name.

@@ -57,6 +57,9 @@ func (a *Allocator) withStore(fn func(*store) error) error {
 // must fall in a distinct range set's pool and be free, else nothing is
 // allocated.
 func (a *Allocator) Allocate(owner Attachment, requested []net.IP) ([]*current.IPConfig, error) {
+	if len(a.cfg.Ranges) == 0 {
+		return nil, ErrNoRanges
+	}
 	wanted, err := a.assignRequested(requested)
 	if err != nil {
 		return nil, err
@@ -92,7 +95,8 @@ func (a *Allocator) Allocate(owner Attachment, requested []net.IP) ([]*current.I
 
 // assignRequested maps each requested address to the index of the range
 // set whose pool holds it; an address in no pool, a second one for the
-// same set, or a gateway is refused before anything is reserved.
+// same set, or a gateway is refused before anything is reserved. One
+// address asked through two channels counts once, as in the reference.
 func (a *Allocator) assignRequested(requested []net.IP) (map[int]net.IP, error) {
 	wanted := map[int]net.IP{}
 	for _, ip := range requested {
@@ -109,13 +113,17 @@ func (a *Allocator) assignRequested(requested []net.IP) (map[int]net.IP, error) 
 		if idx < 0 {
 			return nil, fmt.Errorf("%w: %s is in no range set's pool", ErrRequestedUnavailable, ip)
 		}
-		if prev, dup := wanted[idx]; dup {
+		if prev, dup := wanted[idx]; dup && !prev.Equal(ip) {
 			return nil, fmt.Errorf("%w: %s and %s are both in range set %d (one address per set)", ErrRequestedUnavailable, prev, ip, idx)
 		}
 		wanted[idx] = canonicalIP(ip)
 	}
 	return wanted, nil
 }
+
+// ErrNoRanges: neither the config (ranges, subnet) nor the runtime
+// (ipRanges) gave a pool to allocate from.
+var ErrNoRanges = errors.New("no ranges: set ranges or subnet, or pass the ipRanges capability")
 
 // ErrRequestedUnavailable: a requested address cannot be given to the
 // attachment (outside the pools, taken, or a gateway).

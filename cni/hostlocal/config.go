@@ -54,6 +54,7 @@ func Parse(raw []byte, runtimeRanges ...RangeSet) (*Config, error) {
 	if err := json.Unmarshal(raw, &c); err != nil {
 		return nil, &DecodeError{Err: err}
 	}
+	c.foldSubnet()
 	c.Ranges = append(runtimeRanges, c.Ranges...)
 	if err := c.normalize(); err != nil {
 		return nil, err
@@ -68,14 +69,19 @@ type DecodeError struct{ Err error }
 func (e *DecodeError) Error() string { return "decoding ipam config: " + e.Err.Error() }
 func (e *DecodeError) Unwrap() error { return e.Err }
 
-func (c *Config) normalize() error {
+// foldSubnet turns the legacy single-range keys into the first range set.
+func (c *Config) foldSubnet() {
 	if c.Subnet != nil {
 		legacy := Range{Subnet: *c.Subnet, RangeStart: c.RangeStart, RangeEnd: c.RangeEnd, Gateway: c.Gateway}
 		c.Ranges = append([]RangeSet{{legacy}}, c.Ranges...)
 	}
-	if len(c.Ranges) == 0 {
-		return fmt.Errorf("ipam: no ranges and no subnet configured")
-	}
+}
+
+// normalize validates and fills defaults. No ranges at all is not an
+// error here: the ipRanges capability may bring them, and libcni sends
+// runtimeConfig only with ADD, CHECK and DEL, so GC and STATUS of such a
+// network see none; DEL and GC work by owner, and Allocate refuses.
+func (c *Config) normalize() error {
 	if c.DataDir == "" {
 		c.DataDir = DefaultDataDir
 	}

@@ -45,7 +45,6 @@ func TestParseDefaults(t *testing.T) {
 
 func TestParseErrors(t *testing.T) {
 	for name, js := range map[string]string{
-		"no ranges":      `{"type":"host-local"}`,
 		"host bits":      `{"subnet":"10.0.0.1/24"}`,
 		"too small":      `{"subnet":"10.0.0.0/31"}`,
 		"start outside":  `{"subnet":"10.0.0.0/24","rangeStart":"10.0.1.1"}`,

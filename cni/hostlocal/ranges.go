@@ -143,6 +143,9 @@ func intToIP(n *big.Int, length int) net.IP {
 	return ip
 }
 
+// NextIP is ip + 1, carried across bytes.
+func NextIP(ip net.IP) net.IP { return addIP(ip, 1) }
+
 func addIP(ip net.IP, d int64) net.IP {
 	n := ipToInt(ip)
 	return intToIP(n.Add(n, big.NewInt(d)), len(ip))

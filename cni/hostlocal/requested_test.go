@@ -58,6 +58,10 @@ func TestAllocateRequested(t *testing.T) {
 	if len(files) != 2 {
 		t.Errorf("files after refused requests: %v, want c1's two", files)
 	}
+	// One address through two channels (CNI_ARGS and the capability) is one request.
+	if twice, err := a.Allocate(Attachment{"c4", "eth0"}, ask("10.7.0.19", "10.7.0.19")); err != nil || twice[0].Address.IP.String() != "10.7.0.19" {
+		t.Fatalf("the same address asked twice: %v %v", twice, err)
+	}
 	both, err := a.Allocate(Attachment{"c3", "eth0"}, ask("fd00:7::abcd", "10.7.0.20"))
 	if err != nil || both[0].Address.IP.String() != "10.7.0.20" || both[1].Address.IP.String() != "fd00:7::abcd" {
 		t.Fatalf("one request per set, in any order: %v %v", both, err)
@@ -118,5 +122,26 @@ func TestReadResolvConf(t *testing.T) {
 	}
 	if _, err := ReadResolvConf(path + ".missing"); err == nil {
 		t.Error("a missing resolvConf is not an error")
+	}
+}
+
+// TestNoRanges: a network whose ranges come only from the ipRanges
+// capability parses without them (GC and STATUS get no runtimeConfig);
+// release works by owner, and only an ADD without ranges is refused.
+func TestNoRanges(t *testing.T) {
+	dir := t.TempDir()
+	withRanges := New(mustParse(t, fmt.Sprintf(`{"dataDir":%q,"subnet":"10.9.0.0/24"}`, dir)), "net")
+	if _, err := withRanges.Allocate(Attachment{"c", "eth0"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	bare := New(mustParse(t, fmt.Sprintf(`{"type":"host-local","dataDir":%q}`, dir)), "net")
+	if _, err := bare.Allocate(Attachment{"d", "eth0"}, nil); !errors.Is(err, ErrNoRanges) {
+		t.Fatalf("ADD without ranges: want ErrNoRanges, got %v", err)
+	}
+	if err := bare.Status(); err != nil {
+		t.Fatalf("STATUS without ranges: %v", err)
+	}
+	if released, err := bare.GC(map[Attachment]bool{}); err != nil || len(released) != 1 {
+		t.Fatalf("GC without ranges: released %v, %v", released, err)
 	}
 }

@@ -268,11 +268,18 @@ func TestLayer2Network(t *testing.T) {
 	})
 	p3 := e.pod("p3")
 	e.mustAdd(down, rt("c3", p3))
-	if out, _ := exec.Command("ip", "-n", strings.TrimPrefix(p3, "/var/run/netns/"), "link", "show", "eth0").CombinedOutput(); strings.Contains(string(out), ",UP") {
-		t.Fatalf("disableContainerInterface: eth0 is up:\n%s", out)
+	out, err := exec.Command("ip", "-n", strings.TrimPrefix(p3, "/var/run/netns/"), "link", "show", "eth0").CombinedOutput()
+	if err != nil || strings.Contains(string(out), ",UP") {
+		t.Fatalf("disableContainerInterface: want eth0 down: %v\n%s", err, out)
 	}
 	if err := e.check(down, rt("c3", p3)); err != nil {
 		t.Fatalf("CHECK of a pod whose interface is meant to be down: %v", err)
+	}
+	// GC of the layer-2 network: only the attachment not in the list goes.
+	e.killedAdd(l, "unrecorded", e.pod("p4"), "")
+	e.gc(l, []types.GCAttachment{{ContainerID: "c1", IfName: "eth0"}, {ContainerID: "c2", IfName: "eth0"}, {ContainerID: "c3", IfName: "eth0"}})
+	if out := e.ipHost("ip", "-o", "link", "show", "master", e.bridge); strings.Count(out, "nnv") != 3 {
+		t.Fatalf("after GC of the layer-2 network, want the 3 live ports:\n%s", out)
 	}
 	e.delAll(l, rt("c1", p1), rt("c2", p2))
 	if err := e.del(down, rt("c3", p3)); err != nil {

@@ -48,15 +48,23 @@ func TestRuntimeRequests(t *testing.T) {
 	if got, err := dial(p2, "10.199.0.77:8092"); err != nil || !strings.HasPrefix(got, "pong:10.199.0.78:") {
 		t.Fatalf("pod at the requested address to pod at the requested address: %q %v", got, err)
 	}
+	// args.cni in the config itself (what meta-plugins write per pod).
+	fromConf := e.confList("1.1.0", func(p map[string]any) {
+		p["args"] = map[string]any{"cni": map[string]any{"ips": []string{"10.199.0.79"}, "mac": "02:00:0a:c7:00:4f"}}
+	})
+	p4 := e.pod("p4")
+	if r := e.mustAdd(fromConf, rt("c4", p4)); r.IPs[0].Address.String() != "10.199.0.79/24" || r.Interfaces[2].Mac != "02:00:0a:c7:00:4f" {
+		t.Errorf("args.cni: got %s %s", r.IPs[0].Address.String(), r.Interfaces[2].Mac)
+	}
 	taken := rt("c3", p3)
 	taken.CapabilityArgs = map[string]any{"ips": []string{"10.199.0.77/24"}}
 	if _, err := e.add(l, taken); codeOf(err) != types.ErrInvalidNetworkConfig || !strings.Contains(err.Error(), "10.199.0.77") {
 		t.Fatalf("ADD asking a taken address: want code 7 naming it, got %v", err)
 	}
-	if a := e.allocations(); len(a) != 2 {
+	if a := e.allocations(); len(a) != 3 {
 		t.Fatalf("refused ADD leaked an address: %v", a)
 	}
-	if out := e.ipHost("ip", "-o", "link", "show", "master", e.bridge); strings.Count(out, "nnv") != 2 {
+	if out := e.ipHost("ip", "-o", "link", "show", "master", e.bridge); strings.Count(out, "nnv") != 3 {
 		t.Fatalf("refused ADD leaked a port:\n%s", out)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -182,7 +183,8 @@ func (e *env) killedAdd(l *libcni.NetworkConfigList, id, nsPath, phase string) {
 	err = e.inHost(func() error {
 		cmd := exec.Command(pluginDir(e.t) + "/nodenet")
 		cmd.Env = append(os.Environ(), "CNI_COMMAND=ADD", "CNI_CONTAINERID="+id, "CNI_NETNS="+nsPath,
-			"CNI_IFNAME=eth0", "CNI_PATH="+pluginDir(e.t), cni.StopAfterEnv+"="+phase)
+			"CNI_IFNAME=eth0", "CNI_PATH="+pluginDir(e.t), cni.StopAfterEnv+"="+phase,
+			cni.TimingLogEnv+"="+filepath.Join(e.t.TempDir(), "timing.log"))
 		cmd.Stdin = strings.NewReader(string(conf.Bytes))
 		if phase == "" {
 			if out, err := cmd.CombinedOutput(); err != nil {
