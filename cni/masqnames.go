@@ -7,8 +7,8 @@ package cni
 // The chain is "NODENET-MASQ-" + 15 hex = 28 bytes (MaxChainLen). It keeps
 // the NODENET- prefix of nodenet's chains but none of the agent's names
 // (iptables/names.go: the fixed chains, NODENET-SVC-/NP-/REJ- shards), so
-// `nodenet cleanup` (iptables.isAgentChain) leaves it alone, as it leaves
-// the per-pod NODENET-<20 hex> chains; nor the firewall's NODENET-FW prefix.
+// `nodenet cleanup` (iptables.isAgentChain) leaves it alone; nor the
+// firewall's NODENET-FW prefix.
 //
 // The sets are "NODENET-MASQ4-"/"NODENET-NETS4-" + the same 15 hex (and 6
 // for IPv6) = 29 bytes, within ipset's 31 (IPSET_MAXNAMELEN 32 with the

@@ -72,9 +72,9 @@ func removeHooks(k Kernel, owned map[string][]string) error {
 }
 
 // ownChains keeps the agent's chains. The bundled CNI plugin's ipMasq
-// chains share the NODENET- prefix (NODENET- and a 20-digit hash) and
-// belong to running pods: cleanup must leave them, or it would flush a
-// chain POSTROUTING still jumps to and fail.
+// chains share the NODENET- prefix (NODENET-MASQ- and a hash) and belong
+// to running pods: cleanup must leave them, or it would flush a chain
+// POSTROUTING still jumps to and fail.
 func ownChains(chains []string) []string {
 	var out []string
 	for _, c := range chains {
