@@ -16,7 +16,7 @@ import (
 // (XT_EXTENSION_MAXNAMELEN 29 with the NUL); the longest built here is a
 // pod chain, "NODENET-FW-I-" + 12 base32 characters = 25. They never look
 // like the proxy's chains (iptables/names.go: NODENET-SVC-xx, NODENET-NP-,
-// NODENET-REJ-, fixed names) nor the CNI plugin's (NODENET- + 20 hex):
+// NODENET-REJ-, fixed names) nor the CNI plugin's (NODENET-MASQ- + hex):
 // "FW" is not hex and "NODENET-FW" is none of the proxy's names.
 const (
 	chainPrefix   = "NODENET-FW"           // every chain of the firewall starts with it
