@@ -17,7 +17,7 @@ import (
 // pod chain, "NODENET-FW-I-" + 12 base32 characters = 25. They never look
 // like the proxy's chains (iptables/names.go: NODENET-SVC-xx, NODENET-NP-,
 // NODENET-REJ-, fixed names) nor the CNI plugin's (NODENET-MASQ- + hex):
-// "FW" is not hex and "NODENET-FW" is none of the proxy's names.
+// "NODENET-FW" is neither "NODENET-MASQ-" nor any of the proxy's names.
 const (
 	chainPrefix   = "NODENET-FW"           // every chain of the firewall starts with it
 	topChain      = iptables.FirewallChain // hooked first in filter FORWARD
