@@ -138,8 +138,10 @@ func checkHost(n *NetConf, hostName string, pod netlink.Link) error {
 	if err != nil {
 		return errDrift("bridge: %v", err)
 	}
-	if (br.Promisc != 0) != n.PromiscMode {
-		return errDrift("bridge %s promiscuous mode is %v, config says %v", n.BridgeName, br.Promisc != 0, n.PromiscMode)
+	// One way only: promiscMode false means "do not set it", and a packet
+	// capture on the bridge (tcpdump) raises the promiscuity count too.
+	if n.PromiscMode && br.Promisc == 0 {
+		return errDrift("bridge %s is not in promiscuous mode, the config asks for it", n.BridgeName)
 	}
 	host, err := netlink.LinkByName(hostName)
 	if err != nil {
