@@ -10,6 +10,7 @@ import (
 
 	"github.com/nodenet/nodenet/iptables"
 	"github.com/nodenet/nodenet/netpol"
+	"github.com/nodenet/nodenet/netpol/firewall/setkernel"
 )
 
 // Chain names. iptables limits them to 28 characters
@@ -38,7 +39,7 @@ const (
 	knownSet      = "NNP-FW-KNOWN" // local pod IPs + node IPs, for the unknown-pod gate
 	v6Suffix      = "-6"
 	exceptSuffix  = "-X"
-	maxSetName    = 31
+	maxSetName    = setkernel.MaxName
 	filterTable   = "filter"
 	forwardChain  = "FORWARD"
 	hookComment   = "nodenet network policy"
