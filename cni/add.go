@@ -90,6 +90,11 @@ func (n *NetConf) addAttachment(args *skel.CmdArgs, podNS netns.NsHandle, undo *
 			return nil, err
 		}
 	}
+	if existed {
+		if err := forgetPort(hostName); err != nil {
+			return nil, err
+		}
+	}
 	ipam := n.ipam()
 	res, err := ipam.add(args)
 	if err != nil {
@@ -103,6 +108,10 @@ func (n *NetConf) addAttachment(args *skel.CmdArgs, podNS netns.NsHandle, undo *
 	if n.IsGW {
 		fillGateways(res.IPs)
 	}
+	if err := enrolAddrs(hostName, res.IPs, undo); err != nil {
+		return nil, err
+	}
+	trace.mark("portfilter")
 	if err := n.plumb(args, podNS, br, hostName, res, undo); err != nil {
 		return nil, err
 	}
@@ -127,6 +136,21 @@ func (n *NetConf) addMasq(args *skel.CmdArgs, ips []*current.IPConfig, undo *und
 		addrs = append(addrs, ipc.Address)
 	}
 	return addMasq(n.Name, key, addrs)
+}
+
+// enrolAddrs filters the port before the pod can send (see
+// portfilter.go). A layer-2 attachment (no address) is left unfiltered:
+// enrolled, it could send nothing.
+func enrolAddrs(hostName string, ips []*current.IPConfig, undo *undoStack) error {
+	if len(ips) == 0 {
+		return nil
+	}
+	undo.push(func() { _ = forgetPort(hostName) })
+	addrs := make([]net.IPNet, 0, len(ips))
+	for _, ipc := range ips {
+		addrs = append(addrs, ipc.Address)
+	}
+	return enrolPort(hostName, addrs)
 }
 
 func (n *NetConf) plumb(args *skel.CmdArgs, podNS netns.NsHandle, br *netlink.Bridge, hostName string, res *current.Result, undo *undoStack) error {

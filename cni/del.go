@@ -25,6 +25,7 @@ func cmdDel(args *skel.CmdArgs) error {
 	}
 	return errors.Join(merr, parallel([]func() error{
 		func() error { return deleteHostVeth(hostVethName(args.ContainerID, args.IfName)) },
+		func() error { return forgetPort(hostVethName(args.ContainerID, args.IfName)) },
 		func() error { return n.ipam().del(args) },
 	}))
 }

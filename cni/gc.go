@@ -32,6 +32,13 @@ func cmdGC(args *skel.CmdArgs) error {
 		errs = append(errs, gcMasq(n, valid))
 	}
 	errs = append(errs, n.ipam().gc(args, valid), gcPorts(n, valid))
+	// After gcPorts: the port filter forgets every port that is gone,
+	// whichever network it was of (its name cannot come back but with
+	// the same attachment, which ADD enrols again).
+	errs = append(errs, forgetPorts(func(port string) bool {
+		_, err := netlink.LinkByName(port)
+		return errors.As(err, new(netlink.LinkNotFoundError))
+	}))
 	return errors.Join(errs...)
 }
 
