@@ -12,6 +12,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/nodenet/nodenet/cni/hostlocal"
+
+	"github.com/nodenet/nodenet/cni/portfilter"
 )
 
 // undoStack collects cleanups so an ADD failing half way leaves nothing
@@ -91,7 +93,7 @@ func (n *NetConf) addAttachment(args *skel.CmdArgs, podNS netns.NsHandle, undo *
 		}
 	}
 	if existed {
-		if err := forgetPort(hostName); err != nil {
+		if err := portfilter.Forget(hostName); err != nil {
 			return nil, err
 		}
 	}
@@ -139,18 +141,18 @@ func (n *NetConf) addMasq(args *skel.CmdArgs, ips []*current.IPConfig, undo *und
 }
 
 // enrolAddrs filters the port before the pod can send (see
-// portfilter.go). A layer-2 attachment (no address) is left unfiltered:
+// package portfilter). A layer-2 attachment (no address) is left unfiltered:
 // enrolled, it could send nothing.
 func enrolAddrs(hostName string, ips []*current.IPConfig, undo *undoStack) error {
 	if len(ips) == 0 {
 		return nil
 	}
-	undo.push(func() { _ = forgetPort(hostName) })
+	undo.push(func() { _ = portfilter.Forget(hostName) })
 	addrs := make([]net.IPNet, 0, len(ips))
 	for _, ipc := range ips {
 		addrs = append(addrs, ipc.Address)
 	}
-	return enrolPort(hostName, addrs)
+	return portfilter.Enrol(hostName, addrs)
 }
 
 func (n *NetConf) plumb(args *skel.CmdArgs, podNS netns.NsHandle, br *netlink.Bridge, hostName string, res *current.Result, undo *undoStack) error {

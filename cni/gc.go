@@ -11,6 +11,8 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"github.com/nodenet/nodenet/cni/hostlocal"
+
+	"github.com/nodenet/nodenet/cni/portfilter"
 )
 
 // cmdGC releases everything of this network not in cni.dev/valid-attachments:
@@ -35,7 +37,7 @@ func cmdGC(args *skel.CmdArgs) error {
 	// After gcPorts: the port filter forgets every port that is gone,
 	// whichever network it was of (its name cannot come back but with
 	// the same attachment, which ADD enrols again).
-	errs = append(errs, forgetPorts(func(port string) bool {
+	errs = append(errs, portfilter.ForgetIf(func(port string) bool {
 		_, err := netlink.LinkByName(port)
 		return errors.As(err, new(netlink.LinkNotFoundError))
 	}))

@@ -24,6 +24,7 @@ const (
 	topChain      = iptables.FirewallChain // hooked first in filter FORWARD
 	egressChain   = "NODENET-FW-EGRESS"    // dispatch on the source pod
 	ingressChain  = "NODENET-FW-INGRESS"   // dispatch on the destination pod
+	groupChain    = "NODENET-FW-GROUP"     // broadcast/multicast: dispatch on the bridge port
 	podChainStem  = "NODENET-FW-"          // + "I-"/"E-" + pod hash
 	podHashLength = 12                     // base32 characters: 60 bits
 	maxChainName  = 28

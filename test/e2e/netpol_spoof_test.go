@@ -71,37 +71,46 @@ func (s *scenario) addCNIPod(ref podRef, conf string) *cniPod {
 		}
 	}
 	s.write(podFile(ref), podYAML(ref, nodeName, pod.ip, pod.ip6))
-	s.t.Cleanup(func() {
-		if s.t.Failed() {
-			out, _ := s.topo.Node.Exec("nft", "list", "table", "bridge", "nodenet-ports")
-			s.t.Logf("---- the CNI plugin's port filter ----\n%s", out)
-		}
-	})
 	return pod
 }
 
-// newSpoofScenario: the agent, the policy namespaces, attacker and victim
-// serving TCP and UDP on port 80, and default-deny ingress in x, enforced
-// (the attacker's own address is refused) before it returns.
-func newSpoofScenario(t *testing.T) (s *scenario, attacker, victim *cniPod) {
-	s = newScenario(t)
-	s.write("node.yaml", policyNodeYAML())
-	for _, ns := range []string{"x", "y"} {
-		s.write("ns-"+ns+".yaml", namespaceYAML(ns))
+// cniWorld is a scenario whose pods the CNI plugin attached: attacker
+// y/mallory, victim x/victim serving TCP and UDP on port 80 under
+// default-deny ingress in x, and any extra pods (serving too).
+type cniWorld struct {
+	*scenario
+	conf             string
+	attacker, victim *cniPod
+	extra            []*cniPod
+}
+
+// newCNIWorld builds the world and returns once default-deny is enforced
+// (the attacker's own address is refused).
+func newCNIWorld(t *testing.T, extra ...podRef) *cniWorld {
+	w := &cniWorld{scenario: newScenario(t), conf: spoofNetConf(t.TempDir())}
+	t.Cleanup(func() {
+		if t.Failed() {
+			out, _ := w.topo.Node.Exec("nft", "list", "table", "bridge", "nodenet-ports")
+			t.Logf("---- the CNI plugin's port filter ----\n%s", out)
+		}
+	})
+	w.write("node.yaml", policyNodeYAML())
+	for _, ns := range []string{"x", "y", "z"} {
+		w.write("ns-"+ns+".yaml", namespaceYAML(ns))
 	}
-	conf := spoofNetConf(t.TempDir())
-	attacker = s.addCNIPod(podRef{NS: "y", Name: "mallory"}, conf)
-	victim = s.addCNIPod(podRef{NS: "x", Name: "victim"}, conf)
-	proc := netns.Start(t, victim.ns.Name, "echo victim", netns.EchoBin, "serve", "-name", "victim", "-tcp", ":80", "-udp", ":80")
-	if err := proc.WaitOutput(10*time.Second, "ready"); err != nil {
-		t.Fatal(err)
+	w.attacker = w.addCNIPod(podRef{NS: "y", Name: "mallory"}, w.conf)
+	w.victim = w.addCNIPod(podRef{NS: "x", Name: "victim"}, w.conf)
+	w.serve(w.victim)
+	for _, ref := range extra {
+		p := w.addCNIPod(ref, w.conf)
+		w.serve(p)
+		w.extra = append(w.extra, p)
 	}
-	proc.LogOnFailure(t)
-	s.startAgent("--iptables-min-sync-period", "100ms")
-	s.write("np-x-deny.yaml", policyYAML("x", "deny", "podSelector: {}\npolicyTypes: [Ingress]\n"))
-	for _, ip := range []string{victim.ip, "[" + victim.ip6 + "]"} {
+	w.startAgent("--iptables-min-sync-period", "100ms")
+	w.write("np-x-deny.yaml", policyYAML("x", "deny", "podSelector: {}\npolicyTypes: [Ingress]\n"))
+	for _, ip := range []string{w.victim.ip, "[" + w.victim.ip6 + "]"} {
 		netns.Eventually(t, 10*time.Second, "default-deny enforced for "+ip, func() error {
-			ans, err := s.dial(attacker.ns.Name, "tcp", ip+":80", 1)
+			ans, err := w.dial(w.attacker.ns.Name, "tcp", ip+":80", 1)
 			if err != nil {
 				return err
 			}
@@ -111,7 +120,16 @@ func newSpoofScenario(t *testing.T) (s *scenario, attacker, victim *cniPod) {
 			return nil
 		})
 	}
-	return s, attacker, victim
+	return w
+}
+
+func (w *cniWorld) serve(p *cniPod) {
+	w.t.Helper()
+	proc := netns.Start(w.t, p.ns.Name, "echo "+p.ref.String(), netns.EchoBin, "serve", "-name", p.ref.Name, "-tcp", ":80", "-udp", ":80")
+	if err := proc.WaitOutput(10*time.Second, "ready"); err != nil {
+		w.t.Fatal(err)
+	}
+	proc.LogOnFailure(w.t)
 }
 
 // packetCount reads the packet counter of the rules in chain of ns's
@@ -148,7 +166,8 @@ func countFrom(t *testing.T, ns, iptables, chain, flag, addr, comment string) {
 // TCP SYNs and UDP datagrams into a pod under default-deny. The plugin's
 // bridge port filter drops packets whose source is not the port's own.
 func TestNetworkPolicySpoofedNodeIP(t *testing.T) {
-	_, attacker, victim := newSpoofScenario(t)
+	w := newCNIWorld(t)
+	attacker, victim := w.attacker, w.victim
 	for _, fam := range []struct {
 		iptables, nodeIP, victimIP, dial string
 	}{
@@ -184,7 +203,8 @@ func TestNetworkPolicySpoofedNodeIP(t *testing.T) {
 // address (with a new MAC) still reaches the victim: layer 2 keeps
 // working, only lies are dropped.
 func TestNetworkPolicySpoofedNeighbour(t *testing.T) {
-	_, attacker, victim := newSpoofScenario(t)
+	w := newCNIWorld(t)
+	attacker, victim := w.attacker, w.victim
 	a, v := attacker.ns.Name, victim.ns.Name
 	netns.Run(t, a, "ip", "link", "set", "eth0", "address", "02:00:00:00:0b:ad")
 	for _, fam := range []struct{ gateway, own string }{

@@ -1,10 +1,11 @@
-package cni
+package portfilter
 
 import (
 	"bytes"
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 
 	"github.com/google/nftables"
 	"golang.org/x/sys/unix"
@@ -18,11 +19,11 @@ func ifNameKey(name string) []byte {
 	return k
 }
 
-// enrolPort filters the host veth port: it joins the ports set with its
+// Enrol filters the host veth port: it joins the ports set with its
 // addresses, in one transaction (an enrolled port without addresses
 // would drop the pod's traffic). The table is made or repaired first when
 // its chain is not whole.
-func enrolPort(port string, addrs []net.IPNet) error {
+func Enrol(port string, addrs []net.IPNet) error {
 	c, err := nftables.New()
 	if err != nil {
 		return fmt.Errorf("nftables: %w", err)
@@ -95,9 +96,9 @@ func portFilterSets() map[string]*nftables.Set {
 	return out
 }
 
-// forgetPorts removes ports and their addresses from the filter (DEL,
+// ForgetIf removes ports and their addresses from the filter (DEL,
 // GC). A missing table means nothing to forget.
-func forgetPorts(drop func(port string) bool) error {
+func ForgetIf(drop func(port string) bool) error {
 	c, err := nftables.New()
 	if err != nil {
 		return fmt.Errorf("nftables: %w", err)
@@ -131,9 +132,9 @@ func forgetPorts(drop func(port string) bool) error {
 	return errors.Join(errs...)
 }
 
-// forgetPort is DEL's forgetPorts.
-func forgetPort(port string) error {
-	return forgetPorts(func(p string) bool { return p == port })
+// Forget is DEL's ForgetIf.
+func Forget(port string) error {
+	return ForgetIf(func(p string) bool { return p == port })
 }
 
 // portFilterExists tells whether the table is there. google/nftables
@@ -150,4 +151,33 @@ func portFilterExists(c *nftables.Conn) (bool, error) {
 		}
 	}
 	return false, nil
+}
+
+// Ports returns the enrolled (address → host veth) pairs of the current
+// network namespace; none when the table does not exist.
+func Ports() (map[netip.Addr]string, error) {
+	c, err := nftables.New()
+	if err != nil {
+		return nil, fmt.Errorf("nftables: %w", err)
+	}
+	out := map[netip.Addr]string{}
+	if exists, err := portFilterExists(c); err != nil || !exists {
+		return out, err
+	}
+	sets := portFilterSets()
+	for _, name := range []string{portAddrs4Set, portAddrs6Set} {
+		els, err := c.GetSetElements(sets[name])
+		if err != nil {
+			return nil, fmt.Errorf("listing set %s: %w", name, err)
+		}
+		for _, el := range els {
+			if len(el.Key) <= unix.IFNAMSIZ {
+				continue
+			}
+			if addr, ok := netip.AddrFromSlice(el.Key[unix.IFNAMSIZ:]); ok {
+				out[addr] = string(bytes.TrimRight(el.Key[:unix.IFNAMSIZ], "\x00"))
+			}
+		}
+	}
+	return out, nil
 }

@@ -1,4 +1,8 @@
-package cni
+// Package portfilter is the CNI plugin's bridge port filter
+// (anti-spoofing). It is a package of its own because the NetworkPolicy
+// firewall reads its (port, address) pairs to find the bridge port of a
+// pod (broadcast and multicast, see netpol/firewall).
+package portfilter
 
 import (
 	"github.com/google/nftables"
