@@ -97,6 +97,13 @@ func (n *NetConf) addAttachment(args *skel.CmdArgs, podNS netns.NsHandle, undo *
 			return nil, err
 		}
 	}
+	node, err := nodeAddrs()
+	if err != nil {
+		return nil, err
+	}
+	if err := n.checkPoolsAgainstNode(node); err != nil {
+		return nil, err
+	}
 	ipam := n.ipam()
 	res, err := ipam.add(args)
 	if err != nil {
@@ -104,6 +111,9 @@ func (n *NetConf) addAttachment(args *skel.CmdArgs, podNS netns.NsHandle, undo *
 	}
 	trace.mark("ipam")
 	undo.push(func() { _ = ipam.del(args) })
+	if err := checkAllocated(res.IPs, node); err != nil {
+		return nil, err
+	}
 	if len(res.IPs) == 0 && n.layer3() {
 		return nil, errConfig("ipam %s returned no addresses", n.IPAM.Type)
 	}
