@@ -37,14 +37,14 @@ func (e sliceEvents) OnEndpointSlicesSynced() {
 	e.p.markSynced(func() { e.p.synced.endpoints = true })
 }
 
-// nodeEvents records the agent's own Node's labels (the source delivers
-// no other Node): its zone drives topology-aware routing (topology_node.go).
-// A deleted Node leaves no labels, as kube-proxy's OnNodeDelete does.
+// nodeEvents records the agent's own Node (the source delivers no other
+// Node): its zone drives topology-aware routing, its primary IPs the
+// NodePorts of --nodeport-addresses primary (node.go).
 type nodeEvents struct{ p *Proxier }
 
-func (e nodeEvents) OnNodeAdd(n *v1.Node)       { e.p.changed(e.p.setNodeLabels(n.Labels)) }
-func (e nodeEvents) OnNodeUpdate(_, n *v1.Node) { e.p.changed(e.p.setNodeLabels(n.Labels)) }
-func (e nodeEvents) OnNodeDelete(*v1.Node)      { e.p.changed(e.p.setNodeLabels(nil)) }
+func (e nodeEvents) OnNodeAdd(n *v1.Node)       { e.p.changed(e.p.setNode(n)) }
+func (e nodeEvents) OnNodeUpdate(_, n *v1.Node) { e.p.changed(e.p.setNode(n)) }
+func (e nodeEvents) OnNodeDelete(*v1.Node)      { e.p.changed(e.p.setNode(nil)) }
 func (nodeEvents) OnNodeSynced()                {}
 
 func nameOf(svc *v1.Service) types.NamespacedName {

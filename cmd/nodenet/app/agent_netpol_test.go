@@ -61,11 +61,11 @@ func TestMetricsServerNetpolPaths(t *testing.T) {
 		wantCode int
 		wantBody string
 	}{
-		{"off", metricsHandler(p, nil), "/netpol/policies", http.StatusNotFound, "--netpol=false"},
-		{"not synced", metricsHandler(p, netpolModel(newNetpolController(t.Context(), &agentConfig{Netpol: netpolConfig{Enabled: true}}, nil, nil))),
+		{"off", metricsHandler(p, "iptables", nil), "/netpol/policies", http.StatusNotFound, "--netpol=false"},
+		{"not synced", metricsHandler(p, "iptables", netpolModel(newNetpolController(t.Context(), &agentConfig{Netpol: netpolConfig{Enabled: true}}, nil, nil))),
 			"/netpol/trace?from=x/a&to=x/b&port=80", http.StatusServiceUnavailable, "not computed yet"},
-		{"dump still served", metricsHandler(p, nil), "/dump", http.StatusOK, "servicePorts"},
-		{"unknown path", metricsHandler(p, nil), "/nope", http.StatusNotFound, "404 page not found"},
+		{"dump still served", metricsHandler(p, "iptables", nil), "/dump", http.StatusOK, "servicePorts"},
+		{"unknown path", metricsHandler(p, "iptables", nil), "/nope", http.StatusNotFound, "404 page not found"},
 	}
 	for _, tt := range tests {
 		rec := httptest.NewRecorder()
