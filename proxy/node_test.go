@@ -14,7 +14,9 @@ func nodeWith(addrs ...v1.NodeAddress) *v1.Node {
 	return n
 }
 
-func internalIP(ip string) v1.NodeAddress { return v1.NodeAddress{Type: v1.NodeInternalIP, Address: ip} }
+func internalIP(ip string) v1.NodeAddress {
+	return v1.NodeAddress{Type: v1.NodeInternalIP, Address: ip}
+}
 
 func TestPrimaryIPs(t *testing.T) {
 	n := nodeWith(
