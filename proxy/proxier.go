@@ -84,7 +84,7 @@ func NewProxier(cfg Config, backend Backend) *Proxier {
 
 // Handlers returns the handlers a source must feed.
 func (p *Proxier) Handlers() Handlers {
-	return Handlers{Services: serviceEvents{p}, EndpointSlices: sliceEvents{p}, Nodes: nodeEvents{p}}
+	return Handlers{Services: ServiceEvents{p}, EndpointSlices: SliceEvents{p}, Nodes: NodeEvents{p}}
 }
 
 // Run runs the sync loop until ctx is done. Nothing is programmed before

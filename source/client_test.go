@@ -8,8 +8,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/rest"
-
-	"github.com/nodenet/nodenet/proxy"
 )
 
 // Like kube-proxy, the client asks for protobuf first and sends it; the
@@ -17,7 +15,7 @@ import (
 // real API server sends.
 func TestClientSpeaksProtobuf(t *testing.T) {
 	server := newAPIServer(t, service("default", "web", 80, nil))
-	startInformersOn(t, server, proxy.Handlers{Services: newRecorder()})
+	startInformersOn(t, server, Handlers{Services: newRecorder()})
 	if _, err := server.client(t).EventSink(t.Context()).Create(&v1.Event{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "e"}}); err != nil {
 		t.Fatal(err)
 	}

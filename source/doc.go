@@ -1,5 +1,5 @@
 // Package source feeds Kubernetes objects to the proxier's handlers
-// (proxy.Handlers) from one of two places:
+// (Handlers) from one of two places:
 //
 //   - RunInformers watches a cluster through client-go shared informers, as
 //     kube-proxy does, over Client: REST clients for just the API groups

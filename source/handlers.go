@@ -1,4 +1,4 @@
-package proxy
+package source
 
 import (
 	v1 "k8s.io/api/core/v1"

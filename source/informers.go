@@ -8,8 +8,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
-
-	"github.com/nodenet/nodenet/proxy"
 )
 
 // RunInformers starts shared informers for every kind that h has a handler
@@ -23,7 +21,7 @@ import (
 // delivered by then got their Synced callback.
 //
 // resync is the informers' resync period (0 disables resync).
-func RunInformers(ctx context.Context, client *Client, nodeName string, h proxy.Handlers, resync time.Duration) error {
+func RunInformers(ctx context.Context, client *Client, nodeName string, h Handlers, resync time.Duration) error {
 	var sinks []*sink
 	var synced []cache.InformerSynced
 	var proxier []bool

@@ -12,8 +12,6 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
-
-	"github.com/nodenet/nodenet/proxy"
 )
 
 func pod(namespace, name, nodeName, ip string) *v1.Pod {
@@ -171,7 +169,7 @@ func TestInformersDeliverPolicyKindChanges(t *testing.T) {
 // The update carries the new state, e.g. a pod's new IP.
 func TestInformersDeliverPodUpdateWithNewIP(t *testing.T) {
 	r := newRecorder()
-	client := startInformers(t, proxy.Handlers{Pods: r}, pod("default", "web", "node-a", "10.0.0.1"))
+	client := startInformers(t, Handlers{Pods: r}, pod("default", "web", "node-a", "10.0.0.1"))
 
 	mark := r.count()
 	if _, err := client.CoreV1().Pods("default").Update(context.Background(), pod("default", "web", "node-a", "10.0.0.9"), metav1.UpdateOptions{}); err != nil {

@@ -14,8 +14,6 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 	"k8s.io/client-go/tools/cache"
-
-	"github.com/nodenet/nodenet/proxy"
 )
 
 const eventTimeout = 5 * time.Second
@@ -42,14 +40,14 @@ func node(name string, labels map[string]string) *v1.Node {
 // startInformers runs the informers against a fake clientset served over
 // HTTP, and returns once every watch is open, so that changes the test makes
 // through the returned clientset are seen.
-func startInformers(t *testing.T, h proxy.Handlers, objects ...runtime.Object) *fake.Clientset {
+func startInformers(t *testing.T, h Handlers, objects ...runtime.Object) *fake.Clientset {
 	t.Helper()
 	server := newAPIServer(t, objects...)
 	startInformersOn(t, server, h)
 	return server.fake
 }
 
-func startInformersOn(t *testing.T, server *apiServer, h proxy.Handlers) {
+func startInformersOn(t *testing.T, server *apiServer, h Handlers) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -63,7 +61,7 @@ func startInformersOn(t *testing.T, server *apiServer, h proxy.Handlers) {
 	server.waitWatches(t, watchedKinds(h))
 }
 
-func watchedKinds(h proxy.Handlers) int {
+func watchedKinds(h Handlers) int {
 	n := 0
 	for _, k := range kinds {
 		if k.bind(h, "node-a") != nil {
@@ -226,7 +224,7 @@ func TestInformersDeliverOnlyOwnNode(t *testing.T) {
 
 func TestInformersSkipKindsWithoutHandler(t *testing.T) {
 	r := newRecorder()
-	client := startInformers(t, proxy.Handlers{Services: r}, node("node-a", nil))
+	client := startInformers(t, Handlers{Services: r}, node("node-a", nil))
 
 	if got, want := r.texts(0), []string{"synced Service"}; !slices.Equal(got, want) {
 		t.Errorf("events = %q, want %q", got, want)
@@ -298,7 +296,7 @@ func TestInformersSyncedWaitsForSlowHandlers(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- RunInformers(ctx, client, "node-a", proxy.Handlers{Services: gated}, 0) }()
+	go func() { done <- RunInformers(ctx, client, "node-a", Handlers{Services: gated}, 0) }()
 
 	<-gated.entered
 	// A negative check needs a window: the informer's own cache is synced

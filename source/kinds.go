@@ -8,8 +8,6 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/tools/cache"
-
-	"github.com/nodenet/nodenet/proxy"
 )
 
 // kind is one row of the dispatch table: everything either source needs to
@@ -22,7 +20,7 @@ type kind struct {
 	namespaced bool
 	// bind returns the sink feeding h's handler for this kind, or nil when
 	// h has no handler for it; the kind is then not watched at all.
-	bind func(h proxy.Handlers, nodeName string) *sink
+	bind func(h Handlers, nodeName string) *sink
 	// newInformer builds the informer watching this kind in a cluster.
 	newInformer func(client *Client, nodeName string, resync time.Duration) cache.SharedIndexInformer
 	// transform, if set, trims informer objects before they are cached
@@ -78,7 +76,7 @@ var kinds = []kind{
 	},
 }
 
-func bindServices(h proxy.Handlers, _ string) *sink {
+func bindServices(h Handlers, _ string) *sink {
 	if h.Services == nil {
 		return nil
 	}
@@ -86,7 +84,7 @@ func bindServices(h proxy.Handlers, _ string) *sink {
 	return newSink("Service", s.OnServiceAdd, s.OnServiceUpdate, s.OnServiceDelete, s.OnServicesSynced)
 }
 
-func bindEndpointSlices(h proxy.Handlers, _ string) *sink {
+func bindEndpointSlices(h Handlers, _ string) *sink {
 	if h.EndpointSlices == nil {
 		return nil
 	}
@@ -96,7 +94,7 @@ func bindEndpointSlices(h proxy.Handlers, _ string) *sink {
 
 // bindNodes delivers only the agent's own Node: the proxier needs its own
 // labels and addresses, never its neighbours'.
-func bindNodes(h proxy.Handlers, nodeName string) *sink {
+func bindNodes(h Handlers, nodeName string) *sink {
 	if h.Nodes == nil {
 		return nil
 	}
@@ -107,7 +105,7 @@ func bindNodes(h proxy.Handlers, nodeName string) *sink {
 }
 
 // bindPods delivers every Pod, local or not: remote pods are policy peers.
-func bindPods(h proxy.Handlers, _ string) *sink {
+func bindPods(h Handlers, _ string) *sink {
 	if h.Pods == nil {
 		return nil
 	}
@@ -115,7 +113,7 @@ func bindPods(h proxy.Handlers, _ string) *sink {
 	return newSink("Pod", p.OnPodAdd, p.OnPodUpdate, p.OnPodDelete, p.OnPodsSynced)
 }
 
-func bindNamespaces(h proxy.Handlers, _ string) *sink {
+func bindNamespaces(h Handlers, _ string) *sink {
 	if h.Namespaces == nil {
 		return nil
 	}
@@ -123,7 +121,7 @@ func bindNamespaces(h proxy.Handlers, _ string) *sink {
 	return newSink("Namespace", n.OnNamespaceAdd, n.OnNamespaceUpdate, n.OnNamespaceDelete, n.OnNamespacesSynced)
 }
 
-func bindNetworkPolicies(h proxy.Handlers, _ string) *sink {
+func bindNetworkPolicies(h Handlers, _ string) *sink {
 	if h.NetworkPolicies == nil {
 		return nil
 	}

@@ -13,8 +13,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/klog/v2"
-
-	"github.com/nodenet/nodenet/proxy"
 )
 
 // manifestLoader turns the folder's current content into handler events. It
@@ -47,7 +45,7 @@ type fileState struct {
 	objects []manifestObject
 }
 
-func newManifestLoader(dir, nodeName string, h proxy.Handlers, reporter func(string, int, error)) *manifestLoader {
+func newManifestLoader(dir, nodeName string, h Handlers, reporter func(string, int, error)) *manifestLoader {
 	l := &manifestLoader{
 		dir:                dir,
 		kindsByGVK:         map[schema.GroupVersionKind]boundKind{},

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
-
-	"github.com/nodenet/nodenet/proxy"
 )
 
 // Problems passed to ManifestOptions.Reporter can be matched with errors.Is.
@@ -62,7 +60,7 @@ func (o ManifestOptions) withDefaults() ManifestOptions {
 // sync with h until ctx is done. Only the Node named nodeName reaches
 // h.Nodes. It returns an error only when dir cannot be watched or listed;
 // bad documents are logged and skipped (see RunManifestsWithOptions).
-func RunManifests(ctx context.Context, dir, nodeName string, h proxy.Handlers) error {
+func RunManifests(ctx context.Context, dir, nodeName string, h Handlers) error {
 	return RunManifestsWithOptions(ctx, dir, nodeName, h, ManifestOptions{})
 }
 
@@ -73,7 +71,7 @@ func RunManifests(ctx context.Context, dir, nodeName string, h proxy.Handlers) e
 // normally. Documents of unsupported kinds are skipped. When two documents
 // define the same (kind, namespace, name), the first one (files sorted by
 // name) wins.
-func RunManifestsWithOptions(ctx context.Context, dir, nodeName string, h proxy.Handlers, opts ManifestOptions) error {
+func RunManifestsWithOptions(ctx context.Context, dir, nodeName string, h Handlers, opts ManifestOptions) error {
 	opts = opts.withDefaults()
 	loader := newManifestLoader(dir, nodeName, h, opts.Reporter)
 

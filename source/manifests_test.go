@@ -12,15 +12,13 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 	discovery "k8s.io/api/discovery/v1"
-
-	"github.com/nodenet/nodenet/proxy"
 )
 
 // watchOnly makes the periodic rescan irrelevant, so a passing test proves
 // the fsnotify path delivered the change.
 var watchOnly = ManifestOptions{RescanPeriod: time.Hour}
 
-func runManifests(t *testing.T, dir string, h proxy.Handlers, opts ManifestOptions) *problems {
+func runManifests(t *testing.T, dir string, h Handlers, opts ManifestOptions) *problems {
 	t.Helper()
 	p := newProblems()
 	opts.Reporter = p.report
@@ -74,7 +72,7 @@ func TestManifestsDeliverOnlyKindsWithHandler(t *testing.T) {
 		serviceYAML("", "web", 80), endpointSliceYAML("default", "web-1", "10.0.0.1"), nodeYAML("node-a")))
 	r := newRecorder()
 
-	p := runManifests(t, dir, proxy.Handlers{Services: r}, watchOnly)
+	p := runManifests(t, dir, Handlers{Services: r}, watchOnly)
 
 	if got, want := r.texts(0), []string{"add Service default/web", "synced Service"}; !slices.Equal(got, want) {
 		t.Errorf("events = %q, want %q", got, want)

@@ -11,8 +11,6 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
-
-	"github.com/nodenet/nodenet/proxy"
 )
 
 // event is one recorded handler call, e.g. "add Service default/web".
@@ -33,13 +31,13 @@ func newRecorder() *recorder {
 	return &recorder{changed: make(chan struct{}, 1)}
 }
 
-func (r *recorder) handlers() proxy.Handlers {
-	return proxy.Handlers{Services: r, EndpointSlices: r, Nodes: r}
+func (r *recorder) handlers() Handlers {
+	return Handlers{Services: r, EndpointSlices: r, Nodes: r}
 }
 
 // policyHandlers are the kinds the NetworkPolicy firewall reads.
-func (r *recorder) policyHandlers() proxy.Handlers {
-	return proxy.Handlers{Pods: r, Namespaces: r, NetworkPolicies: r}
+func (r *recorder) policyHandlers() Handlers {
+	return Handlers{Pods: r, Namespaces: r, NetworkPolicies: r}
 }
 
 func (r *recorder) record(op string, old, obj runtime.Object, kind string) {

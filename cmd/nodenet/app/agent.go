@@ -16,6 +16,7 @@ import (
 	"github.com/nodenet/nodenet/nodeport"
 	"github.com/nodenet/nodenet/proxy"
 	"github.com/nodenet/nodenet/proxy/conntrack"
+	"github.com/nodenet/nodenet/source"
 )
 
 func newAgentCommand() *cobra.Command {
@@ -106,8 +107,8 @@ func runAgent(ctx context.Context, cfg *agentConfig) error {
 
 // agentHandlers are the proxier's handlers, plus the CNI installer on Node
 // events when --cni-conf-dir and --cni-bin-dir are set.
-func agentHandlers(cfg *agentConfig, p *proxy.Proxier) (proxy.Handlers, error) {
-	h := p.Handlers()
+func agentHandlers(cfg *agentConfig, p *proxy.Proxier) (source.Handlers, error) {
+	h := proxyHandlers(p)
 	if cfg.CNIConfDir == "" {
 		return h, nil
 	}
@@ -115,6 +116,12 @@ func agentHandlers(cfg *agentConfig, p *proxy.Proxier) (proxy.Handlers, error) {
 	if err != nil {
 		return h, fmt.Errorf("--cni-bin-dir: cannot find the running binary to install: %w", err)
 	}
-	h.Nodes = proxy.NodeFanout{h.Nodes, &nodeinstall.NodeInstaller{BinDir: cfg.CNIBinDir, ConfDir: cfg.CNIConfDir, Self: self}}
+	h.Nodes = source.NodeFanout{h.Nodes, &nodeinstall.NodeInstaller{BinDir: cfg.CNIBinDir, ConfDir: cfg.CNIConfDir, Self: self}}
 	return h, nil
+}
+
+// proxyHandlers are the proxier's handlers, for the source to feed.
+func proxyHandlers(p *proxy.Proxier) source.Handlers {
+	ph := p.Handlers()
+	return source.Handlers{Services: ph.Services, EndpointSlices: ph.EndpointSlices, Nodes: ph.Nodes}
 }

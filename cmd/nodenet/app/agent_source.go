@@ -8,7 +8,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/nodenet/nodenet/proxy"
-	"github.com/nodenet/nodenet/proxy/source"
+	"github.com/nodenet/nodenet/source"
 )
 
 func (c *agentConfig) sourceName() string {
@@ -37,7 +37,7 @@ func agentReporter(ctx context.Context, client *source.Client) proxy.Reporter {
 
 // startSource starts feeding h from the manifests folder or the API
 // server (client); it returns once the watches are started.
-func startSource(ctx context.Context, cfg *agentConfig, client *source.Client, h proxy.Handlers) error {
+func startSource(ctx context.Context, cfg *agentConfig, client *source.Client, h source.Handlers) error {
 	if client == nil {
 		if err := source.RunManifests(ctx, cfg.Manifests, cfg.NodeName, h); err != nil {
 			return fmt.Errorf("reading manifests from %s: %w", cfg.Manifests, err)
