@@ -2,7 +2,6 @@ package source
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -11,8 +10,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 
-	"github.com/nodenet/nodenet/proxy"
+	"github.com/nodenet/nodenet/agent/eventrecorder"
 )
+
+// nodePortConflict is one of the proxy's Event reasons.
+const nodePortConflict = "NodePortConflict"
 
 func TestEventSinkCreatesAndPatches(t *testing.T) {
 	server := newAPIServer(t)
@@ -20,7 +22,7 @@ func TestEventSinkCreatesAndPatches(t *testing.T) {
 	event := &v1.Event{
 		ObjectMeta:     metav1.ObjectMeta{Namespace: "default", Name: "web.1"},
 		InvolvedObject: v1.ObjectReference{Kind: "Service", Namespace: "default", Name: "web"},
-		Reason:         proxy.ReasonNodePortConflict,
+		Reason:         nodePortConflict,
 		Count:          1,
 	}
 
@@ -52,15 +54,15 @@ func TestEventSinkReturnsServerErrors(t *testing.T) {
 	}
 }
 
-// The production wiring: EventReporter over this client's sink and scheme
-// creates a Warning Event about the reported object.
-func TestEventReporterOverClientCreatesWarningEvent(t *testing.T) {
+// The production wiring: the agent's event recorder over this client's
+// sink and scheme creates a Warning Event about the recorded object.
+func TestEventRecorderOverClientCreatesWarningEvent(t *testing.T) {
 	server := newAPIServer(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	reporter := proxy.NewEventReporter(ctx, server.client(t).EventSink(ctx), Scheme())
+	recorder := eventrecorder.New(ctx, server.client(t).EventSink(ctx), Scheme(), v1.EventSource{Component: "nodenet"})
 
-	reporter.Report(service("default", "clash", 80, nil), proxy.ReasonNodePortConflict, errors.New("nodePort 30080/TCP is used by default/old"))
+	recorder.Eventf(service("default", "clash", 80, nil), v1.EventTypeWarning, nodePortConflict, "nodePort %d/TCP is used by default/old", 30080)
 
 	err := wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, eventTimeout, true, func(ctx context.Context) (bool, error) {
 		list, err := server.fake.CoreV1().Events("default").List(ctx, metav1.ListOptions{})
@@ -69,7 +71,7 @@ func TestEventReporterOverClientCreatesWarningEvent(t *testing.T) {
 		}
 		ev := list.Items[0]
 		obj := ev.InvolvedObject
-		if ev.Type != v1.EventTypeWarning || ev.Reason != proxy.ReasonNodePortConflict || obj.Kind != "Service" || obj.APIVersion != "v1" || obj.Name != "clash" {
+		if ev.Type != v1.EventTypeWarning || ev.Reason != nodePortConflict || obj.Kind != "Service" || obj.APIVersion != "v1" || obj.Name != "clash" {
 			return false, fmt.Errorf("event %+v", ev)
 		}
 		return true, nil

@@ -8,6 +8,13 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/nodenet/nodenet/netpol"
+	"github.com/nodenet/nodenet/netpol/netpolview"
+)
+
+// Paths of the NetworkPolicy views on the metrics server.
+const (
+	NetpolPoliciesPath = "/netpol/policies"
+	NetpolTracePath    = "/netpol/trace"
 )
 
 // NewNetpolHandler serves NetpolPoliciesPath and NetpolTracePath from the
@@ -21,7 +28,7 @@ func NewNetpolHandler(model func() *netpol.Model) http.Handler {
 			http.Error(w, notSyncedYet, http.StatusServiceUnavailable)
 			return
 		}
-		writeJSON(w, NewPoliciesView(m))
+		writeJSON(w, netpolview.NewPoliciesView(m))
 	})
 	mux.HandleFunc(NetpolTracePath, func(w http.ResponseWriter, r *http.Request) {
 		serveTrace(w, r, model())
@@ -43,7 +50,7 @@ const notSyncedYet = "NetworkPolicy model not computed yet: the agent waits for 
 // endpoint cannot be resolved, else the verdict (allowed or not) with 200.
 func serveTrace(w http.ResponseWriter, r *http.Request, m *netpol.Model) {
 	q := r.URL.Query()
-	query := TraceQuery{From: q.Get("from"), To: q.Get("to"), Port: q.Get("port")}
+	query := netpolview.TraceQuery{From: q.Get("from"), To: q.Get("to"), Port: q.Get("port")}
 	if _, _, _, _, err := query.Parse(); err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
@@ -52,9 +59,9 @@ func serveTrace(w http.ResponseWriter, r *http.Request, m *netpol.Model) {
 		http.Error(w, notSyncedYet, http.StatusServiceUnavailable)
 		return
 	}
-	view, err := Trace(m, query)
+	view, err := netpolview.Trace(m, query)
 	switch {
-	case errors.Is(err, ErrTraceLookup):
+	case errors.Is(err, netpolview.ErrTraceLookup):
 		http.Error(w, err.Error(), http.StatusNotFound)
 	case err != nil:
 		http.Error(w, err.Error(), http.StatusBadRequest)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/nodenet/nodenet/internal/golden"
 	"github.com/nodenet/nodenet/netpol"
+	"github.com/nodenet/nodenet/netpol/netpolview"
 )
 
 // testNetpolModel: node-a runs x/db (isolated for ingress) and x/web (not
@@ -109,7 +110,7 @@ func TestNetpolTrace(t *testing.T) {
 		if rec.Code != http.StatusOK {
 			continue
 		}
-		var view TraceView
+		var view netpolview.TraceView
 		if err := json.Unmarshal(rec.Body.Bytes(), &view); err != nil {
 			t.Fatalf("%s: %v", tt.query, err)
 		}
@@ -127,7 +128,7 @@ func TestNetpolDisabled(t *testing.T) {
 }
 
 func TestNewPoliciesViewOfNil(t *testing.T) {
-	body, err := json.Marshal(NewPoliciesView(nil))
+	body, err := json.Marshal(netpolview.NewPoliciesView(nil))
 	if err != nil || string(body) != `{"node":"","policyCount":0,"invalidPolicies":[],"pods":[]}` {
 		t.Errorf("nil model = %s, %v", body, err)
 	}

@@ -1,4 +1,4 @@
-package serve
+package netpolview
 
 import (
 	"cmp"
@@ -8,13 +8,7 @@ import (
 	"github.com/nodenet/nodenet/netpol"
 )
 
-// Paths of the NetworkPolicy views on the metrics server.
-const (
-	NetpolPoliciesPath = "/netpol/policies"
-	NetpolTracePath    = "/netpol/trace"
-)
-
-// PoliciesView is the JSON served at NetpolPoliciesPath and printed by
+// PoliciesView is the JSON the agent serves at /netpol/policies and prints with
 // `nodenet dump policies -o json`: the effective rules of each local pod.
 // Lists are never null, and sorted, so two dumps of one state are equal.
 type PoliciesView struct {
@@ -84,7 +78,7 @@ type PortView struct {
 	EndPort  int32  `json:"endPort,omitempty"`
 }
 
-// TraceView is the JSON served at NetpolTracePath and printed by
+// TraceView is the JSON the agent serves at /netpol/trace and prints with
 // `nodenet trace -o json`.
 type TraceView struct {
 	Allowed bool `json:"allowed"`

@@ -2,15 +2,11 @@ package app
 
 import (
 	"context"
-	"os"
-
-	v1 "k8s.io/api/core/v1"
 
 	"github.com/nodenet/nodenet/netpol"
 	"github.com/nodenet/nodenet/netpol/controller"
 	"github.com/nodenet/nodenet/netpol/firewall"
 	"github.com/nodenet/nodenet/proxy"
-	"github.com/nodenet/nodenet/proxy/eventrecorder"
 	"github.com/nodenet/nodenet/source"
 )
 
@@ -44,8 +40,7 @@ func netpolEvents(ctx context.Context, client *source.Client) controller.EventRe
 	if client == nil {
 		return nil
 	}
-	host, _ := os.Hostname()
-	return eventrecorder.New(ctx, client.EventSink(ctx), source.Scheme(), v1.EventSource{Component: "nodenet", Host: host})
+	return newEventRecorder(ctx, client)
 }
 
 // withNetpol adds the controller's handlers to h: Pods, Namespaces and

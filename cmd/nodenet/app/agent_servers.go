@@ -8,9 +8,9 @@ import (
 
 	"k8s.io/klog/v2"
 
+	"github.com/nodenet/nodenet/agent/serve"
 	"github.com/nodenet/nodenet/netpol"
 	"github.com/nodenet/nodenet/proxy"
-	"github.com/nodenet/nodenet/proxy/serve"
 )
 
 // listenServers binds the healthz and metrics servers that are enabled

@@ -3,10 +3,13 @@ package app
 import (
 	"context"
 	"fmt"
+	"os"
 
+	v1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/nodenet/nodenet/agent/eventrecorder"
 	"github.com/nodenet/nodenet/proxy"
 	"github.com/nodenet/nodenet/source"
 )
@@ -32,7 +35,15 @@ func agentReporter(ctx context.Context, client *source.Client) proxy.Reporter {
 	if client == nil {
 		return proxy.LogReporter{}
 	}
-	return proxy.NewEventReporter(ctx, client.EventSink(ctx), source.Scheme())
+	return proxy.NewEventReporter(newEventRecorder(ctx, client))
+}
+
+// newEventRecorder records Events through client, naming this host as
+// their source (as the events.k8s.io recorder did with its reporting
+// instance); it stops with ctx.
+func newEventRecorder(ctx context.Context, client *source.Client) *eventrecorder.Recorder {
+	host, _ := os.Hostname()
+	return eventrecorder.New(ctx, client.EventSink(ctx), source.Scheme(), v1.EventSource{Component: "nodenet", Host: host})
 }
 
 // startSource starts feeding h from the manifests folder or the API

@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/nodenet/nodenet/proxy/serve"
+	"github.com/nodenet/nodenet/agent/serve"
 )
 
 // dumpTimeout bounds the request to a local agent; one that does not
