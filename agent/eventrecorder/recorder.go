@@ -22,7 +22,7 @@ import (
 	"k8s.io/klog/v2"
 )
 
-// Sink writes Events to the API (proxy/source.Client.EventSink).
+// Sink writes Events to the API (source.Client.EventSink).
 type Sink interface {
 	Create(*v1.Event) (*v1.Event, error)
 	// Patch applies a merge patch (count, lastTimestamp) to an Event.
