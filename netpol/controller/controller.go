@@ -71,6 +71,8 @@ type Controller struct {
 	waitedOnNode bool
 	lastErr      string // of the last failed sync, "" after a success
 	lastVerified time.Time
+
+	health health // shared with the health watch and /healthz
 }
 
 // New returns a controller enforcing through enforcer. Feed its Handlers
@@ -103,6 +105,7 @@ func (c *Controller) Run(ctx context.Context) {
 	if !c.waitToStart(ctx) {
 		return
 	}
+	go c.watchHealth(ctx)
 	c.runner.Run(ctx)
 }
 

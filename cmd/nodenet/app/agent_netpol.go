@@ -66,6 +66,14 @@ func netpolModel(ctrl *controller.Controller) func() *netpol.Model {
 	return ctrl.Model
 }
 
+// netpolHealthy joins /healthz; nil when the controller is off.
+func netpolHealthy(ctrl *controller.Controller) func() bool {
+	if ctrl == nil {
+		return nil
+	}
+	return ctrl.Healthy
+}
+
 // runLoops are the sync loops to run beside the servers.
 func runLoops(p *proxy.Proxier, ctrl *controller.Controller) []func(context.Context) {
 	loops := []func(context.Context){p.Run}
