@@ -38,6 +38,10 @@ type Config struct {
 	// StartAfter, if set, delays the first sync until it is closed, or
 	// SyncPeriod has passed: the agent passes the proxier's FirstSynced.
 	StartAfter <-chan struct{}
+	// WatchTampering, if set, reports kernel changes that may have undone
+	// the enforcer's rules until ctx is done (firewall.WatchTampering);
+	// each makes the next sync check, and repair if they did.
+	WatchTampering func(ctx context.Context, notify func(what string))
 }
 
 // EventRecorder is the method of client-go's record.EventRecorder the
@@ -72,7 +76,8 @@ type Controller struct {
 	lastErr      string // of the last failed sync, "" after a success
 	lastVerified time.Time
 
-	health health // shared with the health watch and /healthz
+	health   health   // shared with the health watch and /healthz
+	suspects suspects // changes reported by WatchTampering
 }
 
 // New returns a controller enforcing through enforcer. Feed its Handlers
@@ -106,6 +111,9 @@ func (c *Controller) Run(ctx context.Context) {
 		return
 	}
 	go c.watchHealth(ctx)
+	if c.cfg.WatchTampering != nil {
+		go c.watchTampering(ctx)
+	}
 	c.runner.Run(ctx)
 }
 

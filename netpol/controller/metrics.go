@@ -50,6 +50,12 @@ var (
 		Help:           "1 when no NetworkPolicy change has waited longer than twice the sync period, else 0 (as /healthz)",
 		StabilityLevel: metrics.ALPHA,
 	})
+	tamperRepairs = metrics.NewCounter(&metrics.CounterOpts{
+		Subsystem:      "nodenet",
+		Name:           "netpol_tamper_repairs_total",
+		Help:           "Cumulative number of full syncs run because someone else changed the firewall's rules (the log line names the change)",
+		StabilityLevel: metrics.ALPHA,
+	})
 	invalidPolicies = metrics.NewGauge(&metrics.GaugeOpts{
 		Subsystem:      "nodenet",
 		Name:           "netpol_invalid_policies",
@@ -62,7 +68,7 @@ var registerOnce sync.Once
 
 func registerMetrics() {
 	registerOnce.Do(func() {
-		legacyregistry.MustRegister(syncDuration, syncErrors, lastSyncTimestamp, isolatedPods, invalidPolicies, changeWaiting, healthy)
+		legacyregistry.MustRegister(syncDuration, syncErrors, lastSyncTimestamp, isolatedPods, invalidPolicies, changeWaiting, healthy, tamperRepairs)
 	})
 }
 

@@ -29,7 +29,7 @@ func (c *Controller) sync() error {
 		// Checked whether or not anything changed: in a busy cluster
 		// nearly every sync has a pod to apply, and a partial sync does
 		// not put the hook back.
-		full = c.needsRepair(start)
+		full = c.tampered() || c.needsRepair(start)
 	}
 	if !full && c.applied && gen == c.appliedGen {
 		return nil // nothing changed since the last successful sync

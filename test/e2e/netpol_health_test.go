@@ -93,18 +93,9 @@ func (s *scenario) waitMetric(name, want string) {
 // period (2 s here); both recover when the firewall can apply again, and
 // the policy is then enforced.
 func TestNetworkPolicyHealthWhenFirewallCannotApply(t *testing.T) {
-	s := newScenario(t, "pod-a", "pod-b")
 	dir, flag := failingRestores(t)
-	s.agentEnv = []string{"PATH=" + dir + ":" + os.Getenv("PATH")}
-	s.write("node.yaml", policyNodeYAML())
-	s.write("ns-x.yaml", namespaceYAML("x"))
-	for _, name := range []string{"pod-a", "pod-b"} {
-		p := s.topo.Pod(t, name)
-		s.write("pod-"+name+".yaml", podYAML(podRef{NS: "x", Name: name}, nodeName, p.IP, p.IP6))
-	}
-	s.startAgent("--iptables-sync-period", "1s", "--iptables-min-sync-period", "100ms")
-	target := s.topo.Pod(t, "pod-b").IP + ":8080"
-	s.waitServing(s.pod("pod-a"), "tcp", target)
+	s := newPairScenario(t, []string{"PATH=" + dir + ":" + os.Getenv("PATH")},
+		"--iptables-sync-period", "1s", "--iptables-min-sync-period", "100ms")
 	netns.Eventually(t, 10*time.Second, "/healthz 200 before the failure", s.healthz)
 
 	if err := os.WriteFile(flag, nil, 0o644); err != nil {
@@ -118,7 +109,7 @@ func TestNetworkPolicyHealthWhenFirewallCannotApply(t *testing.T) {
 		return nil
 	})
 	s.waitMetric("nodenet_netpol_healthy", "0")
-	if ans, _ := s.dial(s.pod("pod-a"), "tcp", target, 1); len(ans) != 1 || ans[0].Err != "" {
+	if ans, _ := s.dial(s.pod("pod-a"), "tcp", pairTarget(s), 1); len(ans) != 1 || ans[0].Err != "" {
 		t.Fatalf("the policy is enforced though the firewall cannot apply: %v", ans)
 	}
 
@@ -127,14 +118,35 @@ func TestNetworkPolicyHealthWhenFirewallCannotApply(t *testing.T) {
 	}
 	netns.Eventually(t, 15*time.Second, "/healthz 200 after the repair", s.healthz)
 	s.waitMetric("nodenet_netpol_healthy", "1")
-	netns.Eventually(t, 10*time.Second, "the policy enforced", func() error {
-		ans, err := s.dial(s.pod("pod-a"), "tcp", target, 1)
-		if err != nil {
-			return err
-		}
-		if ans[0].Err == "" {
-			return errors.New("pod-a still reaches pod-b")
-		}
-		return nil
-	})
+	netns.Eventually(t, 10*time.Second, "the policy enforced", s.pairRefused)
+}
+
+// newPairScenario: pods pod-a and pod-b in namespace x, declared to the
+// agent (started with env and flags), pod-a reaching pod-b.
+func newPairScenario(t *testing.T, env []string, flags ...string) *scenario {
+	s := newScenario(t, "pod-a", "pod-b")
+	s.agentEnv = env
+	s.write("node.yaml", policyNodeYAML())
+	s.write("ns-x.yaml", namespaceYAML("x"))
+	for _, name := range []string{"pod-a", "pod-b"} {
+		p := s.topo.Pod(t, name)
+		s.write("pod-"+name+".yaml", podYAML(podRef{NS: "x", Name: name}, nodeName, p.IP, p.IP6))
+	}
+	s.startAgent(flags...)
+	s.waitServing(s.pod("pod-a"), "tcp", pairTarget(s))
+	return s
+}
+
+func pairTarget(s *scenario) string { return s.topo.Pod(s.t, "pod-b").IP + ":8080" }
+
+// pairRefused is nil when pod-a cannot connect to pod-b.
+func (s *scenario) pairRefused() error {
+	ans, err := s.dial(s.pod("pod-a"), "tcp", pairTarget(s), 1)
+	if err != nil {
+		return err
+	}
+	if ans[0].Err == "" {
+		return errors.New("pod-a reaches pod-b")
+	}
+	return nil
 }
