@@ -7,8 +7,10 @@ import (
 	"time"
 
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/record"
 
+	"github.com/nodenet/nodenet/internal/runner/runnertest"
 	"github.com/nodenet/nodenet/netpol"
 )
 
@@ -85,19 +87,26 @@ func TestFailedSyncIsRetriedInFull(t *testing.T) {
 
 func TestRunRetriesFailedSync(t *testing.T) {
 	enforcer := &fakeEnforcer{failing: true}
-	c := newTestController(enforcer)
+	clk := runnertest.NewClock(time.Unix(1000, 0))
+	c := New(Config{NodeName: thisNode, Clock: clk}, enforcer)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	syncAll(handlersOf(c.store)) // before Run: the pokes merge into one
 	go c.Run(ctx)
-	// Only the runner's retry, a second after the failure, makes a second
-	// call: poll for it.
-	deadline := time.Now().Add(10 * time.Second)
-	for enforcer.count() < 2 {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d enforcer calls, want a retry after the failure", enforcer.count())
-		}
-		time.Sleep(10 * time.Millisecond)
+	// After the failure the loop parks on the retry timer (a second): only
+	// it can make a second call.
+	if err := clk.WaitForTimer(time.Second, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if n := enforcer.count(); n != 1 {
+		t.Fatalf("%d enforcer calls before the retry, want the failed one", n)
+	}
+	clk.Step(time.Second)
+	err := wait.PollUntilContextTimeout(ctx, time.Millisecond, 5*time.Second, true, func(context.Context) (bool, error) {
+		return enforcer.count() == 2, nil
+	})
+	if err != nil {
+		t.Fatalf("%d enforcer calls, want a retry after the failure", enforcer.count())
 	}
 	if !enforcer.last(t).full {
 		t.Error("the retry is not full")
