@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/nodenet/nodenet/internal/golden"
+	"github.com/nodenet/nodenet/test/objects"
 )
 
 // TestComputeGeneratedCluster pins the whole model of generated clusters,
@@ -17,12 +18,12 @@ import (
 // golden files were written by the straightforward Compute that scanned
 // every pod for every peer.
 func TestComputeGeneratedCluster(t *testing.T) {
-	for _, c := range []genCluster{
-		{pods: 1000, namespaces: 20, apps: 25, policies: 200},
+	for _, c := range []objects.Cluster{
+		genCluster(1000, 20, 25, 200),
 	} {
 		t.Run(c.String(), func(t *testing.T) {
-			m, _ := Compute(c.input())
-			golden.Check(t, fmt.Sprintf("testdata/compute-%d-%d.golden", c.pods, c.policies), summarize(m))
+			m, _ := Compute(genInput(c))
+			golden.Check(t, fmt.Sprintf("testdata/compute-%d-%d.golden", c.Pods, c.Policies), summarize(m))
 		})
 	}
 	t.Run("mixed", func(t *testing.T) {
@@ -36,8 +37,7 @@ func TestComputeGeneratedCluster(t *testing.T) {
 // pods, a namespace missing from Namespaces, selectors with several
 // requirements and other operators, and invalid policies.
 func mixedInput() Input {
-	c := genCluster{pods: 300, namespaces: 7, apps: 9, policies: 60}
-	in := c.input()
+	in := genInput(genCluster(300, 7, 9, 60))
 	for i := range in.Pods {
 		pod := &in.Pods[i]
 		pod.Ports = []NamedPort{{Name: "http", Port: 8080 + int32(i%3), Protocol: tcp}}
