@@ -37,7 +37,7 @@ func (c Cluster) NamespaceObjects() []*v1.Namespace {
 	out := make([]*v1.Namespace, 0, c.Namespaces)
 	for n := 0; n < c.Namespaces; n++ {
 		name := fmt.Sprintf("ns-%d", n)
-		out = append(out, Namespace(name, v1.LabelMetadataName+"="+name, fmt.Sprintf("team=team-%d", n%5)))
+		out = append(out, Namespace(name, map[string]string{v1.LabelMetadataName: name, "team": fmt.Sprintf("team-%d", n%5)}))
 	}
 	return out
 }

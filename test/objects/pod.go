@@ -62,7 +62,7 @@ func WithContainerPort(name string, port int32, proto v1.Protocol) PodOption {
 	}
 }
 
-// Namespace is namespace name with labels from "k=v" pairs.
-func Namespace(name string, pairs ...string) *v1.Namespace {
-	return &v1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: Labels(pairs...)}}
+// Namespace is namespace name with labels.
+func Namespace(name string, labels map[string]string) *v1.Namespace {
+	return &v1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}}
 }
