@@ -16,13 +16,25 @@ func makeService(name, clusterIP string, mutate ...func(*v1.Service)) *v1.Servic
 	return objects.Service("default", name, clusterIP, mutate...)
 }
 
-func makeSlice(service, name string, port int32, eps ...discovery.Endpoint) *discovery.EndpointSlice {
-	return objects.EndpointSlice("default", name, service, port, eps...)
+// sliceEndpoint is one endpoint's address and conditions.
+type sliceEndpoint struct {
+	ip                          string
+	ready, serving, terminating bool
 }
 
-func ready(ip string) discovery.Endpoint { return objects.Ready(ip, "node-a") }
+func makeSlice(service, name string, port int32, eps ...sliceEndpoint) *discovery.EndpointSlice {
+	s := objects.EndpointSlice("default", name, service, port)
+	for _, e := range eps {
+		s.Endpoints = append(s.Endpoints, objects.Endpoint(e.ip, "node-a", e.ready, e.serving, e.terminating))
+	}
+	return s
+}
 
-func terminating(ip string) discovery.Endpoint { return objects.Terminating(ip, "node-a") }
+func ready(ip string) sliceEndpoint { return sliceEndpoint{ip: ip, ready: true, serving: true} }
+
+func terminating(ip string) sliceEndpoint {
+	return sliceEndpoint{ip: ip, serving: true, terminating: true}
+}
 
 type discoverySlice = discovery.EndpointSlice
 

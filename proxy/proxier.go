@@ -9,7 +9,6 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/nodenet/nodenet/internal/runner"
-	"github.com/nodenet/nodenet/proxy/conntrack"
 )
 
 // fullSyncPeriod is how often a sync rewrites everything even when no
@@ -52,7 +51,7 @@ type Proxier struct {
 	lastFull time.Time
 	// lastVerified: when needsRepair last asked the backend.
 	lastVerified time.Time
-	stale        []conntrack.Filter // entries to delete after the next good sync
+	conntrack    conntrackCleanup
 	checks       *healthChecks
 	now          func() time.Time
 
@@ -72,6 +71,7 @@ func NewProxier(cfg Config, backend Backend) *Proxier {
 		table:     NewTable(),
 		needFull:  true,
 		checks:    newHealthChecks(),
+		conntrack: newConntrackCleanup(cfg.Conntrack),
 		now:       time.Now,
 		firstSync: make(chan struct{}),
 	}
@@ -135,14 +135,13 @@ func (p *Proxier) sync() error {
 	p.tableMu.Lock()
 	changed, stale, nodeChanged := p.table.ApplyNode(node, p.services.Checkpoint(), p.endpoints.Checkpoint())
 	p.tableMu.Unlock()
-	// Kept until a sync succeeds: deleting entries before the new rules
-	// are in would only let them be recreated the old way.
-	p.stale = append(p.stale, stale...)
+	p.conntrack.record(stale)
 	p.checks.update(p.table, changed)
 	full := needFull || start.Sub(p.lastFull) >= fullSyncPeriod
 	if !full && changed.Len() == 0 && !nodeChanged && !p.retry {
 		if full = p.needsRepair(start); !full {
 			p.markHealthy(start)
+			p.conntrack.afterSync(p.table, false)
 			p.syncHealthChecks()
 			return nil
 		}
@@ -150,7 +149,7 @@ func (p *Proxier) sync() error {
 	err := p.backend.Sync(p.table, changed, full)
 	p.recordSync(start, full, changed, err)
 	if err == nil {
-		p.deleteStaleFlows()
+		p.conntrack.afterSync(p.table, full)
 		p.syncHealthChecks()
 	}
 	return err
@@ -183,23 +182,6 @@ func (p *Proxier) syncHealthChecks() {
 	if p.cfg.HealthChecks != nil {
 		p.cfg.HealthChecks.SyncHealthChecks(p.checks.snapshot())
 	}
-}
-
-// deleteStaleFlows runs after the new rules are in. A failure is logged
-// and not retried: the entries then expire on their own, as they would
-// have without nodenet's help.
-func (p *Proxier) deleteStaleFlows() {
-	filters := p.stale
-	p.stale = nil
-	if len(filters) == 0 || p.cfg.Conntrack == nil {
-		return
-	}
-	n, err := p.cfg.Conntrack.Delete(filters)
-	if err != nil {
-		klog.ErrorS(err, "Failed to delete stale conntrack entries", "filters", len(filters))
-		return
-	}
-	klog.V(2).InfoS("Deleted stale conntrack entries", "entries", n, "filters", len(filters))
 }
 
 func (p *Proxier) recordSync(start time.Time, full bool, changed sets.Set[ServicePortName], err error) {

@@ -13,25 +13,28 @@ import (
 type ServiceTracker struct {
 	mu      sync.Mutex
 	changes changeTracker[*ServicePort]
-	claims  *nodePortClaims
-	// problems hears of malformed Services and lost NodePorts, once each.
-	problems *problems
+	claims  *frontendClaims
+	// problems hears of malformed Services and lost frontends, once each.
+	problems  *problems
+	conflicts frontendConflicts
 }
 
 // NewServiceTracker returns an empty tracker; r hears of every Service
-// that is skipped because it is malformed and every NodePort left out
-// because an older Service owns it (nil: log them).
+// that is skipped because it is malformed and every frontend (NodePort,
+// or cluster, external or load-balancer IP with port and protocol) left
+// out because an older Service owns it (nil: log them).
 func NewServiceTracker(r Reporter) *ServiceTracker {
 	return &ServiceTracker{
-		changes:  newChangeTracker[*ServicePort](),
-		claims:   newNodePortClaims(),
-		problems: newProblems(r),
+		changes:   newChangeTracker[*ServicePort](),
+		claims:    newFrontendClaims(),
+		problems:  newProblems(r),
+		conflicts: frontendConflicts{},
 	}
 }
 
 // Update records that svc is now current (nil: deleted) under name. It
 // returns true when a change is pending afterwards for that Service or for
-// one that shares a NodePort with it.
+// one that shares a frontend with it.
 func (t *ServiceTracker) Update(name types.NamespacedName, svc *v1.Service) bool {
 	current, err := servicePortsFor(svc)
 	t.mu.Lock()
@@ -45,8 +48,11 @@ func (t *ServiceTracker) Update(name types.NamespacedName, svc *v1.Service) bool
 	for other := range t.claims.set(name, svc, current) {
 		resolved, lost := t.claims.resolved(other)
 		if owner := t.claims.services[other].svc; owner != nil {
-			t.problems.set(owner, other, ReasonNodePortConflict, lost)
+			for reason, err := range lost.errors() {
+				t.problems.set(owner, other, reason, err)
+			}
 		}
+		t.conflicts.set(other, lost.count)
 		pending = t.changes.record(other, resolved) || pending
 	}
 	return pending

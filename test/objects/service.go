@@ -46,9 +46,3 @@ func Endpoint(ip, node string, ready, serving, terminating bool) discovery.Endpo
 		NodeName:   ptr.To(node),
 	}
 }
-
-// Ready is a ready, serving endpoint.
-func Ready(ip, node string) discovery.Endpoint { return Endpoint(ip, node, true, true, false) }
-
-// Terminating is a serving endpoint going away (not ready).
-func Terminating(ip, node string) discovery.Endpoint { return Endpoint(ip, node, false, true, true) }
