@@ -1,4 +1,4 @@
-package iptables
+package iptablestest
 
 import (
 	"errors"
@@ -69,7 +69,7 @@ COMMIT
 // xt_statistic keeps the probability as a fraction of 2^31, and iptables
 // prints that value with 11 decimals (kube-proxy's 0.33333333349).
 func TestFakeStatisticProbabilityIsKernels(t *testing.T) {
-	r, err := parseRule(familyV4, strings.Fields("-m statistic --mode random --probability 0.3333333333 -j ACCEPT"))
+	r, err := parseRule(families[v1.IPv4Protocol], strings.Fields("-m statistic --mode random --probability 0.3333333333 -j ACCEPT"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,13 +8,14 @@ import (
 	v1 "k8s.io/api/core/v1"
 
 	"github.com/nodenet/nodenet/iptables"
+	"github.com/nodenet/nodenet/iptables/iptablestest"
 )
 
 // fakeBackends builds backends on fake kernels and records their options.
 func fakeBackends(got *[]iptables.Options) backendMaker {
 	return func(o iptables.Options) (*iptables.Backend, error) {
 		*got = append(*got, o)
-		return iptables.NewWithKernel(o, iptables.NewFakeKernel(o.Family))
+		return iptables.NewWithKernel(o, iptablestest.NewFakeKernel(o.Family))
 	}
 }
 

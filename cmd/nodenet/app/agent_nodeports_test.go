@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/sets"
 
 	"github.com/nodenet/nodenet/iptables"
+	"github.com/nodenet/nodenet/iptables/iptablestest"
 	"github.com/nodenet/nodenet/proxy"
 )
 
@@ -52,7 +53,7 @@ func (c *countingBackend) Sync(_ *proxy.Table, _ sets.Set[proxy.ServicePortName]
 
 // The handler added for primary sits beside the proxier's own Node handler.
 func TestWithPrimaryNodeIPsAddsHandler(t *testing.T) {
-	b, err := iptables.NewWithKernel(iptables.Options{Family: v1.IPv4Protocol, NodePortPrimary: true}, iptables.NewFakeKernel(v1.IPv4Protocol))
+	b, err := iptables.NewWithKernel(iptables.Options{Family: v1.IPv4Protocol, NodePortPrimary: true}, iptablestest.NewFakeKernel(v1.IPv4Protocol))
 	if err != nil {
 		t.Fatal(err)
 	}
