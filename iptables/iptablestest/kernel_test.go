@@ -43,6 +43,8 @@ func TestFakeSaveIsCanonical(t *testing.T) {
 		"-A NODENET-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN",
 		"-A NODENET-POSTROUTING -j MARK --xor-mark 0x4000",
 		"-A NODENET-POSTROUTING -j MASQUERADE --random-fully",
+		"-A NODENET-SVC-0A -d 10.96.0.10/32 -p tcp -m tcp --dport 80 -m recent --name NODENET-204c18f7e3a --update --seconds 10800 --reap --rsource -j DNAT --to-destination 10.244.1.2:8080",
+		"-A NODENET-SVC-0A -d 10.96.0.10/32 -p tcp -m tcp --dport 80 -m recent --name NODENET-204c18f7e3a --set --rsource -j DNAT --to-destination 10.244.1.2:8080",
 		`-A POSTROUTING -m comment --comment "nodenet masquerade" -j NODENET-POSTROUTING`,
 		"COMMIT",
 	)
@@ -59,6 +61,8 @@ func TestFakeSaveIsCanonical(t *testing.T) {
 -A NODENET-POSTROUTING -j MASQUERADE --random-fully
 -A NODENET-SVC-0A ! -s 10.244.0.0/16 -d 10.96.0.10/32 -p tcp -m tcp --dport 80 -m comment --comment "default/web:http/TCP" -j MARK --set-xmark 0x4000/0x4000
 -A NODENET-SVC-0A -d 10.96.0.10/32 -p tcp -m tcp --dport 80 -m comment --comment "default/web:http/TCP" -j DNAT --to-destination 10.244.1.2:8080
+-A NODENET-SVC-0A -d 10.96.0.10/32 -p tcp -m tcp --dport 80 -m recent --update --seconds 10800 --reap --name NODENET-204c18f7e3a --mask 255.255.255.255 --rsource -j DNAT --to-destination 10.244.1.2:8080
+-A NODENET-SVC-0A -d 10.96.0.10/32 -p tcp -m tcp --dport 80 -m recent --set --name NODENET-204c18f7e3a --mask 255.255.255.255 --rsource -j DNAT --to-destination 10.244.1.2:8080
 COMMIT
 `
 	if got, _ := f.Save("nat"); got != want {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -276,6 +277,41 @@ func kernelProbability(s string) (float64, error) {
 		return 0, fmt.Errorf("bad probability %q", s)
 	}
 	return math.Round(p*0x80000000) / 0x80000000, nil
+}
+
+// canonicalOptions put a module's options in the order, and with the
+// defaults, that iptables -S prints them, where that is not simply the
+// order they were given in.
+var canonicalOptions = map[string]func(family, []moduleOption) []moduleOption{
+	"recent": recentOptions,
+}
+
+// recentOrder is the order libxt_recent's save function prints options in.
+var recentOrder = []string{"set", "rcheck", "update", "remove", "seconds", "reap", "hitcount", "rttl", "name", "mask", "rsource", "rdest"}
+
+// recentOptions sorts -m recent's options as iptables prints them and
+// adds the defaults it prints: --name DEFAULT, a full-length --mask (the
+// kernel contract test saw `--mask 255.255.255.255` on rules written
+// without one) and --rsource.
+func recentOptions(fam family, opts []moduleOption) []moduleOption {
+	has := map[string]bool{}
+	for _, o := range opts {
+		has[o.name] = true
+	}
+	out := slices.Clone(opts)
+	if !has["name"] {
+		out = append(out, moduleOption{name: "name", args: []string{"DEFAULT"}})
+	}
+	if !has["mask"] {
+		out = append(out, moduleOption{name: "mask", args: []string{prefixMask(fam.hostBits == 32, fam.hostBits).String()}})
+	}
+	if !has["rsource"] && !has["rdest"] {
+		out = append(out, moduleOption{name: "rsource"})
+	}
+	slices.SortStableFunc(out, func(a, b moduleOption) int {
+		return slices.Index(recentOrder, a.name) - slices.Index(recentOrder, b.name)
+	})
+	return out
 }
 
 // recentModule: --set always matches (it records the source); --rcheck

@@ -237,6 +237,9 @@ func (p *ruleParser) endGroup() error {
 		return nil
 	}
 	p.group = nil
+	if canon := canonicalOptions[g.name]; canon != nil {
+		g.opts = canon(p.fam, g.opts)
+	}
 	m, err := parseModule(g)
 	if err != nil {
 		return fmt.Errorf("-m %s: %w", g.name, err)
