@@ -95,7 +95,8 @@ func TestFakeRestoreValidation(t *testing.T) {
 		{"delete built-in chain", "built-in", []string{"*filter", "-X INPUT", "COMMIT"}},
 		{"delete missing chain", "does not exist", []string{"*filter", "-X C", "COMMIT"}},
 		{"REJECT in nat", "only valid in the filter table", []string{"*nat", ":N - [0:0]", "-A N -j REJECT", "COMMIT"}},
-		{"DNAT in filter", "only valid in the nat table", []string{"*filter", "-A A -j DNAT --to-destination 10.0.0.1:80", "COMMIT"}},
+		{"DNAT in filter", "only valid in the nat table", []string{"*filter", "-A A -p tcp -j DNAT --to-destination 10.0.0.1:80", "COMMIT"}},
+		{"DNAT to a port without a protocol", "need TCP, UDP, SCTP or DCCP", []string{"*nat", "-A PREROUTING -j DNAT --to-destination 10.0.0.1:80", "COMMIT"}},
 		{"MASQUERADE in filter", "only valid in the nat table", []string{"*filter", "-A A -j MASQUERADE", "COMMIT"}},
 		{"DROP in nat", "inhibited", []string{"*nat", ":N - [0:0]", "-A N -j DROP", "COMMIT"}},
 		{"MASQUERADE reachable from PREROUTING", "reachable from PREROUTING", []string{"*nat", ":N - [0:0]", "-A N -j MASQUERADE", "-A PREROUTING -j N", "COMMIT"}},
@@ -235,5 +236,20 @@ func TestSplitLine(t *testing.T) {
 	}
 	if _, err := splitLine(`-A X --comment "open`); err == nil {
 		t.Fatal("unterminated quote accepted")
+	}
+}
+
+// NFLOG's options are printed in libxt_NFLOG's order, group 0 (the
+// default) left out, as iptables-save v1.8.9 printed them.
+func TestFakeNFLOGIsPrintedAsIptablesDoes(t *testing.T) {
+	f := NewFakeKernel(v1.IPv4Protocol)
+	mustRestore(t, f, "*filter", ":FW - [0:0]",
+		`-A FW -j NFLOG --nflog-group 5 --nflog-prefix "nnt drop"`,
+		"-A FW -j NFLOG --nflog-group 0 --nflog-prefix x",
+		"COMMIT")
+	got, _ := f.ListRules("filter", "FW")
+	want := []string{"-N FW", `-A FW -j NFLOG --nflog-prefix "nnt drop" --nflog-group 5`, "-A FW -j NFLOG --nflog-prefix x"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("ListRules = %q, want %q", got, want)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -298,7 +297,7 @@ func recentOptions(fam family, opts []moduleOption) []moduleOption {
 	for _, o := range opts {
 		has[o.name] = true
 	}
-	out := slices.Clone(opts)
+	out := opts
 	if !has["name"] {
 		out = append(out, moduleOption{name: "name", args: []string{"DEFAULT"}})
 	}
@@ -308,10 +307,7 @@ func recentOptions(fam family, opts []moduleOption) []moduleOption {
 	if !has["rsource"] && !has["rdest"] {
 		out = append(out, moduleOption{name: "rsource"})
 	}
-	slices.SortStableFunc(out, func(a, b moduleOption) int {
-		return slices.Index(recentOrder, a.name) - slices.Index(recentOrder, b.name)
-	})
-	return out
+	return inOrder(out, recentOrder)
 }
 
 // recentModule: --set always matches (it records the source); --rcheck

@@ -280,6 +280,10 @@ func (p *ruleParser) target() error {
 	if err != nil {
 		return fmt.Errorf("-j %s: %w", name, err)
 	}
+	if t.kind == targetDNAT && t.dnatPort != 0 && !protoModules[p.proto] {
+		// libxt_DNAT, as the kernel contract test saw.
+		return fmt.Errorf("-j DNAT to a port: need TCP, UDP, SCTP or DCCP with port specification")
+	}
 	p.rule.target = t
 	return nil
 }

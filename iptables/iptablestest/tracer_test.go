@@ -64,9 +64,9 @@ func TestTraceProtocolsAndPorts(t *testing.T) {
 func TestTraceStatisticExploresEveryBranch(t *testing.T) {
 	f := NewFakeKernel(v1.IPv4Protocol)
 	mustRestore(t, f, "*nat", ":SVC - [0:0]",
-		"-A SVC -m statistic --mode random --probability 0.3333333333 -j DNAT --to-destination 10.1.0.1:8080",
-		"-A SVC -m statistic --mode random --probability 0.5000000000 -j DNAT --to-destination 10.1.0.2:8080",
-		"-A SVC -j DNAT --to-destination 10.1.0.3:8080",
+		"-A SVC -p tcp -m statistic --mode random --probability 0.3333333333 -j DNAT --to-destination 10.1.0.1:8080",
+		"-A SVC -p tcp -m statistic --mode random --probability 0.5000000000 -j DNAT --to-destination 10.1.0.2:8080",
+		"-A SVC -p tcp -j DNAT --to-destination 10.1.0.3:8080",
 		"-A PREROUTING -d 10.96.0.1 -j SVC",
 		"COMMIT")
 	third := 1.0 / 3
@@ -195,8 +195,8 @@ func TestTraceChecksPacket(t *testing.T) {
 
 func ExampleFakeKernel_Trace() {
 	f := NewFakeKernel(v1.IPv4Protocol)
-	_ = f.Restore([]byte("*nat\n-A PREROUTING -m statistic --mode random --probability 0.5 -j DNAT --to-destination 10.1.0.1:80\n" +
-		"-A PREROUTING -j DNAT --to-destination 10.1.0.2:80\nCOMMIT\n"))
+	_ = f.Restore([]byte("*nat\n-A PREROUTING -p tcp -m statistic --mode random --probability 0.5 -j DNAT --to-destination 10.1.0.1:80\n" +
+		"-A PREROUTING -p tcp -j DNAT --to-destination 10.1.0.2:80\nCOMMIT\n"))
 	out, _ := f.Trace(Packet{Src: addr("10.0.0.1"), Dst: addr("10.96.0.1"), Proto: v1.ProtocolTCP, DPort: 80})
 	for _, o := range out {
 		fmt.Println(o)
