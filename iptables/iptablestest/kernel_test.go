@@ -239,17 +239,29 @@ func TestSplitLine(t *testing.T) {
 	}
 }
 
-// NFLOG's options are printed in libxt_NFLOG's order, group 0 (the
-// default) left out, as iptables-save v1.8.9 printed them.
-func TestFakeNFLOGIsPrintedAsIptablesDoes(t *testing.T) {
+// Options whose printed form is not the written one, as iptables -S
+// v1.8.9 printed them (checked by test/contract): NFLOG's in libxt_NFLOG's
+// order, group 0 (the default) left out; -m limit's rate in its canonical
+// unit (3/hour when not given), a burst of 5 (the default) left out.
+func TestFakeListsOptionsAsIptablesDoes(t *testing.T) {
 	f := NewFakeKernel(v1.IPv4Protocol)
 	mustRestore(t, f, "*filter", ":FW - [0:0]",
 		`-A FW -j NFLOG --nflog-group 5 --nflog-prefix "nnt drop"`,
 		"-A FW -j NFLOG --nflog-group 0 --nflog-prefix x",
+		"-A FW -m limit --limit 10/second --limit-burst 20 -j ACCEPT",
+		"-A FW -m limit --limit 60/minute --limit-burst 5 -j ACCEPT",
+		"-A FW -m limit --limit 7/m -j ACCEPT",
+		"-A FW -m limit --limit-burst 7 -j ACCEPT",
 		"COMMIT")
 	got, _ := f.ListRules("filter", "FW")
-	want := []string{"-N FW", `-A FW -j NFLOG --nflog-prefix "nnt drop" --nflog-group 5`, "-A FW -j NFLOG --nflog-prefix x"}
+	want := []string{"-N FW",
+		`-A FW -j NFLOG --nflog-prefix "nnt drop" --nflog-group 5`,
+		"-A FW -j NFLOG --nflog-prefix x",
+		"-A FW -m limit --limit 10/sec --limit-burst 20 -j ACCEPT",
+		"-A FW -m limit --limit 1/sec -j ACCEPT",
+		"-A FW -m limit --limit 7/min -j ACCEPT",
+		"-A FW -m limit --limit 3/hour --limit-burst 7 -j ACCEPT"}
 	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("ListRules = %q, want %q", got, want)
+		t.Fatalf("ListRules =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
