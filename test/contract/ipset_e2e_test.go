@@ -3,18 +3,13 @@
 package contract
 
 import (
-	"cmp"
 	"fmt"
 	"net/netip"
-	"reflect"
-	"slices"
-	"strings"
 	"testing"
 
 	v1 "k8s.io/api/core/v1"
 
 	"github.com/nodenet/nodenet/netpol/firewall"
-	"github.com/nodenet/nodenet/test/netns"
 )
 
 // setOp is one SetKernel call, or an iptables payload (-m set rules),
@@ -59,17 +54,7 @@ func TestIPSetsKernelVsFake(t *testing.T) {
 
 func ipsetSteps(t *testing.T) {
 	w := newTwin(t, v1.IPv4Protocol)
-	fakeSets := firewall.NewFakeSets()
-	w.fake.UseIPSets(fakeSets)
-	fakeSets.ReferencedBy(w.fake.ReferencesSet)
-	var kernelSets *firewall.NetlinkSets
-	if err := netns.Within(w.kernel.(nsKernel).ns, func() (err error) {
-		kernelSets, err = firewall.NewNetlinkSets()
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	defer kernelSets.Close()
+	sets := newTwinSets(t, w.kernel.(nsKernel).ns, w)
 
 	rule := "-A INPUT -m set --match-set nnt-n src -m set ! --match-set nnt-a dst -j DROP"
 	for i, op := range []setOp{
@@ -104,7 +89,7 @@ func ipsetSteps(t *testing.T) {
 			p := restoreText(op.payload)
 			errK, errF = w.kernel.Restore(p), w.fake.Restore(p)
 		} else {
-			errK, errF = op.do(kernelSets), op.do(fakeSets)
+			errK, errF = op.do(sets.kernel), op.do(sets.fake)
 		}
 		if (errK != nil) != op.rejected {
 			t.Fatalf("%s: the kernel's answer is %v; the step expects rejected=%v", step, errK, op.rejected)
@@ -117,37 +102,7 @@ func ipsetSteps(t *testing.T) {
 		case fakeRejects != op.rejected:
 			t.Errorf("%s: the fake's answer is %v; the kernel's %v", step, errF, errK)
 		}
-		sameSets(t, step, kernelSets, fakeSets)
+		sets.same(step)
 		w.sameState(step)
 	}
-}
-
-func sameSets(t *testing.T, step string, kernel, fake firewall.SetKernel) {
-	t.Helper()
-	k, errK := kernel.ListSets()
-	f, errF := fake.ListSets()
-	if errK != nil || errF != nil {
-		t.Fatalf("%s: list sets: kernel %v, fake %v", step, errK, errF)
-	}
-	if !reflect.DeepEqual(normalSets(k), normalSets(f)) {
-		t.Errorf("%s: the fake's sets differ from the kernel's\nkernel: %v\nfake:   %v", step, k, f)
-	}
-}
-
-// normalSets sorts sets by name and members, and makes an empty member
-// list nil: the kernel lists sets in creation order and members in hash
-// order, an order that carries no meaning.
-func normalSets(sets []firewall.SetInfo) []firewall.SetInfo {
-	out := make([]firewall.SetInfo, len(sets))
-	for i, s := range sets {
-		s.Members = slices.SortedFunc(slices.Values(s.Members), func(a, b netip.Prefix) int {
-			return cmp.Or(a.Addr().Compare(b.Addr()), a.Bits()-b.Bits())
-		})
-		if len(s.Members) == 0 {
-			s.Members = nil
-		}
-		out[i] = s
-	}
-	slices.SortFunc(out, func(a, b firewall.SetInfo) int { return strings.Compare(a.Name, b.Name) })
-	return out
 }

@@ -28,9 +28,11 @@ type twin struct {
 var _ iptables.Kernel = (*twin)(nil)
 
 // newTwin pairs the kernel of a fresh namespace with a fresh fake.
-func newTwin(t *testing.T, fam v1.IPFamily) *twin {
-	ns := newNS(t, "ipt")
-	return &twin{t: t, kernel: nsKernel{ns: ns.Name, fam: fam}, fake: iptablestest.NewFakeKernel(fam)}
+func newTwin(t *testing.T, fam v1.IPFamily) *twin { return twinIn(t, newNS(t, "ipt").Name, fam) }
+
+// twinIn pairs fam's kernel of namespace ns with a fresh fake.
+func twinIn(t *testing.T, ns string, fam v1.IPFamily) *twin {
+	return &twin{t: t, kernel: nsKernel{ns: ns, fam: fam}, fake: iptablestest.NewFakeKernel(fam)}
 }
 
 func (w *twin) Restore(payload []byte) error {
