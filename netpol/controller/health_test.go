@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"k8s.io/client-go/tools/record"
+
+	"github.com/nodenet/nodenet/test/objects"
 )
 
 // TestUnhealthyWhenAChangeWaitsTooLong: a policy change the firewall
@@ -19,7 +21,7 @@ func TestUnhealthyWhenAChangeWaitsTooLong(t *testing.T) {
 	c.now = func() time.Time { return clock }
 	c.store.now = c.now
 	h := handlersOf(c.store)
-	h.OnPodAdd(testPod("x", "a", thisNode, "10.1.0.10", map[string]string{"app": "a"}))
+	h.OnPodAdd(objects.Pod("x", "a", objects.OnNode(thisNode), objects.WithIPs("10.1.0.10"), objects.WithLabelMap(map[string]string{"app": "a"})))
 	h.OnNetworkPolicyAdd(allowFrom("x", "old", "a", ""))
 	syncAll(h)
 	mustSync(t, c)

@@ -71,7 +71,7 @@ func runTamperWatchBench(b *testing.B, services, endpoints int) {
 	// Let the watch drain what the restore announced.
 	time.Sleep(2 * time.Second)
 	b.ReportMetric(time.Since(start).Seconds(), "restore+2s-s")
-	b.ReportMetric(float64((cpuTime(b)-before).Milliseconds()), "watch-cpu-restore-ms")
+	b.ReportMetric(float64((cpuTime(b) - before).Milliseconds()), "watch-cpu-restore-ms")
 	// A flood can overflow the subscription's socket buffer: the watch
 	// then reports "events lost" (the controller checks, finds nothing)
 	// and listens again. Any other report would be a false alarm.

@@ -7,14 +7,14 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 
-	"github.com/nodenet/nodenet/iptables"
+	"github.com/nodenet/nodenet/iptables/iptablestest"
 	"github.com/nodenet/nodenet/netpol/firewall/setkernel"
 )
 
 // TestFakeSetsRefuseWhatTheKernelRefuses.
 func TestFakeSetsRefuseWhatTheKernelRefuses(t *testing.T) {
 	s := NewFakeSets()
-	v4 := iptables.NewFakeKernel(v1.IPv4Protocol)
+	v4 := iptablestest.NewFakeKernel(v1.IPv4Protocol)
 	v4.UseIPSets(s)
 	s.ReferencedBy(v4.ReferencesSet)
 	pfx := netip.MustParsePrefix
