@@ -32,11 +32,11 @@ type Proxier struct {
 	synced   struct{ services, endpoints bool }
 	health   HealthState
 	needFull bool // consumed by the next sync
-	// nodeLabels are the agent's own Node's labels (nodeEvents); the
-	// zone among them is handed to the table at the next sync, and
-	// tableZone is the zone the table was last given.
-	nodeLabels map[string]string
-	tableZone  string
+	// node is the agent's own Node as last seen (nodeEvents), handed to
+	// the table at the next sync; tableNode is what the table was last
+	// given.
+	node      NodeState
+	tableNode NodeState
 
 	// tableMu guards table against `nodenet dump` while a sync changes
 	// it; only the sync goroutine writes it.
@@ -75,14 +75,16 @@ func NewProxier(cfg Config, backend Backend) *Proxier {
 		now:       time.Now,
 		firstSync: make(chan struct{}),
 	}
-	p.table.Topology.Node = cfg.NodeName
+	p.node.Name = cfg.NodeName
+	p.tableNode.Name = cfg.NodeName
+	p.table.Node.Name = cfg.NodeName
 	p.runner = runner.New(p.sync, cfg.MinSyncPeriod, cfg.SyncPeriod)
 	return p
 }
 
 // Handlers returns the handlers a source must feed.
 func (p *Proxier) Handlers() Handlers {
-	return Handlers{Services: serviceEvents{p}, EndpointSlices: sliceEvents{p}, Nodes: nodeEvents{p}}
+	return Handlers{Services: ServiceEvents{p}, EndpointSlices: SliceEvents{p}, Nodes: NodeEvents{p}}
 }
 
 // Run runs the sync loop until ctx is done. Nothing is programmed before
@@ -124,19 +126,19 @@ func (p *Proxier) markSynced(set func()) {
 // sync is the one place that moves tracked changes into the table and the
 // table into the kernel.
 func (p *Proxier) sync() error {
-	zone, needFull, ok := p.beginSync()
+	node, needFull, ok := p.beginSync()
 	if !ok {
 		klog.V(2).InfoS("Not syncing yet: waiting for the initial Services and EndpointSlices")
 		return nil
 	}
 	start := p.now()
 	p.tableMu.Lock()
-	changed, stale := p.table.ApplyInZone(zone, p.services.Checkpoint(), p.endpoints.Checkpoint())
+	changed, stale, nodeChanged := p.table.ApplyNode(node, p.services.Checkpoint(), p.endpoints.Checkpoint())
 	p.tableMu.Unlock()
 	p.conntrack.record(stale)
 	p.checks.update(p.table, changed)
 	full := needFull || start.Sub(p.lastFull) >= fullSyncPeriod
-	if !full && changed.Len() == 0 && !p.retry {
+	if !full && changed.Len() == 0 && !nodeChanged && !p.retry {
 		if full = p.needsRepair(start); !full {
 			p.markHealthy(start)
 			p.conntrack.afterSync(p.table, false)
@@ -153,19 +155,25 @@ func (p *Proxier) sync() error {
 	return err
 }
 
-// beginSync takes what a sync needs from the shared state: the zone to
-// apply and whether a full sync was asked for (consumed here, so a request
+// beginSync takes what a sync needs from the shared state: the node
+// state to apply and whether a full sync was asked for (consumed here, so a request
 // that arrives during the sync is kept for the next one). ok is false
 // until both Services and EndpointSlices have synced.
-func (p *Proxier) beginSync() (zone string, needFull, ok bool) {
+func (p *Proxier) beginSync() (node NodeState, needFull, ok bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.synced.services || !p.synced.endpoints {
-		return "", false, false
+		return NodeState{}, false, false
 	}
 	needFull, p.needFull = p.needFull, false
-	p.tableZone = p.zone()
-	return p.tableZone, needFull, true
+	p.tableNode = p.node
+	return p.tableNode, needFull, true
+}
+
+func (p *Proxier) markNeedFull() {
+	p.mu.Lock()
+	p.needFull = true
+	p.mu.Unlock()
 }
 
 // syncHealthChecks runs after every good sync, also when nothing changed,
