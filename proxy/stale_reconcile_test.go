@@ -15,6 +15,7 @@ func startUDP(t *testing.T, ct *conntracktest.Fake, svc *v1.Service, slice *disc
 	t.Helper()
 	p := NewProxier(Config{NodeName: "node-a", Conntrack: ct}, &recordingBackend{})
 	h := p.Handlers()
+	h.Nodes.OnNodeAdd(nodeWith(internalIP("192.168.1.10")))
 	h.Services.OnServiceAdd(svc)
 	if slice != nil {
 		h.EndpointSlices.OnEndpointSliceAdd(slice)
@@ -36,8 +37,9 @@ func TestRestartKeepsValidUDPFlows(t *testing.T) {
 	gone := flow("10.96.0.10", 53, "10.244.1.2")
 	goneNodePort := flow("192.168.1.10", 30053, "10.244.1.2")
 	blackholed := flow("10.96.0.10", 53, "10.96.0.10") // before any rule
+	blackholedNP := flow("192.168.1.10", 30053, "192.168.1.10")
 	unrelated := flow("10.96.0.99", 53, "10.244.1.2")
-	ct.Add(valid, validNodePort, gone, goneNodePort, blackholed, unrelated)
+	ct.Add(valid, validNodePort, gone, goneNodePort, blackholed, blackholedNP, unrelated)
 	startUDP(t, ct, udpService("dns", "10.96.0.10", 30053), udpSlice("dns", "10.244.1.3"))
 	assertEntries(t, ct, valid, validNodePort, unrelated)
 }

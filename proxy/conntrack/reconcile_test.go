@@ -19,6 +19,7 @@ func dns() conntrack.Serving {
 	s.Addrs[conntrack.AddrFrontend{Protocol: udp, Addr: a("fd00:96::a"), Port: 53}] = v6
 	s.NodePorts[conntrack.PortFrontend{Protocol: udp, Port: 30053}] = v4
 	s.NodePorts[conntrack.PortFrontend{Protocol: udp, Port: 30053, IPv6: true}] = v6
+	s.NodeAddrs[a("192.168.1.10")] = struct{}{}
 	return s
 }
 
@@ -45,6 +46,7 @@ func TestStale(t *testing.T) {
 		{"NodePort translated to an old endpoint", dns(), entry("192.168.1.10", 30053, "10.244.1.2"), true},
 		{"NodePort translated to a serving endpoint", dns(), entry("192.168.1.10", 30053, "10.244.1.3"), false},
 		{"NodePort number, not translated (maybe forwarded)", dns(), entry("198.51.100.7", 30053, "198.51.100.7"), false},
+		{"NodePort on the node's IP, not translated (before the rules)", dns(), entry("192.168.1.10", 30053, "192.168.1.10"), true},
 		{"NodePort of IPv6, old endpoint", dns(), entry("2001:db8::1", 30053, "fd00:244::2"), true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
