@@ -2,10 +2,13 @@ package proxy
 
 import (
 	"errors"
+	"net/netip"
+	"strings"
 	"testing"
 
 	v1 "k8s.io/api/core/v1"
 
+	"github.com/nodenet/nodenet/proxy/conntrack"
 	"github.com/nodenet/nodenet/proxy/conntrack/conntracktest"
 )
 
@@ -101,4 +104,24 @@ func TestServingFrontendsKeepTerminatingEndpoints(t *testing.T) {
 		makeSlice("dns", "x", 53, sliceEndpoint{ip: "10.244.1.5", terminating: true}).Endpoints[0])
 	startUDP(t, ct, udpService("dns", "10.96.0.10", 0), slice)
 	assertEntries(t, ct, draining)
+}
+
+// TestServingFrontendsOfConnectionlessPortsOnly: UDP and SCTP frontends
+// are reconciled (SCTP by its protocol number, 132), TCP ones never.
+func TestServingFrontendsOfConnectionlessPortsOnly(t *testing.T) {
+	table := NewTable()
+	for _, proto := range []v1.Protocol{v1.ProtocolUDP, v1.ProtocolSCTP, v1.ProtocolTCP} {
+		tr := NewServiceTracker(nopReporter{})
+		svc := udpService(strings.ToLower(string(proto)), "10.96.0.10", 0)
+		svc.Spec.Ports[0].Protocol = proto
+		tr.Update(nameOf(svc), svc)
+		table.Apply(tr.Checkpoint(), nil)
+	}
+	s := table.servingFrontends()
+	for proto, want := range map[uint8]bool{17: true, 132: true, 6: false} {
+		key := conntrack.AddrFrontend{Protocol: proto, Addr: netip.MustParseAddr("10.96.0.10"), Port: 53}
+		if _, got := s.Addrs[key]; got != want {
+			t.Errorf("protocol %d reconciled: %v, want %v", proto, got, want)
+		}
+	}
 }
