@@ -41,6 +41,10 @@ type Config struct {
 	StartAfter <-chan struct{}
 	// Clock, if set, replaces the real clock (tests: runnertest.Clock).
 	Clock clock.Clock
+	// WatchTampering, if set, reports kernel changes that may have undone
+	// the enforcer's rules until ctx is done (firewall.WatchTampering);
+	// each makes the next sync check, and repair if they did.
+	WatchTampering func(ctx context.Context, notify func(what string))
 }
 
 // EventRecorder is the method of client-go's record.EventRecorder the
@@ -75,6 +79,9 @@ type Controller struct {
 	waitedOnNode bool
 	lastErr      string // of the last failed sync, "" after a success
 	lastVerified time.Time
+
+	health   health   // shared with the health watch and /healthz
+	suspects suspects // changes reported by WatchTampering
 }
 
 // New returns a controller enforcing through enforcer. Feed its Handlers
@@ -110,6 +117,10 @@ func (c *Controller) Handlers() source.Handlers { return c.store.Handlers() }
 func (c *Controller) Run(ctx context.Context) {
 	if !c.waitToStart(ctx) {
 		return
+	}
+	go c.watchHealth(ctx)
+	if c.cfg.WatchTampering != nil {
+		go c.watchTampering(ctx)
 	}
 	c.runner.Run(ctx)
 }
