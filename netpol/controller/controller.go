@@ -39,12 +39,12 @@ type Config struct {
 	// StartAfter, if set, delays the first sync until it is closed, or
 	// SyncPeriod has passed: the agent passes the proxier's FirstSynced.
 	StartAfter <-chan struct{}
+	// Clock, if set, replaces the real clock (tests: runnertest.Clock).
+	Clock clock.Clock
 	// WatchTampering, if set, reports kernel changes that may have undone
 	// the enforcer's rules until ctx is done (firewall.WatchTampering);
 	// each makes the next sync check, and repair if they did.
 	WatchTampering func(ctx context.Context, notify func(what string))
-	// Clock, if set, replaces the real clock (tests: runnertest.Clock).
-	Clock clock.Clock
 }
 
 // EventRecorder is the method of client-go's record.EventRecorder the
