@@ -30,47 +30,66 @@ import (
 const filterTableName = "filter"
 
 // watchRetry is the wait before listening again after the subscription
-// broke (the socket's buffer overflowed during a large restore).
-const watchRetry = time.Second
+// broke (the socket's buffer overflowed during a large restore);
+// subscribeRetry the wait after a subscription that could not be made
+// (no nf_tables): a node without it is checked once per sync period by
+// the controller instead.
+const (
+	watchRetry     = time.Second
+	subscribeRetry = 30 * time.Second
+)
 
 // WatchTampering calls notify with a short description of each change to
 // the firewall's chains or the FORWARD chain in the current network
-// namespace, and once, "events lost", when announcements may have been
-// missed. It returns when ctx is done.
+// namespace, and "events lost" when a working subscription broke and
+// announcements may have been missed (then it listens again). It returns
+// when ctx is done.
 func WatchTampering(ctx context.Context, notify func(what string)) {
 	for ctx.Err() == nil {
-		if err := watchOnce(ctx, notify); err != nil {
-			klog.V(2).InfoS("Listening to nf_tables changes failed; retrying", "err", err)
+		subscribed, err := watchOnce(ctx, notify)
+		if err != nil {
+			klog.V(2).InfoS("Listening to nf_tables changes failed; retrying", "subscribed", subscribed, "err", err)
 		}
-		notify("events lost")
+		wait := subscribeRetry
+		if subscribed {
+			// Changes made while nobody listened must be checked.
+			notify("events lost")
+			wait = watchRetry
+		}
 		select {
 		case <-ctx.Done():
-		case <-time.After(watchRetry):
+		case <-time.After(wait):
 		}
 	}
 }
 
-func watchOnce(ctx context.Context, notify func(string)) error {
+// watchOnce listens until ctx is done or the subscription breaks; it
+// tells whether it subscribed at all.
+func watchOnce(ctx context.Context, notify func(string)) (bool, error) {
 	c, err := nftables.New()
 	if err != nil {
-		return err
+		return false, err
 	}
 	mon := nftables.NewMonitor(nftables.WithMonitorEventBuffer(1024))
 	events, err := c.AddMonitor(mon)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer mon.Close()
 	for {
 		select {
 		case <-ctx.Done():
-			return nil
+			return true, nil
 		case ev, ok := <-events:
 			if !ok {
-				return fmt.Errorf("nf_tables monitor closed")
+				return true, fmt.Errorf("nf_tables monitor closed")
+			}
+			if ev.Error != nil && ev.Type == nftables.MonitorEventTypeOOB {
+				return true, ev.Error // the subscription broke (ENOBUFS)
 			}
 			if ev.Error != nil {
-				return ev.Error
+				notify("a change that could not be decoded") // checked, to be safe
+				continue
 			}
 			if what := tamperedObject(ev); what != "" {
 				notify(what)
