@@ -19,6 +19,7 @@ import (
 // this order, each one a subtest here.
 var guestSuites = []struct{ name, pkg, tags string }{
 	{"guest", "./test/vm/guest", "vmguest"},
+	{"ipvs", "./ipvs", "vmguest"},
 }
 
 // TestVM builds the image, boots it once, runs every guest suite inside
