@@ -3,6 +3,7 @@ package ipvs
 import (
 	"fmt"
 	"net/netip"
+	"time"
 
 	v1 "k8s.io/api/core/v1"
 )
@@ -61,6 +62,9 @@ type Kernel interface {
 	// UpdateRealServer changes an existing real server's weight.
 	UpdateRealServer(ServiceKey, RealServer) error
 	DeleteRealServer(ServiceKey, netip.AddrPort) error
+	// SetTimeouts sets the connection timeouts of the namespace's IPVS
+	// (ipvsadm --set); a zero duration leaves that one as it is.
+	SetTimeouts(tcp, tcpFin, udp time.Duration) error
 }
 
 // Addrs binds frontend addresses to the dummy interface DummyName: IPVS

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"syscall"
+	"time"
 
 	"github.com/moby/ipvs"
 	v1 "k8s.io/api/core/v1"
@@ -149,6 +150,13 @@ func (k *netlinkKernel) UpdateRealServer(key ServiceKey, rs RealServer) error {
 func (k *netlinkKernel) DeleteRealServer(key ServiceKey, ap netip.AddrPort) error {
 	if err := k.h.DelDestination(toService(key), toDestination(RealServer{Addr: ap.Addr(), Port: ap.Port()})); err != nil {
 		return fmt.Errorf("deleting real server %s of %s: %w", ap, key, err)
+	}
+	return nil
+}
+
+func (k *netlinkKernel) SetTimeouts(tcp, tcpFin, udp time.Duration) error {
+	if err := k.h.SetConfig(&ipvs.Config{TimeoutTCP: tcp, TimeoutTCPFin: tcpFin, TimeoutUDP: udp}); err != nil {
+		return fmt.Errorf("setting IPVS timeouts: %w", err)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package ipvstest
 import (
 	"net/netip"
 	"slices"
+	"strings"
 	"testing"
 
 	v1 "k8s.io/api/core/v1"
@@ -87,17 +88,7 @@ func compareKeys(a, b ipvs.ServiceKey) int {
 	if a.Port != b.Port {
 		return int(a.Port) - int(b.Port)
 	}
-	return cmpString(string(a.Protocol), string(b.Protocol))
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return strings.Compare(string(a.Protocol), string(b.Protocol))
 }
 
 func wantReal(t *testing.T, k ipvs.Kernel, key ipvs.ServiceKey, want []ipvs.RealServer) {

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/nodenet/nodenet/ipvs"
 )
@@ -21,10 +22,15 @@ type Kernel struct {
 	services map[ipvs.ServiceKey]*fakeService
 	// Calls counts every method call by name (e.g. "VirtualServers").
 	Calls map[string]int
+	// Ops logs every successful change, e.g. "add 10.96.0.1:443/TCP" or
+	// "weight 10.96.0.1:443/TCP 10.0.0.1:6443 0".
+	Ops []string
 	// Conns sets, per real server, the connection counts the fake
 	// reports (tests stand in for clients with it).
 	Conns map[netip.AddrPort][2]int
 	fail  map[string]error
+	// Timeouts are the last values set (tcp, tcpfin, udp), zero unset.
+	Timeouts [3]time.Duration
 }
 
 type fakeService struct {
@@ -94,6 +100,7 @@ func (k *Kernel) AddVirtualServer(vs ipvs.VirtualServer) error {
 		return fmt.Errorf("adding virtual server %s: file exists", vs.ServiceKey)
 	}
 	k.services[vs.ServiceKey] = &fakeService{vs: vs, real: map[netip.AddrPort]ipvs.RealServer{}}
+	k.Ops = append(k.Ops, "add "+vs.ServiceKey.String())
 	return nil
 }
 
@@ -111,6 +118,7 @@ func (k *Kernel) UpdateVirtualServer(vs ipvs.VirtualServer) error {
 		return err
 	}
 	s.vs = vs
+	k.Ops = append(k.Ops, "update "+vs.ServiceKey.String())
 	return nil
 }
 
@@ -132,6 +140,7 @@ func (k *Kernel) DeleteVirtualServer(key ipvs.ServiceKey) error {
 		return err
 	}
 	delete(k.services, key)
+	k.Ops = append(k.Ops, "delete "+key.String())
 	return nil
 }
 
@@ -177,6 +186,7 @@ func (k *Kernel) AddRealServer(key ipvs.ServiceKey, rs ipvs.RealServer) error {
 	}
 	rs.ActiveConns, rs.InactiveConns = 0, 0
 	s.real[rs.AddrPort()] = rs
+	k.Ops = append(k.Ops, fmt.Sprintf("add-real %s %s %d", key, rs.AddrPort(), rs.Weight))
 	return nil
 }
 
@@ -189,6 +199,7 @@ func (k *Kernel) UpdateRealServer(key ipvs.ServiceKey, rs ipvs.RealServer) error
 	}
 	rs.ActiveConns, rs.InactiveConns = 0, 0
 	s.real[rs.AddrPort()] = rs
+	k.Ops = append(k.Ops, fmt.Sprintf("weight %s %s %d", key, rs.AddrPort(), rs.Weight))
 	return nil
 }
 
@@ -200,6 +211,7 @@ func (k *Kernel) DeleteRealServer(key ipvs.ServiceKey, ap netip.AddrPort) error 
 		return err
 	}
 	delete(s.real, ap)
+	k.Ops = append(k.Ops, fmt.Sprintf("delete-real %s %s", key, ap))
 	return nil
 }
 
@@ -223,4 +235,25 @@ func (k *Kernel) Dump() string {
 	}
 	sort.Strings(lines)
 	return strings.Join(lines, "\n")
+}
+
+func (k *Kernel) SetTimeouts(tcp, tcpFin, udp time.Duration) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if err := k.call("SetTimeouts"); err != nil {
+		return err
+	}
+	for i, d := range []time.Duration{tcp, tcpFin, udp} {
+		if d != 0 {
+			k.Timeouts[i] = d
+		}
+	}
+	return nil
+}
+
+// ResetCounts forgets the calls and operations seen so far.
+func (k *Kernel) ResetCounts() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.Calls, k.Ops = map[string]int{}, nil
 }
