@@ -19,6 +19,9 @@ type Backend struct {
 	k       Kernel
 	addrs   Addrs
 	sysctls Sysctls
+	rules   Rules
+
+	appliedRules *RuleSpec
 
 	synced bool
 	// rendered is what the last syncs programmed, by virtual server;
@@ -41,11 +44,11 @@ type drainKey struct {
 
 // NewBackend returns a backend over the given kernel surfaces; it sets the
 // sysctls and timeouts IPVS needs right away.
-func NewBackend(c Config, k Kernel, addrs Addrs, sysctls Sysctls) (*Backend, error) {
+func NewBackend(c Config, k Kernel, addrs Addrs, sysctls Sysctls, rules Rules) (*Backend, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	b := &Backend{c: c.withDefaults(), k: k, addrs: addrs, sysctls: sysctls,
+	b := &Backend{c: c.withDefaults(), k: k, addrs: addrs, sysctls: sysctls, rules: rules,
 		draining: map[drainKey]time.Time{}}
 	if err := b.setSysctls(); err != nil {
 		return nil, err
@@ -64,9 +67,13 @@ func NewBackend(c Config, k Kernel, addrs Addrs, sysctls Sysctls) (*Backend, err
 func (b *Backend) Sync(t *proxy.Table, changed sets.Set[proxy.ServicePortName], full bool) error {
 	var err error
 	if full || !b.synced {
+		b.appliedRules = nil // rewrite them: someone may have changed them
 		err = b.fullSync(t)
 	} else {
 		err = b.partialSync(t, changed)
+	}
+	if err == nil {
+		err = b.applyRules()
 	}
 	if err != nil {
 		b.synced = false // the next sync re-reads the kernel

@@ -31,6 +31,13 @@ type Config struct {
 	// DrainTimeout bounds how long a removed TCP real server is kept at
 	// weight 0 while it still has connections (5 minutes when zero).
 	DrainTimeout time.Duration
+	// ClusterCIDRs (--cluster-cidr): ClusterIP traffic from outside them
+	// is masqueraded; MasqueradeAll (--masquerade-all) masquerades all.
+	ClusterCIDRs  []netip.Prefix
+	MasqueradeAll bool
+	// MasqueradeBit is the fwmark bit that asks for masquerade
+	// (--iptables-masquerade-bit, 14 when zero).
+	MasqueradeBit int
 	// Clock is the time source of draining (nil: the real clock).
 	Clock clock.PassiveClock
 	// NodeAddrs lists the addresses NodePorts answer on (--nodeport-addresses);
@@ -61,6 +68,9 @@ func (c *Config) withDefaults() *Config {
 	out := *c
 	if out.Scheduler == "" {
 		out.Scheduler = "rr"
+	}
+	if out.MasqueradeBit == 0 {
+		out.MasqueradeBit = 14
 	}
 	if out.Clock == nil {
 		out.Clock = clock.RealClock{}

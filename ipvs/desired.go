@@ -14,6 +14,11 @@ type frontend struct {
 	name  proxy.ServicePortName
 	kind  proxy.FrontendKind
 	reals []netip.AddrPort // sorted
+	// localOnly: a Local traffic policy applies (no masquerade, the
+	// client's address is kept).
+	localOnly bool
+	// sourceRanges limit a load-balancer IP's clients.
+	sourceRanges []netip.Prefix
 }
 
 // bindsAddr says whether the frontend's address goes on the dummy
@@ -47,7 +52,11 @@ func desiredFrontends(t *proxy.Table, name proxy.ServicePortName, is4 bool, node
 		if sp.StickyMaxAgeSeconds > 0 {
 			vs.PersistenceSeconds = uint32(sp.StickyMaxAgeSeconds)
 		}
-		out = append(out, &frontend{vs: vs, name: name, kind: kind, reals: reals})
+		f := &frontend{vs: vs, name: name, kind: kind, reals: reals, localOnly: sp.LocalOnly(kind)}
+		if kind == proxy.LoadBalancerFrontend {
+			f.sourceRanges = sp.LoadBalancerSourceRanges
+		}
+		out = append(out, f)
 	}
 	for _, f := range sp.Frontends() {
 		if f.Kind != proxy.NodePortFrontend {

@@ -22,6 +22,7 @@ type world struct {
 	k       *ipvstest.Kernel
 	addrs   *ipvstest.Addrs
 	sysctls *ipvstest.Sysctls
+	rules   *ipvstest.Rules
 	table   *proxy.Table
 	clock   *clocktesting.FakePassiveClock
 }
@@ -30,7 +31,7 @@ var nodeIPs = []netip.Addr{netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr
 
 func newWorld(t *testing.T, c ipvs.Config) *world {
 	t.Helper()
-	w := &world{t: t, k: ipvstest.NewKernel(), addrs: ipvstest.NewAddrs(), sysctls: ipvstest.NewSysctls(),
+	w := &world{t: t, k: ipvstest.NewKernel(), addrs: ipvstest.NewAddrs(), sysctls: ipvstest.NewSysctls(), rules: &ipvstest.Rules{},
 		table: proxy.NewTable(), clock: clocktesting.NewFakePassiveClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))}
 	w.open(c)
 	return w
@@ -44,7 +45,7 @@ func (w *world) open(c ipvs.Config) {
 		c.NodeAddrs = func() ([]netip.Addr, error) { return nodeIPs, nil }
 	}
 	c.Clock = w.clock
-	b, err := ipvs.NewBackend(c, w.k, w.addrs, w.sysctls)
+	b, err := ipvs.NewBackend(c, w.k, w.addrs, w.sysctls, w.rules)
 	if err != nil {
 		w.t.Fatal(err)
 	}

@@ -1,0 +1,97 @@
+package ipvs
+
+import (
+	"bytes"
+	"fmt"
+	"os/exec"
+	"strings"
+
+	goiptables "github.com/coreos/go-iptables/iptables"
+)
+
+// execRules is the real Rules: `ipset restore` for the sets, then
+// `iptables-restore --noflush` for our chains (atomic per table), then
+// the hooks with go-iptables.
+type execRules struct {
+	ipv6    bool
+	restore string
+	ipt     *goiptables.IPTables
+}
+
+// NewRules returns the real Rules of the current network namespace.
+func NewRules(ipv6 bool) (Rules, error) {
+	proto, restore := goiptables.ProtocolIPv4, "iptables-restore"
+	if ipv6 {
+		proto, restore = goiptables.ProtocolIPv6, "ip6tables-restore"
+	}
+	ipt, err := goiptables.New(goiptables.IPFamily(proto), goiptables.Timeout(5))
+	if err != nil {
+		return nil, fmt.Errorf("iptables: %w", err)
+	}
+	return &execRules{ipv6: ipv6, restore: restore, ipt: ipt}, nil
+}
+
+func run(stdin string, name string, args ...string) error {
+	cmd := exec.Command(name, args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%s: %w: %s", name, err, strings.TrimSpace(stderr.String()))
+	}
+	return nil
+}
+
+func (r *execRules) Apply(spec *RuleSpec) error {
+	if err := run(spec.RenderSets(), "ipset", "restore", "-exist"); err != nil {
+		return err
+	}
+	if err := run(spec.Render(), r.restore, "-w", "5", "--noflush"); err != nil {
+		return err
+	}
+	for _, h := range Hooks {
+		rule := hookRule(h)
+		ok, err := r.ipt.Exists(h.Table, h.Chain, rule...)
+		if err != nil {
+			return fmt.Errorf("checking the %s %s hook: %w", h.Table, h.Chain, err)
+		}
+		if !ok {
+			if err := r.ipt.Insert(h.Table, h.Chain, 1, rule...); err != nil {
+				return fmt.Errorf("hooking %s into %s %s: %w", h.Target, h.Table, h.Chain, err)
+			}
+		}
+	}
+	return nil
+}
+
+func hookRule(h Hook) []string {
+	return []string{"-m", "comment", "--comment", "nodenet ipvs", "-j", h.Target}
+}
+
+func (r *execRules) Cleanup() error {
+	for _, h := range Hooks {
+		if err := r.ipt.DeleteIfExists(h.Table, h.Chain, hookRule(h)...); err != nil {
+			return fmt.Errorf("unhooking %s: %w", h.Target, err)
+		}
+	}
+	for _, h := range Hooks {
+		ok, err := r.ipt.ChainExists(h.Table, h.Target)
+		if err != nil {
+			return err
+		}
+		if ok {
+			if err := r.ipt.ClearAndDeleteChain(h.Table, h.Target); err != nil {
+				return fmt.Errorf("deleting %s: %w", h.Target, err)
+			}
+		}
+	}
+	for _, kind := range SetKinds {
+		for _, name := range []string{SetName(kind, r.ipv6), SetName(kind, r.ipv6) + "-T"} {
+			out, err := exec.Command("ipset", "destroy", name).CombinedOutput()
+			if err != nil && !strings.Contains(string(out), "does not exist") {
+				return fmt.Errorf("ipset destroy %s: %w: %s", name, err, out)
+			}
+		}
+	}
+	return nil
+}

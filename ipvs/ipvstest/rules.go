@@ -1,0 +1,52 @@
+package ipvstest
+
+import (
+	"sync"
+
+	"github.com/nodenet/nodenet/ipvs"
+)
+
+// Rules is a fake ipvs.Rules: it keeps the applied spec (what the sets
+// hold and the chains say) and counts applies.
+type Rules struct {
+	mu      sync.Mutex
+	Spec    *ipvs.RuleSpec
+	Applies int
+	fail    error
+}
+
+// FailNext makes the next Apply fail with err.
+func (r *Rules) FailNext(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.fail = err
+}
+
+func (r *Rules) Apply(spec *ipvs.RuleSpec) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.fail; err != nil {
+		r.fail = nil
+		return err
+	}
+	r.Spec = spec
+	r.Applies++
+	return nil
+}
+
+func (r *Rules) Cleanup() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.Spec = nil
+	return nil
+}
+
+// Members returns the members of one set ("" kind unknown: none).
+func (r *Rules) Members(kind ipvs.SetKind) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.Spec == nil {
+		return nil
+	}
+	return r.Spec.Sets[kind]
+}

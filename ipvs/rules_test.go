@@ -1,0 +1,70 @@
+package ipvs_test
+
+import (
+	"net/netip"
+	"slices"
+	"testing"
+
+	v1 "k8s.io/api/core/v1"
+
+	"github.com/nodenet/nodenet/ipvs"
+	"github.com/nodenet/nodenet/proxy"
+)
+
+func TestRuleSets(t *testing.T) {
+	w := newWorld(t, ipvs.Config{NodeAddrs: func() ([]netip.Addr, error) { return addrs("192.0.2.1"), nil }})
+	w.service(spn("ns", "web", v1.ProtocolTCP), proxy.ServicePort{ClusterIPs: addrs("10.96.0.10"), NodePort: 30080,
+		LoadBalancerIPs: addrs("203.0.113.8"), LoadBalancerSourceRanges: []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24")}},
+		"10.244.1.10")
+	w.service(spn("ns", "local", v1.ProtocolUDP), proxy.ServicePort{ClusterIPs: addrs("10.96.0.11"), NodePort: 30081,
+		ExternalPolicyLocal: true})
+	w.sync(true)
+	for kind, want := range map[ipvs.SetKind][]string{
+		ipvs.SetClusterIP:     {"10.96.0.10,tcp:80", "10.96.0.11,udp:80"},
+		ipvs.SetExternal:      {"192.0.2.1,tcp:30080", "203.0.113.8,tcp:80"},
+		ipvs.SetLoopBack:      {"10.244.1.10,tcp:8080,10.244.1.10"},
+		ipvs.SetSourceLimited: {"203.0.113.8,tcp:80"},
+		ipvs.SetSourceAllowed: {"203.0.113.8,tcp:80,198.51.100.0/24"},
+	} {
+		if got := w.rules.Members(kind); !slices.Equal(got, want) {
+			t.Errorf("%s: %v, want %v", kind, got, want)
+		}
+	}
+	applies := w.rules.Applies
+	w.sync(false)
+	if w.rules.Applies != applies {
+		t.Error("rules applied again with nothing changed")
+	}
+}
+
+func TestRenderMasqueradeRules(t *testing.T) {
+	spec := &ipvs.RuleSpec{ClusterCIDRs: []netip.Prefix{netip.MustParsePrefix("10.244.0.0/16")}, MasqueradeMark: 0x4000}
+	want := `*nat
+:NODENET-IPVS-SERVICES - [0:0]
+:NODENET-IPVS-POSTROUTING - [0:0]
+-A NODENET-IPVS-SERVICES -m set --match-set NODENET-IPVS-CLUSTER-IP dst,dst ! -s 10.244.0.0/16 -j MARK --or-mark 0x4000
+-A NODENET-IPVS-SERVICES -m set --match-set NODENET-IPVS-EXTERNAL dst,dst -j MARK --or-mark 0x4000
+-A NODENET-IPVS-POSTROUTING -m set --match-set NODENET-IPVS-LOOP-BACK dst,dst,src -j MASQUERADE
+-A NODENET-IPVS-POSTROUTING -m mark --mark 0x4000/0x4000 -j MASQUERADE
+COMMIT
+*filter
+:NODENET-IPVS-FIREWALL - [0:0]
+-A NODENET-IPVS-FIREWALL -m set --match-set NODENET-IPVS-LB-FW dst,dst -m set ! --match-set NODENET-IPVS-LB-SRC dst,dst,src -j DROP
+COMMIT
+`
+	if got := spec.Render(); got != want {
+		t.Errorf("rules:\n%s\nwant:\n%s", got, want)
+	}
+	spec.MasqueradeAll = true
+	if got := spec.Render(); slices.Contains([]string{got}, want) {
+		t.Error("--masquerade-all changed nothing")
+	}
+}
+
+func TestSetNamesFit(t *testing.T) {
+	for _, k := range ipvs.SetKinds {
+		if n := ipvs.SetName(k, true) + "-T"; len(n) > 31 {
+			t.Errorf("%s: %d bytes, ipset allows 31", n, len(n))
+		}
+	}
+}
