@@ -3,6 +3,7 @@ package ipvs
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"time"
 
 	v1 "k8s.io/api/core/v1"
@@ -32,6 +33,7 @@ type Backend struct {
 	addrUsers map[netip.Addr]int
 	bound     sets.Set[netip.Addr]
 	nodeAddrs []netip.Addr
+	primary   []netip.Addr
 	// draining holds the TCP real servers kept at weight 0 since a time,
 	// until their connections end or DrainTimeout passes.
 	draining map[drainKey]time.Time
@@ -66,6 +68,10 @@ func NewBackend(c Config, k Kernel, addrs Addrs, sysctls Sysctls, rules Rules) (
 // reprogrammed, from what the last syncs rendered.
 func (b *Backend) Sync(t *proxy.Table, changed sets.Set[proxy.ServicePortName], full bool) error {
 	var err error
+	// A new primary IP can change the NodePort addresses.
+	if !slices.Equal(t.Node.PrimaryIPs, b.primary) {
+		full = true
+	}
 	if full || !b.synced {
 		b.appliedRules = nil // rewrite them: someone may have changed them
 		err = b.fullSync(t)
@@ -83,17 +89,17 @@ func (b *Backend) Sync(t *proxy.Table, changed sets.Set[proxy.ServicePortName], 
 	return b.expireDrained()
 }
 
-func (b *Backend) listNodeAddrs() ([]netip.Addr, error) {
+func (b *Backend) listNodeAddrs(primary []netip.Addr) ([]netip.Addr, error) {
 	if b.c.NodeAddrs == nil {
 		return nil, nil
 	}
-	all, err := b.c.NodeAddrs()
+	all, err := b.c.NodeAddrs(primary)
 	if err != nil {
 		return nil, fmt.Errorf("listing NodePort addresses: %w", err)
 	}
 	var out []netip.Addr
 	for _, a := range all {
-		if a.Is4() == b.c.is4() {
+		if a.Is4() == b.c.is4() && !b.bound.Has(a) {
 			out = append(out, a)
 		}
 	}
@@ -113,10 +119,6 @@ func (b *Backend) ours(key ServiceKey, bound, nodeAddrs sets.Set[netip.Addr]) bo
 }
 
 func (b *Backend) fullSync(t *proxy.Table) error {
-	nodeAddrs, err := b.listNodeAddrs()
-	if err != nil {
-		return err
-	}
 	if err := b.addrs.EnsureDummy(); err != nil {
 		return err
 	}
@@ -125,6 +127,11 @@ func (b *Backend) fullSync(t *proxy.Table) error {
 		return err
 	}
 	b.bound = sets.New(boundList...)
+	nodeAddrs, err := b.listNodeAddrs(t.Node.PrimaryIPs)
+	if err != nil {
+		return err
+	}
+	b.primary = slices.Clone(t.Node.PrimaryIPs)
 	// The one dump of the kernel's virtual servers of this sync.
 	inKernel, err := b.k.VirtualServers()
 	if err != nil {

@@ -51,7 +51,7 @@ func TestIPv6BackendTakesIPv6Only(t *testing.T) {
 }
 
 func TestLocalPoliciesUseLocalEndpoints(t *testing.T) {
-	w := newWorld(t, ipvs.Config{NodeAddrs: func() ([]netip.Addr, error) { return addrs("192.0.2.1"), nil }})
+	w := newWorld(t, ipvs.Config{NodeAddrs: func([]netip.Addr) ([]netip.Addr, error) { return addrs("192.0.2.1"), nil }})
 	web := spn("ns", "web", v1.ProtocolTCP)
 	w.service(web, proxy.ServicePort{ClusterIPs: addrs("10.96.0.10"), NodePort: 30080, ExternalPolicyLocal: true})
 	w.table.Endpoints[web] = []proxy.Endpoint{

@@ -40,9 +40,10 @@ type Config struct {
 	MasqueradeBit int
 	// Clock is the time source of draining (nil: the real clock).
 	Clock clock.PassiveClock
-	// NodeAddrs lists the addresses NodePorts answer on (--nodeport-addresses);
-	// nil: none.
-	NodeAddrs func() ([]netip.Addr, error)
+	// NodeAddrs lists the addresses NodePorts answer on
+	// (--nodeport-addresses), given the node's primary IPs; nil: none.
+	// Addresses on DummyName are never NodePort addresses.
+	NodeAddrs func(primaryIPs []netip.Addr) ([]netip.Addr, error)
 }
 
 // Schedulers are the --ipvs-scheduler values accepted (the kernel must

@@ -42,7 +42,7 @@ func newWorld(t *testing.T, c ipvs.Config) *world {
 func (w *world) open(c ipvs.Config) {
 	w.t.Helper()
 	if c.NodeAddrs == nil {
-		c.NodeAddrs = func() ([]netip.Addr, error) { return nodeIPs, nil }
+		c.NodeAddrs = func([]netip.Addr) ([]netip.Addr, error) { return nodeIPs, nil }
 	}
 	c.Clock = w.clock
 	b, err := ipvs.NewBackend(c, w.k, w.addrs, w.sysctls, w.rules)

@@ -12,7 +12,7 @@ import (
 )
 
 func TestRuleSets(t *testing.T) {
-	w := newWorld(t, ipvs.Config{NodeAddrs: func() ([]netip.Addr, error) { return addrs("192.0.2.1"), nil }})
+	w := newWorld(t, ipvs.Config{NodeAddrs: func([]netip.Addr) ([]netip.Addr, error) { return addrs("192.0.2.1"), nil }})
 	w.service(spn("ns", "web", v1.ProtocolTCP), proxy.ServicePort{ClusterIPs: addrs("10.96.0.10"), NodePort: 30080,
 		LoadBalancerIPs: addrs("203.0.113.8"), LoadBalancerSourceRanges: []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24")}},
 		"10.244.1.10")

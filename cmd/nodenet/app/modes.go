@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/nodenet/nodenet/iptables"
+	"github.com/nodenet/nodenet/ipvs"
 	"github.com/nodenet/nodenet/proxymode"
 )
 
@@ -13,6 +14,7 @@ import (
 // iptables is kube-proxy's on Linux.
 var proxyModes = []proxymode.Mode{
 	iptables.Mode{},
+	ipvs.Mode{},
 }
 
 // lookupMode finds a mode by name; "" is the default, as kube-proxy treats
