@@ -78,9 +78,6 @@ func (b *Backend) Sync(t *proxy.Table, changed sets.Set[proxy.ServicePortName], 
 	} else {
 		err = b.partialSync(t, changed)
 	}
-	if err == nil {
-		err = b.applyRules()
-	}
 	if err != nil {
 		b.synced = false // the next sync re-reads the kernel
 		return err
@@ -99,7 +96,9 @@ func (b *Backend) listNodeAddrs(primary []netip.Addr) ([]netip.Addr, error) {
 	}
 	var out []netip.Addr
 	for _, a := range all {
-		if a.Is4() == b.c.is4() && !b.bound.Has(a) {
+		// Link-local addresses are per link: a NodePort there serves
+		// nobody (kube-proxy leaves them out too).
+		if a.Is4() == b.c.is4() && !b.bound.Has(a) && !a.IsLinkLocalUnicast() {
 			out = append(out, a)
 		}
 	}
@@ -143,30 +142,52 @@ func (b *Backend) fullSync(t *proxy.Table) error {
 			existing[vs.ServiceKey] = vs
 		}
 	}
+	fronts, next := b.desiredAll(t, nodeAddrs)
+	if err := b.applyRules(next); err != nil {
+		return err
+	}
 	b.nodeAddrs, b.rendered = nodeAddrs, map[ServiceKey]*frontend{}
 	b.byName, b.addrUsers = map[proxy.ServicePortName][]ServiceKey{}, map[netip.Addr]int{}
+	for _, f := range fronts {
+		old, ok := existing[f.vs.ServiceKey]
+		var current []RealServer
+		if ok {
+			if current, err = b.k.RealServers(f.vs.ServiceKey); err != nil {
+				return err
+			}
+		}
+		if err := b.program(f, old, ok, current); err != nil {
+			return err
+		}
+	}
+	return b.removeStale(existing)
+}
+
+// desiredAll lists every frontend of the table, control plane first, and
+// indexes them by virtual server; a virtual server two service ports
+// claim goes to the first (the core reports the conflict).
+func (b *Backend) desiredAll(t *proxy.Table, nodeAddrs []netip.Addr) ([]*frontend, map[ServiceKey]*frontend) {
 	names := make([]proxy.ServicePortName, 0, len(t.Services))
 	for name := range t.Services {
 		names = append(names, name)
 	}
 	controlPlaneFirst(names)
+	var fronts []*frontend
+	next := map[ServiceKey]*frontend{}
 	for _, name := range names {
 		for _, f := range desiredFrontends(t, name, b.c.is4(), nodeAddrs, b.c) {
-			if b.rendered[f.vs.ServiceKey] != nil {
-				continue // claimed by an earlier service port (conflicts are reported by the core)
-			}
-			old, ok := existing[f.vs.ServiceKey]
-			var current []RealServer
-			if ok {
-				if current, err = b.k.RealServers(f.vs.ServiceKey); err != nil {
-					return err
-				}
-			}
-			if err := b.program(f, old, ok, current); err != nil {
-				return err
+			if next[f.vs.ServiceKey] == nil {
+				next[f.vs.ServiceKey] = f
+				fronts = append(fronts, f)
 			}
 		}
 	}
+	return fronts, next
+}
+
+// removeStale deletes our virtual servers that nothing wants any more and
+// unbinds the addresses no frontend uses.
+func (b *Backend) removeStale(existing map[ServiceKey]VirtualServer) error {
 	for key := range existing {
 		if b.rendered[key] == nil {
 			if err := b.deleteVirtual(key); err != nil {

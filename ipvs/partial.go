@@ -1,6 +1,7 @@
 package ipvs
 
 import (
+	"maps"
 	"slices"
 
 	"k8s.io/apimachinery/pkg/util/sets"
@@ -14,8 +15,26 @@ import (
 func (b *Backend) partialSync(t *proxy.Table, changed sets.Set[proxy.ServicePortName]) error {
 	names := changed.UnsortedList()
 	controlPlaneFirst(names)
+	byName := map[proxy.ServicePortName][]*frontend{}
+	next := maps.Clone(b.rendered)
 	for _, name := range names {
-		fronts := desiredFrontends(t, name, b.c.is4(), b.nodeAddrs, b.c)
+		for _, key := range b.byName[name] {
+			delete(next, key)
+		}
+	}
+	for _, name := range names {
+		for _, f := range desiredFrontends(t, name, b.c.is4(), b.nodeAddrs, b.c) {
+			if next[f.vs.ServiceKey] == nil {
+				next[f.vs.ServiceKey] = f
+			}
+			byName[name] = append(byName[name], f)
+		}
+	}
+	if err := b.applyRules(next); err != nil {
+		return err
+	}
+	for _, name := range names {
+		fronts := byName[name]
 		keep := sets.New[ServiceKey]()
 		for _, f := range fronts {
 			keep.Insert(f.vs.ServiceKey)

@@ -8,13 +8,13 @@ import (
 	"github.com/nodenet/nodenet/proxy"
 )
 
-// ruleSpec computes the sets from what is rendered.
-func (b *Backend) ruleSpec() *RuleSpec {
+// ruleSpec computes the sets for the frontends about to be rendered.
+func (b *Backend) ruleSpec(fronts map[ServiceKey]*frontend) *RuleSpec {
 	members := map[SetKind]sets.Set[string]{}
 	for _, k := range SetKinds {
 		members[k] = sets.New[string]()
 	}
-	for key, f := range b.rendered {
+	for key, f := range fronts {
 		m := member(key.Addr, key.Protocol, key.Port)
 		switch {
 		case f.kind == proxy.ClusterIPFrontend:
@@ -49,12 +49,15 @@ func (b *Backend) ruleSpec() *RuleSpec {
 	return spec
 }
 
-// applyRules applies the rules when they differ from the last applied.
-func (b *Backend) applyRules() error {
+// applyRules applies the rules for fronts when they differ from the last
+// applied. It runs before the virtual servers change: a new virtual server
+// must not carry traffic before its masquerade and hairpin rules exist
+// (the rules take a few exec()s, the virtual servers a netlink message).
+func (b *Backend) applyRules(fronts map[ServiceKey]*frontend) error {
 	if b.rules == nil {
 		return nil
 	}
-	spec := b.ruleSpec()
+	spec := b.ruleSpec(fronts)
 	if spec.Equal(b.appliedRules) {
 		return nil
 	}

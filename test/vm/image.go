@@ -13,7 +13,7 @@ import (
 // recipe names the way the base image is laid out; change it whenever
 // image.go, rootfs.go or the module list change what goes in, so that
 // cached images of the old recipe are not reused.
-const recipe = "nodenet-vm base v1"
+const recipe = "nodenet-vm base v2"
 
 // guestModules are loaded at boot (with their dependencies, in the order
 // modprobe resolves): IPVS and its schedulers, conntrack, iptables
@@ -26,6 +26,7 @@ var guestModules = []string{
 	"ip6table_filter", "ip6table_nat", "ip6table_mangle", "ip6table_raw",
 	"xt_MASQUERADE", "xt_nat", "xt_conntrack", "xt_comment", "xt_mark", "xt_addrtype", "xt_multiport",
 	"xt_statistic", "xt_set", "xt_tcpudp", "xt_physdev", "xt_ipvs", "xt_recent", "xt_NFLOG", "xt_limit",
+	"xt_sctp", "xt_LOG", "xt_connmark", "xt_pkttype", "xt_CT", "nf_conntrack_netlink",
 	"ipt_REJECT", "ip6t_REJECT",
 	"nf_tables", "nft_compat", "nft_ct", "nft_nat", "nft_masq", "nft_chain_nat", "nft_numgen",
 	"nft_reject", "nft_reject_inet", "nft_reject_ipv4", "nft_reject_ipv6", "nft_limit", "nft_fib_inet",

@@ -15,11 +15,39 @@ import (
 	"github.com/nodenet/nodenet/test/netns"
 )
 
-// guestSuites are compiled with `go test -c` and run inside the VM in
-// this order, each one a subtest here.
-var guestSuites = []struct{ name, pkg, tags string }{
-	{"guest", "./test/vm/guest", "vmguest"},
-	{"ipvs", "./ipvs", "vmguest"},
+// guestSuite is one run of a test binary inside the VM.
+type guestSuite struct {
+	name string // subtest name: TestVM/<name>/<test>
+	pkg  string // package, built with `go test -c -tags <tags>`
+	tags string
+	env  string // VAR=value (one) for the run
+	run  string // -test.run regexp ("" all)
+}
+
+// serviceScenarios are the Service e2e tests (test/e2e) that hold in every
+// proxy mode; the VM runs them with --proxy-mode ipvs, then iptables in the
+// same boot for comparison.
+const serviceScenarios = "^(TestClusterIPFromPod|TestClusterIPFromNode|TestNodePortFromOutside|" +
+	"TestNodePortOnEveryLocalAddress|TestLoadBalancerIPFromOutside|TestExternalIPFromOutside|" +
+	"TestBothEndpointsGetTraffic|TestNoEndpointsRefused|TestEndpointRemoval|TestServiceAddedLater|" +
+	"TestServiceDeleted|TestNotReadyEndpointSkipped|TestTerminatingFallback|TestMultipleSlices|" +
+	"TestSessionAffinityClientIP|TestServiceHairpin|TestMasqueradeClusterCIDR|TestMasqueradeAll|" +
+	"TestOutsideClusterCIDRMasqueraded|TestExternalTrafficPolicyLocal|TestInternalTrafficPolicyLocal|" +
+	"TestLBSourceRangesExcludingClientDrop|TestLBSourceRangesIncludingClientAnswer|TestUDPStaleConntrackFlushed|" +
+	"TestIPv6ClusterIPFromPod|TestIPv6NodePortFromOutside|TestDualStackServiceBothFamilies|TestNodePortAddresses|" +
+	"TestAgentRestart|TestRestartKeepsConnections)$"
+
+// guestSuites run inside the VM in this order.
+var guestSuites = []guestSuite{
+	{name: "guest", pkg: "./test/vm/guest", tags: "vmguest"},
+	{name: "ipvs", pkg: "./ipvs", tags: "vmguest"},
+	{name: "e2e-ipvs", pkg: "./test/e2e", tags: "e2e", env: "NODENET_PROXY_MODE=ipvs", run: serviceScenarios},
+	{name: "e2e-iptables", pkg: "./test/e2e", tags: "e2e", env: "NODENET_PROXY_MODE=iptables", run: serviceScenarios},
+}
+
+// binName is the test binary of a package in the guest's /nnt/tests.
+func binName(pkg string) string {
+	return strings.ReplaceAll(strings.Trim(pkg, "./"), "/", "-") + ".test"
 }
 
 // TestVM builds the image, boots it once, runs every guest suite inside
@@ -81,13 +109,23 @@ func buildPayload(dir string) (Payload, error) {
 		return nil, err
 	}
 	p["nnt/bin/nnt-echo"] = echo
+	var suites strings.Builder
 	for _, s := range guestSuites {
-		out := filepath.Join(dir, s.name+".test")
-		if err := GoTestBuild(s.pkg, s.tags, out); err != nil {
-			return nil, err
+		bin := binName(s.pkg)
+		if p["nnt/tests/"+bin] == "" {
+			out := filepath.Join(dir, bin)
+			if err := GoTestBuild(s.pkg, s.tags, out); err != nil {
+				return nil, err
+			}
+			p["nnt/tests/"+bin] = out
 		}
-		p["nnt/tests/"+s.name+".test"] = out
+		fmt.Fprintf(&suites, "%s|%s|%s|%s\n", s.name, bin, s.env, s.run)
 	}
+	list := filepath.Join(dir, "suites")
+	if err := os.WriteFile(list, []byte(suites.String()), 0o644); err != nil {
+		return nil, err
+	}
+	p["nnt/suites"] = list
 	return p, nil
 }
 
