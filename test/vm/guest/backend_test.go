@@ -31,7 +31,9 @@ func newIPVSNode(t *testing.T, pods ...string) *ipvsNode {
 	}
 	n := &ipvsNode{t: t, topo: topo, table: proxy.NewTable()}
 	c := ipvs.Config{ClusterCIDRs: []netip.Prefix{netip.MustParsePrefix("10.244.0.0/16")},
-		NodeAddrs: func([]netip.Addr) ([]netip.Addr, error) { return []netip.Addr{netip.MustParseAddr(netns.NodeExtIP)}, nil }}
+		NodeAddrs: func([]netip.Addr) ([]netip.Addr, error) {
+			return []netip.Addr{netip.MustParseAddr(netns.NodeExtIP)}, nil
+		}}
 	inNS(t, topo.Node.Name, func() {
 		k, err := ipvs.NewKernel("")
 		if err != nil {
