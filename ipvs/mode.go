@@ -19,9 +19,10 @@ const ModeName = "ipvs"
 // Mode is the IPVS backend as a proxymode.Mode, for the agent's registry.
 // Its zero value runs with the defaults of the --ipvs-* options.
 type Mode struct {
-	// Config carries the --ipvs-* options; Family, the masquerade
-	// options and NodeAddrs come from proxymode.Options.
-	Config Config
+	// Flags, when set, are the --ipvs-* options, read when New is
+	// called (after flag parsing); the rest of the backend's Config comes
+	// from proxymode.Options.
+	Flags *Flags
 }
 
 var _ proxymode.Mode = Mode{}
@@ -61,7 +62,13 @@ func restoreTool(family v1.IPFamily) string {
 
 // New implements proxymode.Mode.
 func (m Mode) New(opts proxymode.Options) (proxy.Backend, error) {
-	c := m.Config
+	var c Config
+	if m.Flags != nil {
+		var err error
+		if c, err = m.Flags.config(); err != nil {
+			return nil, err
+		}
+	}
 	c.Family, c.ClusterCIDRs, c.MasqueradeAll, c.MasqueradeBit = opts.Family, opts.ClusterCIDRs, opts.MasqueradeAll, opts.MasqueradeBit
 	lister, is4 := opts.AddrLister(), opts.Family != v1.IPv6Protocol
 	c.NodeAddrs = func(primary []netip.Addr) ([]netip.Addr, error) {
