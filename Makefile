@@ -8,7 +8,7 @@ BIN     := $(CURDIR)/bin/nodenet
 # The e2e suites test this binary instead of building their own.
 E2E_ENV := NODENET_BIN=$(BIN)
 
-.PHONY: all build test unit fuzz e2e e2e-ipvs bench demo lint deps clean clean-netns need-root
+.PHONY: all build test unit fuzz e2e e2e-ipvs bench bench-ipvs demo lint deps clean clean-netns need-root
 
 all: build
 
@@ -44,6 +44,11 @@ e2e: need-root deps build
 VM_CACHE ?= /var/cache/nodenet-vm
 e2e-ipvs: need-root build
 	NODENET_VM_CACHE=$(VM_CACHE) $(E2E_ENV) $(GO) test -tags e2e -count=1 -timeout 20m -v ./test/vm/
+
+# Sync benchmarks of the ipvs and iptables backends inside the VM (figures
+# on an emulated CPU: compare the two, not with real hardware).
+bench-ipvs: need-root build
+	NNT_VM_BENCH=SyncInVM NODENET_VM_CACHE=$(VM_CACHE) $(E2E_ENV) $(GO) test -tags e2e -count=1 -timeout 40m -v -run TestVM ./test/vm/
 
 # The benchmarks live in test/bench, test/firewall, netpol and test/cni
 # (they report, not gate; the CNI ones take 40 rounds for stable percentiles).

@@ -14,6 +14,9 @@ type frontend struct {
 	name  proxy.ServicePortName
 	kind  proxy.FrontendKind
 	reals []netip.AddrPort // sorted
+	// localReals are the reals running on this node: only they can be
+	// reached in hairpin (a pod through its own Service).
+	localReals []netip.AddrPort
 	// localOnly: a Local traffic policy applies (no masquerade, the
 	// client's address is kept).
 	localOnly bool
@@ -36,7 +39,8 @@ func desiredFrontends(t *proxy.Table, name proxy.ServicePortName, is4 bool, node
 	if sp == nil {
 		return nil
 	}
-	cluster := realsOf(t.FamilyTargets(name, is4))
+	clusterEps := t.FamilyTargets(name, is4)
+	cluster := realsOf(clusterEps)
 	local := realsOf(t.FamilyLocalTargets(name, is4))
 	var out []*frontend
 	add := func(kind proxy.FrontendKind, addr netip.Addr, port int32) {
@@ -52,7 +56,11 @@ func desiredFrontends(t *proxy.Table, name proxy.ServicePortName, is4 bool, node
 		if sp.StickyMaxAgeSeconds > 0 {
 			vs.PersistenceSeconds = uint32(sp.StickyMaxAgeSeconds)
 		}
-		f := &frontend{vs: vs, name: name, kind: kind, reals: reals, localOnly: sp.LocalOnly(kind)}
+		f := &frontend{vs: vs, name: name, kind: kind, reals: reals, localOnly: sp.LocalOnly(kind),
+			localReals: local}
+		if !sp.LocalOnly(kind) {
+			f.localReals = realsOf(proxy.LocalEndpoints(clusterEps))
+		}
 		if kind == proxy.LoadBalancerFrontend {
 			f.sourceRanges = sp.LoadBalancerSourceRanges
 		}

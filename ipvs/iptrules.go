@@ -42,9 +42,14 @@ func run(stdin string, name string, args ...string) error {
 	return nil
 }
 
-func (r *execRules) Apply(spec *RuleSpec) error {
-	if err := run(spec.RenderSets(), "ipset", "restore", "-exist"); err != nil {
-		return err
+func (r *execRules) Apply(spec, prev *RuleSpec) error {
+	if sets := spec.RenderSets(prev); sets != "" {
+		if err := run(sets, "ipset", "restore", "-exist"); err != nil {
+			return err
+		}
+	}
+	if spec.SameChains(prev) {
+		return nil // chains and hooks were checked with prev
 	}
 	if err := run(spec.Render(), r.restore, "-w", "5", "--noflush"); err != nil {
 		return err

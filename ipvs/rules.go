@@ -16,8 +16,10 @@ import (
 // iptables-restore); fake: ipvstest.Rules.
 type Rules interface {
 	// Apply makes the sets hold exactly spec's members and the chains
-	// exactly spec's rules, and hooks the chains in.
-	Apply(spec *RuleSpec) error
+	// exactly spec's rules, and hooks the chains in. prev, when not nil,
+	// is what the kernel has from the last Apply: only what differs from
+	// it is rewritten (a changed endpoint costs one set, not all).
+	Apply(spec, prev *RuleSpec) error
 	// Cleanup removes the hooks, chains and sets; nothing there is fine.
 	Cleanup() error
 }
@@ -125,16 +127,19 @@ func (s *RuleSpec) Render() string {
 	return b.String()
 }
 
-// RenderSets returns `ipset restore` input that gives every set exactly
-// its members without a moment empty: each is filled as a temporary set
-// and swapped in.
-func (s *RuleSpec) RenderSets() string {
+// RenderSets returns `ipset restore` input that gives every set whose
+// members differ from prev's (all when prev is nil) exactly its members,
+// without a moment empty: each is filled as a temporary set and swapped in.
+func (s *RuleSpec) RenderSets(prev *RuleSpec) string {
 	family := "inet"
 	if s.IPv6 {
 		family = "inet6"
 	}
 	var b strings.Builder
 	for _, kind := range SetKinds {
+		if prev != nil && slices.Equal(prev.Sets[kind], s.Sets[kind]) {
+			continue
+		}
 		name, tmp := SetName(kind, s.IPv6), SetName(kind, s.IPv6)+"-T"
 		for _, n := range []string{name, tmp} {
 			fmt.Fprintf(&b, "create %s %s family %s\n", n, SetType(kind), family)
@@ -150,8 +155,7 @@ func (s *RuleSpec) RenderSets() string {
 
 // Equal tells whether two specs give the same kernel state.
 func (s *RuleSpec) Equal(o *RuleSpec) bool {
-	if o == nil || s.IPv6 != o.IPv6 || s.MasqueradeAll != o.MasqueradeAll || s.MasqueradeMark != o.MasqueradeMark ||
-		!slices.Equal(s.ClusterCIDRs, o.ClusterCIDRs) {
+	if !s.SameChains(o) {
 		return false
 	}
 	for _, k := range SetKinds {
@@ -160,6 +164,12 @@ func (s *RuleSpec) Equal(o *RuleSpec) bool {
 		}
 	}
 	return true
+}
+
+// SameChains tells whether two specs render the same chains (sets aside).
+func (s *RuleSpec) SameChains(o *RuleSpec) bool {
+	return o != nil && s.IPv6 == o.IPv6 && s.MasqueradeAll == o.MasqueradeAll &&
+		s.MasqueradeMark == o.MasqueradeMark && slices.Equal(s.ClusterCIDRs, o.ClusterCIDRs)
 }
 
 // member formats an ipset member "addr,proto:port" (IPv6 without brackets).

@@ -3,6 +3,7 @@ package ipvs_test
 import (
 	"net/netip"
 	"slices"
+	"strings"
 	"testing"
 
 	v1 "k8s.io/api/core/v1"
@@ -13,9 +14,11 @@ import (
 
 func TestRuleSets(t *testing.T) {
 	w := newWorld(t, ipvs.Config{NodeAddrs: func([]netip.Addr) ([]netip.Addr, error) { return addrs("192.0.2.1"), nil }})
-	w.service(spn("ns", "web", v1.ProtocolTCP), proxy.ServicePort{ClusterIPs: addrs("10.96.0.10"), NodePort: 30080,
+	web := spn("ns", "web", v1.ProtocolTCP)
+	w.service(web, proxy.ServicePort{ClusterIPs: addrs("10.96.0.10"), NodePort: 30080,
 		LoadBalancerIPs: addrs("203.0.113.8"), LoadBalancerSourceRanges: []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24")}},
-		"10.244.1.10")
+		"10.244.1.10", "10.244.2.10")
+	w.table.Endpoints[web][0].IsLocal = true // hairpin is possible for this node's endpoints only
 	w.service(spn("ns", "local", v1.ProtocolUDP), proxy.ServicePort{ClusterIPs: addrs("10.96.0.11"), NodePort: 30081,
 		ExternalPolicyLocal: true})
 	w.sync(true)
@@ -66,5 +69,18 @@ func TestSetNamesFit(t *testing.T) {
 		if n := ipvs.SetName(k, true) + "-T"; len(n) > 31 {
 			t.Errorf("%s: %d bytes, ipset allows 31", n, len(n))
 		}
+	}
+}
+
+// After one endpoint change only the set that changed is rewritten.
+func TestRenderSetsOnlyChanged(t *testing.T) {
+	prev := &ipvs.RuleSpec{Sets: map[ipvs.SetKind][]string{ipvs.SetClusterIP: {"10.96.0.1,tcp:80"}, ipvs.SetLoopBack: {"a"}}}
+	next := &ipvs.RuleSpec{Sets: map[ipvs.SetKind][]string{ipvs.SetClusterIP: {"10.96.0.1,tcp:80"}, ipvs.SetLoopBack: {"b"}}}
+	got := next.RenderSets(prev)
+	if !strings.Contains(got, "NODENET-IPVS-LOOP-BACK") || strings.Contains(got, "NODENET-IPVS-CLUSTER-IP") {
+		t.Errorf("sets rewritten:\n%s", got)
+	}
+	if next.RenderSets(next) != "" {
+		t.Error("an unchanged spec rewrote sets")
 	}
 }

@@ -30,7 +30,7 @@ func (b *Backend) ruleSpec(fronts map[ServiceKey]*frontend) *RuleSpec {
 				}
 			}
 		}
-		for _, ap := range f.reals {
+		for _, ap := range f.localReals {
 			members[SetLoopBack].Insert(member(ap.Addr(), key.Protocol, ap.Port()) + "," + ap.Addr().String())
 		}
 	}
@@ -61,7 +61,7 @@ func (b *Backend) applyRules(fronts map[ServiceKey]*frontend) error {
 	if spec.Equal(b.appliedRules) {
 		return nil
 	}
-	if err := b.rules.Apply(spec); err != nil {
+	if err := b.rules.Apply(spec, b.appliedRules); err != nil {
 		b.appliedRules = nil
 		return err
 	}

@@ -1,13 +1,15 @@
 package ipvstest
 
 import (
+	"fmt"
 	"sync"
 
 	"github.com/nodenet/nodenet/ipvs"
 )
 
 // Rules is a fake ipvs.Rules: it keeps the applied spec (what the sets
-// hold and the chains say) and counts applies.
+// hold and the chains say), counts applies and refuses a prev that is
+// not what it holds (the backend's view of the kernel gone wrong).
 type Rules struct {
 	mu      sync.Mutex
 	Spec    *ipvs.RuleSpec
@@ -22,12 +24,15 @@ func (r *Rules) FailNext(err error) {
 	r.fail = err
 }
 
-func (r *Rules) Apply(spec *ipvs.RuleSpec) error {
+func (r *Rules) Apply(spec, prev *ipvs.RuleSpec) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err := r.fail; err != nil {
 		r.fail = nil
 		return err
+	}
+	if prev != nil && !prev.Equal(r.Spec) {
+		return fmt.Errorf("apply: prev is not what the kernel holds")
 	}
 	r.Spec = spec
 	r.Applies++

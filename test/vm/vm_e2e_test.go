@@ -24,25 +24,27 @@ type guestSuite struct {
 	run  string // -test.run regexp ("" all)
 }
 
-// serviceScenarios are the Service e2e tests (test/e2e) that hold in every
-// proxy mode; the VM runs them with --proxy-mode ipvs, then iptables in the
-// same boot for comparison.
-const serviceScenarios = "^(TestClusterIPFromPod|TestClusterIPFromNode|TestNodePortFromOutside|" +
-	"TestNodePortOnEveryLocalAddress|TestLoadBalancerIPFromOutside|TestExternalIPFromOutside|" +
-	"TestBothEndpointsGetTraffic|TestNoEndpointsRefused|TestEndpointRemoval|TestServiceAddedLater|" +
-	"TestServiceDeleted|TestNotReadyEndpointSkipped|TestTerminatingFallback|TestMultipleSlices|" +
-	"TestSessionAffinityClientIP|TestServiceHairpin|TestMasqueradeClusterCIDR|TestMasqueradeAll|" +
-	"TestOutsideClusterCIDRMasqueraded|TestExternalTrafficPolicyLocal|TestInternalTrafficPolicyLocal|" +
-	"TestLBSourceRangesExcludingClientDrop|TestLBSourceRangesIncludingClientAnswer|TestUDPStaleConntrackFlushed|" +
-	"TestIPv6ClusterIPFromPod|TestIPv6NodePortFromOutside|TestDualStackServiceBothFamilies|TestNodePortAddresses|" +
-	"TestAgentRestart|TestRestartKeepsConnections)$"
+// ipvsScenarios are the Service e2e tests (test/e2e) run with --proxy-mode
+// ipvs: each frontend kind, both protocols, endpoint changes, no
+// endpoints, affinity, hairpin, masquerade, traffic policy, source
+// ranges, IPv6, and a restart that keeps connections. A test takes ~10 s
+// under emulation on a quiet host; the list is what fits CI's budget.
+const ipvsScenarios = "^(TestClusterIPFromPod|TestClusterIPFromNode|TestNodePortFromOutside|" +
+	"TestLoadBalancerIPFromOutside|TestExternalIPFromOutside|TestEndpointRemoval|TestNoEndpointsRefused|" +
+	"TestSessionAffinityClientIP|TestServiceHairpin|TestMasqueradeClusterCIDR|TestExternalTrafficPolicyLocal|" +
+	"TestLBSourceRangesExcludingClientDrop|TestIPv6ClusterIPFromPod|TestRestartKeepsConnections)$"
+
+// iptablesScenarios run the same binary with --proxy-mode iptables in the
+// same boot, the comparison on the same kernel.
+const iptablesScenarios = "^(TestClusterIPFromPod|TestNodePortFromOutside|TestServiceHairpin|" +
+	"TestMasqueradeClusterCIDR)$"
 
 // guestSuites run inside the VM in this order.
 var guestSuites = []guestSuite{
 	{name: "guest", pkg: "./test/vm/guest", tags: "vmguest"},
 	{name: "ipvs", pkg: "./ipvs", tags: "vmguest"},
-	{name: "e2e-ipvs", pkg: "./test/e2e", tags: "e2e", env: "NODENET_PROXY_MODE=ipvs", run: serviceScenarios},
-	{name: "e2e-iptables", pkg: "./test/e2e", tags: "e2e", env: "NODENET_PROXY_MODE=iptables", run: serviceScenarios},
+	{name: "e2e-ipvs", pkg: "./test/e2e", tags: "e2e", env: "NODENET_PROXY_MODE=ipvs", run: ipvsScenarios},
+	{name: "e2e-iptables", pkg: "./test/e2e", tags: "e2e", env: "NODENET_PROXY_MODE=iptables", run: iptablesScenarios},
 }
 
 // binName is the test binary of a package in the guest's /nnt/tests.
@@ -83,9 +85,15 @@ func TestVM(t *testing.T) {
 	if run := os.Getenv("NNT_VM_RUN"); run != "" {
 		env = append(env, "NNT_RUN="+run)
 	}
+	// NNT_VM_BENCH=<regexp> runs those benchmarks (make bench-ipvs) and no test.
+	timeout := 12 * time.Minute
+	if bench := os.Getenv("NNT_VM_BENCH"); bench != "" {
+		env = append(env, "NNT_BENCH="+bench, "NNT_RUN=^$", "NNT_TIMEOUT=30m")
+		timeout = 35 * time.Minute
+	}
 	start = time.Now()
 	lines, code, err := Boot(context.Background(), BootConfig{Image: img, Initrd: initrd, Env: env,
-		Timeout: 12 * time.Minute, OnLine: func(l string) { fmt.Fprintln(os.Stderr, "vm| "+l) }})
+		Timeout: timeout, OnLine: func(l string) { fmt.Fprintln(os.Stderr, "vm| "+l) }})
 	t.Logf("VM ran for %v, qemu exit code %d", time.Since(start).Round(time.Millisecond), code)
 	if err != nil {
 		t.Error(err)
@@ -152,6 +160,11 @@ func report(t *testing.T, lines []string, code int) {
 }
 
 func reportSuite(t *testing.T, s *Suite) {
+	for _, line := range s.Output {
+		if strings.HasPrefix(line, "Benchmark") {
+			t.Log(line) // figures measured inside the VM (emulated CPU)
+		}
+	}
 	failed := false
 	for _, tr := range s.Tests {
 		failed = failed || tr.Status != "PASS" && tr.Status != "SKIP"

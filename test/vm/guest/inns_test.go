@@ -12,7 +12,7 @@ import (
 // inNS runs fn with the calling OS thread in namespace name: netlink
 // sockets opened, /proc/sys written and commands started there act in
 // that namespace.
-func inNS(t *testing.T, name string, fn func()) {
+func inNS(t testing.TB, name string, fn func()) {
 	t.Helper()
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
