@@ -12,8 +12,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/sets"
 
-	"github.com/nodenet/nodenet/ipvs"
 	"github.com/nodenet/nodenet/iptables"
+	"github.com/nodenet/nodenet/ipvs"
 	"github.com/nodenet/nodenet/proxy"
 	"github.com/nodenet/nodenet/proxymode"
 	"github.com/nodenet/nodenet/test/netns"
