@@ -143,7 +143,7 @@ func (b *Backend) fullSync(t *proxy.Table) error {
 		}
 	}
 	fronts, next := b.desiredAll(t, nodeAddrs)
-	if err := b.applyRules(next); err != nil {
+	if err := b.addRules(next); err != nil {
 		return err
 	}
 	b.nodeAddrs, b.rendered = nodeAddrs, map[ServiceKey]*frontend{}
@@ -160,7 +160,10 @@ func (b *Backend) fullSync(t *proxy.Table) error {
 			return err
 		}
 	}
-	return b.removeStale(existing)
+	if err := b.removeStale(existing); err != nil {
+		return err
+	}
+	return b.finishRules(next)
 }
 
 // desiredAll lists every frontend of the table, control plane first, and

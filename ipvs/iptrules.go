@@ -13,22 +13,22 @@ import (
 // `iptables-restore --noflush` for our chains (atomic per table), then
 // the hooks with go-iptables.
 type execRules struct {
-	ipv6    bool
-	restore string
-	ipt     *goiptables.IPTables
+	ipv6          bool
+	save, restore string
+	ipt           *goiptables.IPTables
 }
 
 // NewRules returns the real Rules of the current network namespace.
 func NewRules(ipv6 bool) (Rules, error) {
-	proto, restore := goiptables.ProtocolIPv4, "iptables-restore"
+	proto, save, restore := goiptables.ProtocolIPv4, "iptables-save", "iptables-restore"
 	if ipv6 {
-		proto, restore = goiptables.ProtocolIPv6, "ip6tables-restore"
+		proto, save, restore = goiptables.ProtocolIPv6, "ip6tables-save", "ip6tables-restore"
 	}
 	ipt, err := goiptables.New(goiptables.IPFamily(proto), goiptables.Timeout(5))
 	if err != nil {
 		return nil, fmt.Errorf("iptables: %w", err)
 	}
-	return &execRules{ipv6: ipv6, restore: restore, ipt: ipt}, nil
+	return &execRules{ipv6: ipv6, save: save, restore: restore, ipt: ipt}, nil
 }
 
 func run(stdin string, name string, args ...string) error {
@@ -51,26 +51,17 @@ func (r *execRules) Apply(spec, prev *RuleSpec) error {
 	if spec.SameChains(prev) {
 		return nil // chains and hooks were checked with prev
 	}
-	if err := run(spec.Render(), r.restore, "-w", "5", "--noflush"); err != nil {
-		return err
+	// One listing and one restore, hooks included: each exec costs, and
+	// under emulation a second or more.
+	saved, err := exec.Command(r.save).Output()
+	if err != nil {
+		return fmt.Errorf("%s: %w", r.save, err)
 	}
-	for _, h := range Hooks {
-		rule := hookRule(h)
-		ok, err := r.ipt.Exists(h.Table, h.Chain, rule...)
-		if err != nil {
-			return fmt.Errorf("checking the %s %s hook: %w", h.Table, h.Chain, err)
-		}
-		if !ok {
-			if err := r.ipt.Insert(h.Table, h.Chain, 1, rule...); err != nil {
-				return fmt.Errorf("hooking %s into %s %s: %w", h.Target, h.Table, h.Chain, err)
-			}
-		}
-	}
-	return nil
+	return run(spec.Render(MissingHooks(string(saved))...), r.restore, "-w", "5", "--noflush")
 }
 
 func hookRule(h Hook) []string {
-	return []string{"-m", "comment", "--comment", "nodenet ipvs", "-j", h.Target}
+	return []string{"-m", "comment", "--comment", HookComment, "-j", h.Target}
 }
 
 func (r *execRules) Cleanup() error {

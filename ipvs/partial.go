@@ -30,7 +30,7 @@ func (b *Backend) partialSync(t *proxy.Table, changed sets.Set[proxy.ServicePort
 			byName[name] = append(byName[name], f)
 		}
 	}
-	if err := b.applyRules(next); err != nil {
+	if err := b.addRules(next); err != nil {
 		return err
 	}
 	for _, name := range names {
@@ -53,7 +53,7 @@ func (b *Backend) partialSync(t *proxy.Table, changed sets.Set[proxy.ServicePort
 			}
 		}
 	}
-	return nil
+	return b.finishRules(next)
 }
 
 // reprogram brings one frontend from its rendered state to f.

@@ -101,9 +101,29 @@ var Hooks = []Hook{
 	{"filter", "INPUT", ChainFirewall},
 }
 
+// HookComment marks the jumps into our chains.
+const HookComment = "nodenet ipvs"
+
+// HookRule is h's rule as iptables-save prints it.
+func (h Hook) HookRule() string {
+	return fmt.Sprintf("-A %s -m comment --comment %q -j %s", h.Chain, HookComment, h.Target)
+}
+
+// MissingHooks returns the hooks absent from an iptables-save listing.
+func MissingHooks(saved string) []Hook {
+	var out []Hook
+	for _, h := range Hooks {
+		if !strings.Contains(saved, h.HookRule()+"\n") {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
 // Render returns spec's chains in iptables-restore form (to be applied
-// with --noflush: only our chains are flushed).
-func (s *RuleSpec) Render() string {
+// with --noflush: only our chains are flushed), inserting the hooks
+// named missing at the top of their built-in chains.
+func (s *RuleSpec) Render(missing ...Hook) string {
 	var b strings.Builder
 	mark := fmt.Sprintf("0x%x", s.MasqueradeMark)
 	set := func(k SetKind) string { return SetName(k, s.IPv6) }
@@ -120,11 +140,21 @@ func (s *RuleSpec) Render() string {
 	fmt.Fprintf(&b, "-A %s -m set --match-set %s dst,dst %s\n", ChainServices, set(SetExternal), markRule)
 	fmt.Fprintf(&b, "-A %s -m set --match-set %s dst,dst,src -j MASQUERADE\n", ChainPostrouting, set(SetLoopBack))
 	fmt.Fprintf(&b, "-A %s -m mark --mark %s/%s -j MASQUERADE\n", ChainPostrouting, mark, mark)
+	writeHooks(&b, "nat", missing)
 	b.WriteString("COMMIT\n*filter\n:" + ChainFirewall + " - [0:0]\n")
 	fmt.Fprintf(&b, "-A %s -m set --match-set %s dst,dst -m set ! --match-set %s dst,dst,src -j DROP\n",
 		ChainFirewall, set(SetSourceLimited), set(SetSourceAllowed))
+	writeHooks(&b, "filter", missing)
 	b.WriteString("COMMIT\n")
 	return b.String()
+}
+
+func writeHooks(b *strings.Builder, table string, hooks []Hook) {
+	for _, h := range hooks {
+		if h.Table == table {
+			fmt.Fprintf(b, "-I %s 1 -m comment --comment %q -j %s\n", h.Chain, HookComment, h.Target)
+		}
+	}
 }
 
 // RenderSets returns `ipset restore` input that gives every set whose
@@ -164,6 +194,18 @@ func (s *RuleSpec) Equal(o *RuleSpec) bool {
 		}
 	}
 	return true
+}
+
+// union is s with o's set members added (o's chains are s's).
+func (s *RuleSpec) union(o *RuleSpec) *RuleSpec {
+	out := *s
+	out.Sets = map[SetKind][]string{}
+	for _, k := range SetKinds {
+		m := append(slices.Clone(s.Sets[k]), o.Sets[k]...)
+		slices.Sort(m)
+		out.Sets[k] = slices.Compact(m)
+	}
+	return &out
 }
 
 // SameChains tells whether two specs render the same chains (sets aside).

@@ -84,3 +84,44 @@ func TestRenderSetsOnlyChanged(t *testing.T) {
 		t.Error("an unchanged spec rewrote sets")
 	}
 }
+
+// Rules a new virtual server needs go in before it; an endpoint's removal
+// reaches IPVS before the rules shrink.
+func TestRuleOrder(t *testing.T) {
+	w := newWorld(t, ipvs.Config{})
+	w.rules.Kernel = w.k
+	web := spn("ns", "web", v1.ProtocolTCP)
+	w.service(web, proxy.ServicePort{ClusterIPs: addrs("10.96.0.10")}, "10.244.1.10", "10.244.1.11")
+	w.table.Endpoints[web][1].IsLocal = true
+	w.sync(true)
+	if got := strings.Join(w.k.Ops, "; "); !strings.HasPrefix(got, "rules; add 10.96.0.10:80/TCP") {
+		t.Errorf("first sync: %s", got)
+	}
+	w.k.ResetCounts()
+	w.endpoints(web, "10.244.1.10")
+	w.sync(false, web)
+	if got, want := strings.Join(w.k.Ops, "; "), "weight 10.96.0.10:80/TCP 10.244.1.11:8080 0; rules; delete-real 10.96.0.10:80/TCP 10.244.1.11:8080"; got != want {
+		t.Errorf("removal: %s, want %s", got, want)
+	}
+}
+
+func TestHooksInRestore(t *testing.T) {
+	saved := "*nat\n-A PREROUTING -m comment --comment \"nodenet ipvs\" -j NODENET-IPVS-SERVICES\nCOMMIT\n"
+	missing := ipvs.MissingHooks(saved)
+	if len(missing) != len(ipvs.Hooks)-1 {
+		t.Fatalf("missing %v", missing)
+	}
+	out := (&ipvs.RuleSpec{MasqueradeMark: 0x4000}).Render(missing...)
+	for _, want := range []string{
+		"-I OUTPUT 1 -m comment --comment \"nodenet ipvs\" -j NODENET-IPVS-SERVICES\n",
+		"-I POSTROUTING 1 -m comment --comment \"nodenet ipvs\" -j NODENET-IPVS-POSTROUTING\nCOMMIT\n*filter",
+		"-I INPUT 1 -m comment --comment \"nodenet ipvs\" -j NODENET-IPVS-FIREWALL\nCOMMIT\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("payload lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "-I PREROUTING") {
+		t.Error("a present hook inserted again")
+	}
+}

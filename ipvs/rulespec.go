@@ -49,15 +49,33 @@ func (b *Backend) ruleSpec(fronts map[ServiceKey]*frontend) *RuleSpec {
 	return spec
 }
 
-// applyRules applies the rules for fronts when they differ from the last
-// applied. It runs before the virtual servers change: a new virtual server
-// must not carry traffic before its masquerade and hairpin rules exist
-// (the rules take a few exec()s, the virtual servers a netlink message).
-func (b *Backend) applyRules(fronts map[ServiceKey]*frontend) error {
+// addRules, before the virtual servers change, applies the members fronts
+// adds to what the kernel has (nothing is removed yet): a new virtual
+// server must not carry traffic before its masquerade and hairpin rules
+// exist, and the rules take a few exec()s where a virtual server takes a
+// netlink message. A change that only removes (an endpoint gone) skips
+// this, so IPVS stops using the endpoint at once.
+func (b *Backend) addRules(fronts map[ServiceKey]*frontend) error {
 	if b.rules == nil {
 		return nil
 	}
 	spec := b.ruleSpec(fronts)
+	if b.appliedRules != nil && spec.SameChains(b.appliedRules) {
+		spec = spec.union(b.appliedRules)
+	}
+	return b.apply(spec)
+}
+
+// finishRules, after the virtual servers changed, applies the exact rules
+// for fronts (removing what nothing uses any more).
+func (b *Backend) finishRules(fronts map[ServiceKey]*frontend) error {
+	if b.rules == nil {
+		return nil
+	}
+	return b.apply(b.ruleSpec(fronts))
+}
+
+func (b *Backend) apply(spec *RuleSpec) error {
 	if spec.Equal(b.appliedRules) {
 		return nil
 	}

@@ -14,7 +14,10 @@ type Rules struct {
 	mu      sync.Mutex
 	Spec    *ipvs.RuleSpec
 	Applies int
-	fail    error
+	// Kernel, when set, gets "rules" in its Ops at each apply, so tests
+	// see the order of rule and IPVS changes.
+	Kernel *Kernel
+	fail   error
 }
 
 // FailNext makes the next Apply fail with err.
@@ -36,6 +39,11 @@ func (r *Rules) Apply(spec, prev *ipvs.RuleSpec) error {
 	}
 	r.Spec = spec
 	r.Applies++
+	if r.Kernel != nil {
+		r.Kernel.mu.Lock()
+		r.Kernel.Ops = append(r.Kernel.Ops, "rules")
+		r.Kernel.mu.Unlock()
+	}
 	return nil
 }
 

@@ -30,11 +30,19 @@ func newIPVSNode(t *testing.T, pods ...string) *ipvsNode {
 		p.StartEcho(t, 8080, 0)
 	}
 	n := &ipvsNode{t: t, topo: topo, table: proxy.NewTable()}
+	n.start()
+	return n
+}
+
+// start opens a new backend over the node's kernel, as a (re)started
+// agent does.
+func (n *ipvsNode) start() {
+	t := n.t
 	c := ipvs.Config{ClusterCIDRs: []netip.Prefix{netip.MustParsePrefix("10.244.0.0/16")},
 		NodeAddrs: func([]netip.Addr) ([]netip.Addr, error) {
 			return []netip.Addr{netip.MustParseAddr(netns.NodeExtIP)}, nil
 		}}
-	inNS(t, topo.Node.Name, func() {
+	inNS(t, n.topo.Node.Name, func() {
 		k, err := ipvs.NewKernel("")
 		if err != nil {
 			t.Fatal(err)
@@ -51,7 +59,6 @@ func newIPVSNode(t *testing.T, pods ...string) *ipvsNode {
 			t.Fatal(err)
 		}
 	})
-	return n
 }
 
 func (n *ipvsNode) sync(full bool, changed ...proxy.ServicePortName) {
@@ -114,16 +121,31 @@ func want(t *testing.T, what string, got map[string]int, want map[string]int) {
 }
 
 // TestBackendServesTraffic: the backend's virtual servers carry real TCP
-// and UDP; an outside client is masqueraded on the ClusterIP and the
-// NodePort, a pod is not (it is in the cluster CIDR) unless it reaches
-// itself (hairpin); an endpoint removal and a Service without endpoints
-// behave as in iptables mode.
+// and UDP; loadBalancerSourceRanges drop other clients; an outside client
+// is masqueraded on the ClusterIP, the NodePort and the load-balancer IP,
+// a pod is not (it is in the cluster CIDR) unless it reaches itself
+// (hairpin); an endpoint removal and a Service without endpoints behave as
+// in iptables mode.
 func TestBackendServesTraffic(t *testing.T) {
 	n := newIPVSNode(t, "pod-a", "pod-b")
 	client := n.topo.Client.Name
 	web := n.service("web", v1.ProtocolTCP, proxy.ServicePort{ClusterIPs: []netip.Addr{netip.MustParseAddr("10.96.0.10")}, NodePort: 30080}, "pod-a", "pod-b")
 	n.service("dns", v1.ProtocolUDP, proxy.ServicePort{ClusterIPs: []netip.Addr{netip.MustParseAddr("10.96.0.10")}}, "pod-b")
+	lb := func(ip string, ranges ...string) proxy.ServicePort {
+		sp := proxy.ServicePort{ClusterIPs: []netip.Addr{netip.MustParseAddr("10.96.0.2" + ip[len(ip)-1:])},
+			LoadBalancerIPs: []netip.Addr{netip.MustParseAddr(ip)}}
+		for _, r := range ranges {
+			sp.LoadBalancerSourceRanges = append(sp.LoadBalancerSourceRanges, netip.MustParsePrefix(r))
+		}
+		return sp
+	}
+	n.service("closed", v1.ProtocolTCP, lb("203.0.113.8", "198.51.100.0/24"), "pod-a")
+	n.service("open", v1.ProtocolTCP, lb("203.0.113.9", "198.51.100.0/24", netns.ClientIP+"/32"), "pod-a")
 	n.sync(true)
+
+	want(t, "client outside the LB's source ranges", answers(t, client, "tcp", "203.0.113.8:80", 1), map[string]int{"timeout": 1})
+	want(t, "client inside the LB's source ranges", answers(t, client, "tcp", "203.0.113.9:80", 1),
+		map[string]int{"pod-a from " + netns.NodePodIP: 1})
 
 	// Masquerading takes the address of the interface towards the pods.
 	node := netns.NodePodIP
