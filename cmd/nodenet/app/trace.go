@@ -37,16 +37,15 @@ one without IPs, no agent answering).`,
 		Example: `  nodenet trace --from default/client --to default/web --port 80/TCP
   nodenet trace --from 10.244.1.7 --to kube-system/coredns-0 --port 53/UDP -o json
   nodenet trace --manifests ./cluster --hostname-override node-a --from x/a --to x/b --port 8080`,
-		Args: func(cmd *cobra.Command, args []string) error { return usageError(cobra.NoArgs(cmd, args)) },
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runTrace(cmd.Context(), cmd.OutOrStdout(), cmd.Flags(), &opts)
 		},
 	}
-	opts.addFlags(cmd.Flags())
+	opts.addFlags(cmd)
 	cmd.Flags().StringVar(&opts.query.From, "from", "", "Source: NAMESPACE/POD or an IP.")
 	cmd.Flags().StringVar(&opts.query.To, "to", "", "Destination: NAMESPACE/POD or an IP.")
 	cmd.Flags().StringVar(&opts.query.Port, "port", "", "Destination port and protocol, e.g. 80/TCP, 53/UDP (a bare number is TCP).")
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
 	return cmd
 }
 
@@ -97,6 +96,6 @@ func (o *traceOptions) trace(ctx context.Context) (netpolview.TraceView, error) 
 	return view, err
 }
 
-func printTrace(w io.Writer, view netpolview.TraceView, output string) error {
+func printTrace(w io.Writer, view netpolview.TraceView, output outputFormat) error {
 	return printView(w, view, output, formatTrace)
 }

@@ -113,7 +113,7 @@ func TestTraceFromAgent(t *testing.T) {
 }
 
 func TestFormatTrace(t *testing.T) {
-	got := formatTrace(netpolview.TraceView{Allowed: false, Reasons: []string{"egress of x/a: denied", "ingress of x/b: allowed by x/p"}})
+	got := formatTrace(netpolview.TraceView{Allowed: false, Reasons: []string{"egress of x/a: denied", "ingress of x/b: allowed by x/p"}}, false)
 	want := "deny\n  egress of x/a: denied\n  ingress of x/b: allowed by x/p\n"
 	if got != want {
 		t.Errorf("formatTrace = %q, want %q", got, want)
@@ -179,10 +179,10 @@ func TestFormatPoliciesEdgeCases(t *testing.T) {
     allow to pods x/p0, x/p1, x/p2, x/p3, x/p4, ... (+2 more) (x/p0, x/p1) ports any (x/e)
     allow to pods (none match now) ports any (x/e)
 `
-	if got := formatPolicies(view); got != want {
+	if got := formatPolicies(view, false); got != want {
 		t.Errorf("formatPolicies =\n%s\nwant\n%s", got, want)
 	}
-	if got := formatPolicies(netpolview.PoliciesView{Node: "node-a"}); got != "No pods on node node-a.\n" {
+	if got := formatPolicies(netpolview.PoliciesView{Node: "node-a"}, false); got != "No pods on node node-a.\n" {
 		t.Errorf("no pods: %q", got)
 	}
 }

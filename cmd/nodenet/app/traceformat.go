@@ -12,7 +12,7 @@ import (
 //	  ingress of x/db: denied, isolated by x/db-allow and no rule allows ...
 //
 // The first line alone is enough for scripts (or use -o json).
-func formatTrace(view netpolview.TraceView) string {
+func formatTrace(view netpolview.TraceView, _ bool) string {
 	var b strings.Builder
 	if view.Allowed {
 		b.WriteString("allow\n")
