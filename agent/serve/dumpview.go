@@ -2,7 +2,7 @@ package serve
 
 import (
 	"cmp"
-	"net/netip"
+	"fmt"
 	"slices"
 
 	"github.com/nodenet/nodenet/proxy"
@@ -131,7 +131,7 @@ func newServicePortView(sp *proxy.ServicePort, endpoints []proxy.Endpoint, targe
 		LoadBalancerIPs: addrStrings(sp.LoadBalancerIPs),
 
 		ShadowedClusterIPs:         addrStrings(sp.ShadowedClusterIPs),
-		LoadBalancerSourceRanges:   prefixStrings(sp.LoadBalancerSourceRanges),
+		LoadBalancerSourceRanges:   addrStrings(sp.LoadBalancerSourceRanges),
 		SessionAffinitySeconds:     sp.StickyMaxAgeSeconds,
 		ExternalTrafficPolicyLocal: sp.ExternalPolicyLocal,
 		InternalTrafficPolicyLocal: sp.InternalPolicyLocal,
@@ -158,24 +158,13 @@ func newServicePortView(sp *proxy.ServicePort, endpoints []proxy.Endpoint, targe
 }
 
 // addrStrings keeps nil for an empty list so omitempty drops the field.
-func addrStrings(addrs []netip.Addr) []string {
+func addrStrings[T fmt.Stringer](addrs []T) []string {
 	if len(addrs) == 0 {
 		return nil
 	}
 	out := make([]string, len(addrs))
 	for i, a := range addrs {
 		out[i] = a.String()
-	}
-	return out
-}
-
-func prefixStrings(prefixes []netip.Prefix) []string {
-	if len(prefixes) == 0 {
-		return nil
-	}
-	out := make([]string, len(prefixes))
-	for i, p := range prefixes {
-		out[i] = p.String()
 	}
 	return out
 }
