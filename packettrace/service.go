@@ -20,7 +20,7 @@ func (t *tracer) throughService(fe frontend) {
 	}
 	all := t.family(fe.sp, func(ep serve.EndpointView) bool { return ep.Target })
 	if len(all) == 0 {
-		t.step(StageEndpoints, "%s has no usable endpoint (none ready, none serving while terminating): REJECT, the client sees connection refused", servicePortName(fe.sp))
+		t.step(StageEndpoints, "%s has no usable endpoint (none ready, none serving while terminating): REJECT (ICMP port unreachable, the client sees \"connection refused\")", servicePortName(fe.sp))
 		t.answer.Outcome = Rejected
 		return
 	}

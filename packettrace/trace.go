@@ -217,7 +217,7 @@ func (t *tracer) withPolicy(target Target, dst netip.AddrPort, proto v1.Protocol
 	target.PolicyAllowed, target.PolicyReasons = allowed && err == nil, reasons
 	word := "allowed"
 	if !target.PolicyAllowed {
-		word, target.Outcome = "denied (REJECT)", Rejected
+		word, target.Outcome = `denied: REJECT (ICMP admin-prohibited, the client sees "no route to host")`, Rejected
 	}
 	t.step(StagePolicy, "%s %s: %s", dst, word, strings.Join(reasons, "; "))
 	return target

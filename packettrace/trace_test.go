@@ -107,7 +107,7 @@ func TestTrace(t *testing.T) {
 		{"hairpin is masqueraded", withCIDR, Query{"default/a", "default/plain", "80"}, Delivered,
 			[]string{"10.244.1.10:80"}, []bool{true}, []string{"hairpin"}},
 		{"policy deny after DNAT: REJECT", withCIDR, Query{stranger.String(), "10.96.0.30", "80"}, Rejected,
-			[]string{"10.244.1.10:80"}, []bool{true}, []string{"denied (REJECT): ingress of test: denied by test/deny"}},
+			[]string{"10.244.1.10:80"}, []bool{true}, []string{"denied: REJECT (ICMP admin-prohibited, the client sees \"no route to host\"): ingress of test: denied by test/deny"}},
 		{"ClusterIP without that port: nothing answers", withCIDR, Query{"default/client", "10.96.0.30", "81"}, Dropped, nil, nil,
 			[]string{"no Service port 81"}},
 		{"pod to pod, no Service", withCIDR, Query{"default/client", "default/a", "8080"}, Delivered,
