@@ -89,7 +89,7 @@ func runAgent(ctx context.Context, cfg *agentConfig) error {
 	// fatal, so the proxy keeps working whatever the firewall does.
 	netpolCtrl := newNetpolController(ctx, cfg, client, p.FirstSynced())
 
-	servers, err := listenServers(cfg, p, netpolModel(netpolCtrl))
+	servers, err := listenServers(cfg, p, netpolModel(netpolCtrl), netpolHealthy(netpolCtrl))
 	if err != nil {
 		return err
 	}

@@ -17,11 +17,12 @@ func newNetpolController(ctx context.Context, cfg *agentConfig, client *source.C
 		return nil
 	}
 	return controller.New(controller.Config{
-		NodeName:      cfg.NodeName,
-		MinSyncPeriod: cfg.MinSyncPeriod,
-		SyncPeriod:    cfg.SyncPeriod,
-		Events:        netpolEvents(ctx, client),
-		StartAfter:    proxyFirstSynced,
+		NodeName:       cfg.NodeName,
+		MinSyncPeriod:  cfg.MinSyncPeriod,
+		SyncPeriod:     cfg.SyncPeriod,
+		Events:         netpolEvents(ctx, client),
+		StartAfter:     proxyFirstSynced,
+		WatchTampering: firewall.WatchTampering,
 	}, newNetpolEnforcer(cfg.Netpol))
 }
 
@@ -69,6 +70,14 @@ func netpolModel(ctrl *controller.Controller) func() *netpol.Model {
 		return nil
 	}
 	return ctrl.Model
+}
+
+// netpolHealthy joins /healthz; nil when the controller is off.
+func netpolHealthy(ctrl *controller.Controller) func() bool {
+	if ctrl == nil {
+		return nil
+	}
+	return ctrl.Healthy
 }
 
 // runLoops are the sync loops to run beside the servers.

@@ -16,11 +16,12 @@ import (
 
 // listenServers binds the healthz and metrics servers that are enabled
 // (an empty bind address disables one, as in kube-proxy). netpolModel
-// serves /netpol/ on the metrics server; nil when --netpol=false.
-func listenServers(cfg *agentConfig, p *proxy.Proxier, netpolModel func() *netpol.Model) ([]*serve.Server, error) {
+// serves /netpol/ on the metrics server and netpolHealthy joins /healthz;
+// both nil when --netpol=false.
+func listenServers(cfg *agentConfig, p *proxy.Proxier, netpolModel func() *netpol.Model, netpolHealthy func() bool) ([]*serve.Server, error) {
 	var servers []*serve.Server
 	if cfg.HealthzBindAddr != "" {
-		s, err := serve.Listen("healthz", cfg.HealthzBindAddr, serve.NewHealthzHandler(p.Health, time.Now))
+		s, err := serve.Listen("healthz", cfg.HealthzBindAddr, serve.NewHealthzHandler(agentHealth(p, netpolHealthy), time.Now))
 		if err != nil {
 			return nil, err
 		}
@@ -35,6 +36,20 @@ func listenServers(cfg *agentConfig, p *proxy.Proxier, netpolModel func() *netpo
 		servers = append(servers, s)
 	}
 	return servers, nil
+}
+
+// agentHealth is the proxy's health, made unhealthy too by a firewall
+// whose changes wait too long (a NetworkPolicy not enforced is as wrong
+// as a Service not programmed).
+func agentHealth(p *proxy.Proxier, netpolHealthy func() bool) func() proxy.HealthState {
+	if netpolHealthy == nil {
+		return p.Health
+	}
+	return func() proxy.HealthState {
+		h := p.Health()
+		h.Healthy = h.Healthy && netpolHealthy()
+		return h
+	}
 }
 
 // metricsHandler is kube-proxy's metrics server (mode on /proxyMode) plus
