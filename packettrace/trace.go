@@ -217,7 +217,7 @@ func (t *tracer) withPolicy(target Target, dst netip.AddrPort, proto v1.Protocol
 	target.PolicyAllowed, target.PolicyReasons = allowed && err == nil, reasons
 	word := "allowed"
 	if !target.PolicyAllowed {
-		word, target.Outcome = `denied: REJECT (ICMP admin-prohibited, the client sees "no route to host")`, Rejected
+		word, target.Outcome = "denied: "+policyReject(dst.Addr()), Rejected
 	}
 	t.step(StagePolicy, "%s %s: %s", dst, word, strings.Join(reasons, "; "))
 	return target
@@ -277,4 +277,14 @@ func describeTarget(tg Target) string {
 		return tg.Address
 	}
 	return tg.Address + " (" + tg.Pod + ")"
+}
+
+// policyReject is how the firewall refuses, as the client sees it: ICMP
+// admin-prohibited, which Linux reports as EHOSTUNREACH over IPv4 and
+// EACCES over IPv6.
+func policyReject(a netip.Addr) string {
+	if a.Is4() {
+		return `REJECT (ICMP admin-prohibited, the client sees "no route to host")`
+	}
+	return `REJECT (ICMPv6 admin-prohibited, the client sees "permission denied")`
 }

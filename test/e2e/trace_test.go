@@ -48,6 +48,7 @@ const (
 	trExt     = "203.0.113.51"
 	trRangeIn = "203.0.113.52"
 	trRangeNo = "203.0.113.53"
+	trDual6   = "fd00:10:96::118"
 )
 
 func trPorts(np int) []port {
@@ -109,6 +110,7 @@ func (w *policyWorld) writeTraceServices() {
 		{svc: service{Name: "term", Type: "ClusterIP", ClusterIP: "10.96.1.15", Ports: trPorts(0)}, eps: []endpoint{terminating(y("a"))}},
 		{svc: service{Name: "unready", Type: "ClusterIP", ClusterIP: "10.96.1.16", Ports: trPorts(0)}, eps: []endpoint{notReady(y("a"))}},
 		{svc: service{Name: "np-deny", Type: "NodePort", ClusterIP: "10.96.1.17", Ports: trPorts(31017)}, eps: []endpoint{ep(x("a"))}},
+		{svc: service{Name: "dual", Type: "NodePort", ClusterIPs: []string{"10.96.1.18", trDual6}, Ports: trPorts(31018)}, eps: []endpoint{ep(x("a"))}},
 	} {
 		y := s.svc.YAML()
 		if s.raw != nil {
@@ -116,6 +118,14 @@ func (w *policyWorld) writeTraceServices() {
 		}
 		w.write("svc-"+s.svc.Name+".yaml", y)
 		w.write("eps-"+s.svc.Name+".yaml", sliceYAML(s.svc, s.eps...))
+		if len(s.svc.ClusterIPs) > 1 { // dual-stack: the IPv6 slice too
+			var eps6 []endpoint
+			for _, e := range s.eps {
+				e.IP = w.byRef[podRef{NS: "x", Name: strings.TrimPrefix(e.Pod, "x-")}].IP6
+				eps6 = append(eps6, e)
+			}
+			w.write("eps6-"+s.svc.Name+".yaml", namedSliceYAML(s.svc.Name+"-2", s.svc, eps6...))
+		}
 	}
 }
 
@@ -147,11 +157,15 @@ func traceCases() []traceCase {
 		{"source range drops", remotePod, trRangeNo, "80", trRangeNo + ":80", "tcp", "dropped"},
 		{"session affinity", yb, "10.96.1.13", "80", "10.96.1.13:80", "tcp", "delivered"},
 		{"hairpin", xc, "default/hair", "tcp", "10.96.1.14:80", "tcp", "delivered"},
+		{"hairpin to a pod isolated from its own namespace", xa, "default/one", "tcp", "10.96.1.1:80", "tcp", "delivered"},
 		{"terminating fallback", zb, "10.96.1.15", "80", "10.96.1.15:80", "tcp", "delivered"},
 		{"only not-ready endpoints", zb, "10.96.1.16", "80/UDP", "10.96.1.16:80", "udp", "rejected"},
 		{"NodePort, policy deny after DNAT", remotePod, netns.NodeExtIP, "31017/TCP", np(31017), "tcp", "rejected"},
 		{"pod to pod, allowed", yb, "x/a", "80", xa.addrIn() + ":80", "tcp", "delivered"},
 		{"pod to pod, denied", zb, "10.244.1.10", "81/UDP", "10.244.1.10:81", "udp", "rejected"},
+		{"dual-stack ClusterIP over IPv6", yb, trDual6, "80", "[" + trDual6 + "]:80", "tcp", "delivered"},
+		{"IPv6 policy deny after DNAT", zb, trDual6, "80/UDP", "[" + trDual6 + "]:80", "udp", "rejected"},
+		{"IPv6 NodePort from outside", remotePod, netns.NodeExtIP6, "31018", "[" + netns.NodeExtIP6 + "]:31018", "tcp", "rejected"},
 	}
 }
 
@@ -205,7 +219,7 @@ func TestTraceMatchesPackets(t *testing.T) {
 // checkTrace runs one case: three dials, one trace; "" when they agree
 // with each other and with the case's intent.
 func (w *policyWorld) checkTrace(c traceCase) string {
-	ns, src := w.clientOf(c.from)
+	ns, src := w.clientOf(c.from, strings.HasPrefix(c.dial, "["))
 	answers, err := netns.Dial(ns, c.proto, c.dial, 3, 2*time.Second)
 	if err != nil {
 		return fmt.Sprintf("%s: %v", c.name, err)
@@ -247,9 +261,9 @@ func tracedEndpointsAgree(c traceCase, tr traceAnswer, answers []netns.Answer, s
 }
 
 // packetOutcome folds three dials into the trace's words: refused (ICMP
-// port unreachable, a Service without endpoints) and unreachable (ICMP
-// admin-prohibited, the NetworkPolicy firewall's REJECT) are both
-// rejections; a timeout is a drop.
+// port unreachable, a Service without endpoints), unreachable and
+// prohibited (ICMP and ICMPv6 admin-prohibited, the NetworkPolicy
+// firewall's REJECT) are all rejections; a timeout is a drop.
 func packetOutcome(answers []netns.Answer) string {
 	kinds := map[string]bool{}
 	for _, a := range answers {
@@ -260,7 +274,7 @@ func packetOutcome(answers []netns.Answer) string {
 		return fmt.Sprintf("mixed %v", kinds)
 	case kinds[""]:
 		return "delivered"
-	case kinds["refused"], kinds["unreachable"]:
+	case kinds["refused"], kinds["unreachable"], kinds["prohibited"]:
 		return "rejected"
 	case kinds["timeout"]:
 		return "dropped"
@@ -268,12 +282,16 @@ func packetOutcome(answers []netns.Answer) string {
 	return fmt.Sprintf("%v", kinds)
 }
 
-// clientOf is the namespace a case dials from and the client's address.
-func (w *policyWorld) clientOf(ref podRef) (string, string) {
+// clientOf is the namespace a case dials from and the client's address
+// of one family.
+func (w *policyWorld) clientOf(ref podRef, v6 bool) (string, string) {
 	if ref == nodeRef {
+		if v6 {
+			return w.topo.Node.Name, netns.NodeExtIP6
+		}
 		return w.topo.Node.Name, netns.NodeExtIP
 	}
-	return w.netnsOf(ref), w.addrOf(ref, false)
+	return w.netnsOf(ref), w.addrOf(ref, v6)
 }
 
 // fromFlag is --from as an SRE types it: local pods by name, others by
