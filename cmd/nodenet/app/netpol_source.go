@@ -32,7 +32,7 @@ func newNetpolSourceOptions() netpolSourceOptions {
 func (o *netpolSourceOptions) addFlags(cmd *cobra.Command) {
 	fs := cmd.Flags()
 	fs.StringVar(&o.Server, "server", o.Server, "Address (host:port or URL) of the agent's metrics server (--metrics-bind-address).")
-	fs.StringVar(&o.Manifests, "manifests", o.Manifests, "Offline: compute the model from the YAML/JSON manifests in this directory (Pods with status.podIPs, Namespaces, NetworkPolicies, Nodes) instead of asking an agent.")
+	fs.StringVar(&o.Manifests, "manifests", o.Manifests, "Offline: compute from the YAML/JSON manifests in this directory (Services, EndpointSlices, Pods with status.podIPs, Namespaces, NetworkPolicies, Nodes) instead of asking an agent.")
 	fs.StringVar(&o.HostnameOverride, "hostname-override", o.HostnameOverride, "With --manifests: the node whose pods to show (default: this host's name, lower-cased).")
 	addOutputFlag(cmd, &o.Output)
 }

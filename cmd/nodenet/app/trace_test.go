@@ -218,3 +218,23 @@ func TestFormatPoliciesEdgeCases(t *testing.T) {
 		t.Errorf("no pods: %q", got)
 	}
 }
+
+// TestTraceFromAgentWithoutNetpol: an agent with --netpol=false answers
+// 404 on /netpol/; the trace then says nothing filters, and still follows
+// the Services.
+func TestTraceFromAgentWithoutNetpol(t *testing.T) {
+	opts := traceOptions{netpolSourceOptions: netpolSourceOptions{Manifests: offlineDir, HostnameOverride: "node-a"}}
+	node, err := opts.offlineNode(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/netpol/", serve.NewNetpolDisabledHandler())
+	mux.HandleFunc(serve.DumpPath, func(w http.ResponseWriter, _ *http.Request) { _ = json.NewEncoder(w).Encode(node.Dump) })
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	out, err := execute(t, "trace", "--server", srv.URL, "--from", "10.1.0.11", "--to", "10.96.0.20", "--port", "pg")
+	if err != nil || !strings.Contains(out, "not filtered (NetworkPolicy off)") || !strings.Contains(out, "outcome  delivered") {
+		t.Errorf("err %v, output:\n%s", err, out)
+	}
+}
