@@ -112,7 +112,7 @@ start_agent() {
 	if ! poll 30 inns "$NODE" "$NODENET" dump || ! poll 10 test -f "$WORK/net.d/10-nodenet.conflist"; then
 		bad "agent did not come up; its log:"; cat "$WORK/agent.log"; exit 1
 	fi
-	got "agent is up: $(inns "$NODE" iptables-save | grep -c '^:NODENET-') NODENET- chains programmed; it installed:"
+	got "agent is up; it installed:"
 	note "$WORK/cni-bin/nodenet (itself) and $WORK/net.d/10-nodenet.conflist, from the Node's pod CIDR:"
 	sed 's/^/      /' "$WORK/net.d/10-nodenet.conflist"
 }
@@ -180,7 +180,8 @@ show() {
 
 show_services() {
 	ask "$P-toolbox" http 10.96.0.10:80 "Service web, ClusterIP" 6
-	note "(pod traffic keeps its source: 10.244.1.20 is inside --cluster-cidr)"
+	note "(pod traffic keeps its source: 10.244.1.20 is inside --cluster-cidr;"
+	note " the node's iptables hold $(inns "$NODE" iptables-save | grep -c '^:NODENET-') NODENET- chains, whatever the number of Services)"
 	ask "$CLIENT" http 192.0.2.1:30080 "Service web, NodePort" 3
 	note "(outside traffic is masqueraded: the pods see the node's bridge address, 10.244.1.1)"
 	ask "$P-toolbox" udp 10.96.0.20:5000 "Service echo-udp" 3
