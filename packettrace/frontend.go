@@ -176,3 +176,28 @@ func (n *Node) primaryIPs() []netip.Addr {
 	}
 	return out
 }
+
+// serviceEndpoint is the client a Service stands for as a source (a
+// client says "from the frontend Service"): its first endpoint that gets
+// traffic, one on this node if any, of to's family when to is an address.
+func (n *Node) serviceEndpoint(key string, to endpointRef) (netip.Addr, bool) {
+	var best netip.Addr
+	for _, sp := range n.Dump.ServicePorts {
+		if sp.Service != key {
+			continue
+		}
+		for _, ep := range sp.Endpoints {
+			ap, err := netip.ParseAddrPort(ep.Address)
+			if err != nil || !ep.Target || (to.addr.IsValid() && ap.Addr().Is4() != to.addr.Is4()) {
+				continue
+			}
+			if ep.IsLocal {
+				return ap.Addr(), true
+			}
+			if !best.IsValid() {
+				best = ap.Addr()
+			}
+		}
+	}
+	return best, best.IsValid()
+}

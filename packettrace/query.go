@@ -21,7 +21,8 @@ func questionf(format string, args ...any) error {
 
 // Query is one `nodenet trace` question, as the user typed it.
 type Query struct {
-	// From is the client: NAMESPACE/POD or an IP address.
+	// From is the client: NAMESPACE/POD, NAMESPACE/SERVICE (one of its
+	// endpoints, a local one if any) or an IP address.
 	From string
 	// To is NAMESPACE/SERVICE, NAMESPACE/POD (a Service of that name
 	// wins) or an IP address (ClusterIP, external or load-balancer IP, a

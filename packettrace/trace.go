@@ -26,9 +26,11 @@ type tracer struct {
 	n      *Node
 	src    netip.Addr
 	srcPod string
-	toRef  endpointRef
-	port   portSpec
-	answer Answer
+	// fromService is set when --from named a Service, not a pod.
+	fromService string
+	toRef       endpointRef
+	port        portSpec
+	answer      Answer
 }
 
 func newTracer(n *Node, q Query) (*tracer, error) {
@@ -48,6 +50,9 @@ func newTracer(n *Node, q Query) (*tracer, error) {
 	if t.src, t.srcPod, err = n.resolveSource(from, to); err != nil {
 		return nil, err
 	}
+	if !from.addr.IsValid() && t.srcPod != from.key() {
+		t.fromService = from.key()
+	}
 	t.answer.Source = describeAddr(t.src, t.srcPod)
 	return t, nil
 }
@@ -60,7 +65,10 @@ func (n *Node) resolveSource(from, to endpointRef) (netip.Addr, string, error) {
 	}
 	ips, ok := n.Pods[from.key()]
 	if !ok || len(ips) == 0 {
-		return netip.Addr{}, "", questionf("--from %s: no such pod with an IP known to this node (give its IP address)", from.key())
+		if ep, ok := n.serviceEndpoint(from.key(), to); ok {
+			return ep, n.podOf(ep), nil
+		}
+		return netip.Addr{}, "", questionf("--from %s: no such pod or Service with an address known to this node (give its IP address)", from.key())
 	}
 	for _, ip := range ips {
 		if !to.addr.IsValid() || ip.Is4() == to.addr.Is4() {
@@ -68,6 +76,13 @@ func (n *Node) resolveSource(from, to endpointRef) (netip.Addr, string, error) {
 		}
 	}
 	return netip.Addr{}, "", questionf("--from %s has no address of --to %s's IP family", from.key(), to.addr)
+}
+
+func podSuffix(pod string) string {
+	if pod == "" {
+		return ""
+	}
+	return " (pod " + pod + ")"
 }
 
 func describeAddr(a netip.Addr, pod string) string {
@@ -100,6 +115,8 @@ func (t *tracer) describeSource() {
 	switch {
 	case t.n.isLocal(t.src):
 		t.step(StageSource, "%s is this node's own address: the packet leaves a host process (nat OUTPUT)", t.src)
+	case t.fromService != "":
+		t.step(StageSource, "%s stands for Service %s: %s is one of its endpoints%s", t.fromService, t.fromService, t.src, podSuffix(t.srcPod))
 	case t.srcPod != "":
 		t.step(StageSource, "%s is pod %s", t.src, t.srcPod)
 	default:

@@ -113,6 +113,8 @@ func TestTrace(t *testing.T) {
 		{"pod to pod, no Service", withCIDR, Query{"default/client", "default/a", "8080"}, Delivered,
 			[]string{"10.244.1.10:8080"}, []bool{false}, []string{"no Service frontend"}},
 		{"neither end is ours", withCIDR, Query{stranger.String(), "10.9.9.9", "80"}, Forwarded, nil, nil, []string{"routing decides"}},
+		{"from a Service: its local endpoint", withCIDR, Query{"default/web", "default/plain", "80"}, Delivered,
+			[]string{"10.244.1.10:80"}, []bool{true}, []string{"default/web stands for Service default/web: 10.244.1.10 is one of its endpoints (pod default/a)", "hairpin"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

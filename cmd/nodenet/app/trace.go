@@ -30,7 +30,8 @@ denies) or dropped (DROP: Local traffic policy without a local endpoint, a
 client outside loadBalancerSourceRanges, a Service address without that
 port).
 
---from is a pod (NAMESPACE/POD) or an address (a pod's, an outside client's,
+--from is a pod (NAMESPACE/POD), a Service (NAMESPACE/SERVICE: one of its
+endpoints, a local one if any) or an address (a pod's, an outside client's,
 the node's own). --to is a Service (NAMESPACE/SERVICE, reached through its
 ClusterIP), a pod (NAMESPACE/POD) or an address: a ClusterIP, an external or
 load-balancer IP, a node address (for a NodePort) or a pod's. --port is the
@@ -63,7 +64,7 @@ func newTraceCommand() *cobra.Command {
 	}
 	opts.addFlags(cmd)
 	opts.offlineProxy.addFlags(cmd.Flags())
-	cmd.Flags().StringVar(&opts.query.From, "from", "", "Client: NAMESPACE/POD or an IP address.")
+	cmd.Flags().StringVar(&opts.query.From, "from", "", "Client: NAMESPACE/POD, NAMESPACE/SERVICE (one of its endpoints) or an IP address.")
 	cmd.Flags().StringVar(&opts.query.To, "to", "", "Destination: NAMESPACE/SERVICE, NAMESPACE/POD or an IP address (ClusterIP, external or load-balancer IP, node address, pod).")
 	cmd.Flags().StringVar(&opts.query.Port, "port", "", "Port the client connects to: N, NAME, N/PROTOCOL or NAME/PROTOCOL (80, http, 53/UDP; a number alone is TCP).")
 	return cmd

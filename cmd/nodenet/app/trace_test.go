@@ -238,3 +238,22 @@ func TestTraceFromAgentWithoutNetpol(t *testing.T) {
 		t.Errorf("err %v, output:\n%s", err, out)
 	}
 }
+
+// TestFormatTraceGolden pins the table and wide layouts of one answer.
+func TestFormatTraceGolden(t *testing.T) {
+	a := packettrace.Answer{
+		Source: "10.1.0.11 (x/web)", Destination: "10.96.0.30:80/TCP (x/web:http)", Outcome: packettrace.PartlyDelivered,
+		Steps: []packettrace.Step{
+			{Stage: packettrace.StageSource, Detail: "10.1.0.11 is pod x/web"},
+			{Stage: packettrace.StageFrontend, Detail: "matched ClusterIP 10.96.0.30:80/TCP of Service x/web:http"},
+			{Stage: packettrace.StageOutcome, Detail: "partly-delivered to 10.1.0.11:8080 (x/web)"},
+		},
+		Endpoints: []packettrace.Target{
+			{Address: "10.1.0.11:8080", Pod: "x/web", Probability: 0.5, Local: true, Masquerade: true, PolicyAllowed: true,
+				PolicyReasons: []string{"x/web to itself"}, Outcome: packettrace.Delivered},
+			{Address: "10.2.0.30:8080", Probability: 0.5, PolicyReasons: []string{"egress of x/web: denied"}, Outcome: packettrace.Rejected},
+		},
+	}
+	golden.Check(t, "testdata/trace.golden", formatTrace(a, false))
+	golden.Check(t, "testdata/trace-wide.golden", formatTrace(a, true))
+}
