@@ -49,6 +49,8 @@ const (
 	trRangeIn = "203.0.113.52"
 	trRangeNo = "203.0.113.53"
 	trDual6   = "fd00:10:96::118"
+	trLBLocal = "203.0.113.54"
+	trExtNone = "203.0.113.55"
 )
 
 func trPorts(np int) []port {
@@ -86,6 +88,8 @@ func (w *policyWorld) writeTraceServices() {
 		svc service
 		eps []endpoint
 		raw func(string) string // splices fields the builder lacks
+		// second, when set, is a second EndpointSlice of the Service.
+		second []endpoint
 	}
 	ranges := func(cidr string) func(string) string {
 		return func(y string) string {
@@ -111,6 +115,9 @@ func (w *policyWorld) writeTraceServices() {
 		{svc: service{Name: "unready", Type: "ClusterIP", ClusterIP: "10.96.1.16", Ports: trPorts(0)}, eps: []endpoint{notReady(y("a"))}},
 		{svc: service{Name: "np-deny", Type: "NodePort", ClusterIP: "10.96.1.17", Ports: trPorts(31017)}, eps: []endpoint{ep(x("a"))}},
 		{svc: service{Name: "dual", Type: "NodePort", ClusterIPs: []string{"10.96.1.18", trDual6}, Ports: trPorts(31018)}, eps: []endpoint{ep(x("a"))}},
+		{svc: service{Name: "lb-etp", Type: "LoadBalancer", ClusterIP: "10.96.1.19", Ports: trPorts(31019), LBIngress: []string{trLBLocal}, ExternalTrafficPolicy: "Local"}, eps: []endpoint{remote(y("c")), ep(x("c"))}},
+		{svc: service{Name: "ext-etp-none", Type: "ClusterIP", ClusterIP: "10.96.1.20", Ports: trPorts(0), ExternalIPs: []string{trExtNone}, ExternalTrafficPolicy: "Local"}, eps: []endpoint{remote(y("c"))}},
+		{svc: service{Name: "multi", Type: "ClusterIP", ClusterIP: "10.96.1.21", Ports: trPorts(0)}, eps: []endpoint{ep(x("b"))}, second: []endpoint{ep(x("c"))}},
 	} {
 		y := s.svc.YAML()
 		if s.raw != nil {
@@ -118,6 +125,9 @@ func (w *policyWorld) writeTraceServices() {
 		}
 		w.write("svc-"+s.svc.Name+".yaml", y)
 		w.write("eps-"+s.svc.Name+".yaml", sliceYAML(s.svc, s.eps...))
+		if s.second != nil {
+			w.write("eps2-"+s.svc.Name+".yaml", namedSliceYAML(s.svc.Name+"-3", s.svc, s.second...))
+		}
 		if len(s.svc.ClusterIPs) > 1 { // dual-stack: the IPv6 slice too
 			var eps6 []endpoint
 			for _, e := range s.eps {
@@ -163,6 +173,11 @@ func traceCases() []traceCase {
 		{"NodePort, policy deny after DNAT", remotePod, netns.NodeExtIP, "31017/TCP", np(31017), "tcp", "rejected"},
 		{"pod to pod, allowed", yb, "x/a", "80", xa.addrIn() + ":80", "tcp", "delivered"},
 		{"pod to pod, denied", zb, "10.244.1.10", "81/UDP", "10.244.1.10:81", "udp", "rejected"},
+		{"NodePort UDP from outside", remotePod, netns.NodeExtIP, "31004/UDP", np(31004), "udp", "delivered"},
+		{"LoadBalancer IP with eTP Local", remotePod, trLBLocal, "tcp", trLBLocal + ":80", "tcp", "delivered"},
+		{"external IP with eTP Local and no local endpoint", remotePod, trExtNone, "80", trExtNone + ":80", "tcp", "dropped"},
+		{"external IP with eTP Local and no local endpoint, pod", zb, trExtNone, "80", trExtNone + ":80", "tcp", "delivered"},
+		{"two EndpointSlices merged", yb, "default/multi", "udp", "10.96.1.21:80", "udp", "delivered"},
 		{"dual-stack ClusterIP over IPv6", yb, trDual6, "80", "[" + trDual6 + "]:80", "tcp", "delivered"},
 		{"IPv6 policy deny after DNAT", zb, trDual6, "80/UDP", "[" + trDual6 + "]:80", "udp", "rejected"},
 		{"IPv6 NodePort from outside", remotePod, netns.NodeExtIP6, "31018", "[" + netns.NodeExtIP6 + "]:31018", "tcp", "rejected"},
