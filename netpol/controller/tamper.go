@@ -2,9 +2,12 @@ package controller
 
 import (
 	"context"
+	"strings"
 	"sync"
 
 	"k8s.io/klog/v2"
+
+	"github.com/nodenet/nodenet/internal/tamper"
 )
 
 // tamperChecker is implemented by enforcers that can tell whether their
@@ -71,7 +74,22 @@ func (c *Controller) tampered() bool {
 		return false
 	}
 	tamperRepairs.Inc()
+	tamper.Repaired("firewall", tamperKind(what))
 	klog.InfoS("NetworkPolicy rules changed by someone else; repairing with a full sync",
 		"change", what, "reported", whats, "reports", n)
 	return true
+}
+
+// tamperKind is the label of nodenet_tamper_repairs_total for one of
+// Tampered's descriptions.
+func tamperKind(what string) string {
+	switch {
+	case strings.Contains(what, "hook"):
+		return tamper.Hook
+	case strings.Contains(what, "set "):
+		return tamper.Set
+	case strings.Contains(what, "missing"):
+		return tamper.Table
+	}
+	return tamper.Chain
 }
