@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -108,5 +109,115 @@ func TestServiceTamperingRepaired(t *testing.T) {
 	}
 	if v, err := s.metricValue(`nodenet_tamper_repairs_total{surface="proxy-ipv4",what="chain"}`); err != nil || v == "0" {
 		t.Errorf("nodenet_tamper_repairs_total{surface=proxy-ipv4,what=chain} = %q, %v", v, err)
+	}
+}
+
+// firewallRepairLog is in the agent's line for a repair of the firewall.
+const firewallRepairLog = "NetworkPolicy rules changed by someone else"
+
+// firewallAndSets is firewallState plus the firewall's ipset members.
+func (s *scenario) firewallAndSets(iptables string) func() string {
+	return func() string {
+		var sets []string
+		for _, l := range strings.Split(netns.Run(s.t, s.topo.Node.Name, "ipset", "save"), "\n") {
+			if strings.HasPrefix(l, "add NNP-") {
+				sets = append(sets, l)
+			}
+		}
+		sort.Strings(sets)
+		return s.firewallState(iptables) + "\n" + strings.Join(sets, "\n")
+	}
+}
+
+// attack connects from pod-a to pod-b (isolated, no policy allows pod-a)
+// until stop is closed, and reports each connection that got through.
+func (s *scenario) attack(stop <-chan struct{}) <-chan []string {
+	out := make(chan []string, 1)
+	go func() {
+		var through []string
+		attempts := 0
+		for {
+			select {
+			case <-stop:
+				if attempts == 0 {
+					through = append(through, "no attack was made")
+				}
+				out <- through
+				return
+			default:
+			}
+			ans, err := netns.Dial(s.pod("pod-a"), "tcp", pairTarget(s), 10, 200*time.Millisecond)
+			if err != nil {
+				through = append(through, err.Error())
+				continue
+			}
+			for _, a := range ans {
+				attempts++
+				if a.Err == "" {
+					through = append(through, time.Now().Format("15:04:05.000")+" "+a.Line)
+				}
+			}
+		}
+	}()
+	return out
+}
+
+// podChainOf is the ingress chain NODENET-FW-INGRESS dispatches ip to.
+func (s *scenario) podChainOf(t *testing.T, ip string) string {
+	for _, l := range strings.Split(netns.Run(t, s.topo.Node.Name, "iptables", "-S", "NODENET-FW-INGRESS"), "\n") {
+		if f := strings.Fields(l); len(f) == 6 && f[3] == ip+"/32" {
+			return f[5]
+		}
+	}
+	t.Fatalf("no dispatch to %s in NODENET-FW-INGRESS", ip)
+	return ""
+}
+
+// TestNetworkPolicyTamperingFailsClosed: while pod-a attacks pod-b
+// (isolated for ingress, no policy allows pod-a) with real connections,
+// someone flushes the ingress dispatch, pod-b's chain, or empties the
+// firewall's sets: not one connection gets through (the guard), and
+// each is repaired within 2 s. Deleting the FORWARD hook or inserting an
+// ACCEPT above it (nothing of nodenet's runs then) is repaired within
+// 2 s too.
+func TestNetworkPolicyTamperingFailsClosed(t *testing.T) {
+	s := newPairScenario(t, nil)
+	s.write("np-x-deny.yaml", policyYAML("x", "deny", "podSelector: {}\npolicyTypes: [Ingress]\n"))
+	netns.Eventually(t, 10*time.Second, "default-deny enforced", s.pairRefused)
+	podB := s.podChainOf(t, s.topo.Pod(t, "pod-b").IP)
+	for _, c := range []struct {
+		tamperCase
+		failsClosed bool
+	}{
+		{tamperCase{"flush ingress dispatch", []string{"iptables", "-w", "-F", "NODENET-FW-INGRESS"}}, true},
+		{tamperCase{"flush the pod's chain", []string{"iptables", "-w", "-F", podB}}, true},
+		{tamperCase{"flush the guard set", []string{"ipset", "flush", "NNP-FW-ISO-I"}}, true},
+		{tamperCase{"flush the known-pods set", []string{"ipset", "flush", "NNP-FW-KNOWN"}}, true},
+		{tamperCase{"flush ingress dispatch IPv6", []string{"ip6tables", "-w", "-F", "NODENET-FW-INGRESS"}}, true},
+		{tamperCase{"delete FORWARD hook", []string{"iptables", "-w", "-D", "FORWARD", "-m", "comment", "--comment", "nodenet network policy", "-j", "NODENET-FW"}}, false},
+		{tamperCase{"ACCEPT above FORWARD hook", []string{"iptables", "-w", "-I", "FORWARD", "1", "-j", "ACCEPT"}}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			stop := make(chan struct{})
+			var through <-chan []string
+			if c.failsClosed {
+				through = s.attack(stop)
+			}
+			fam := "iptables"
+			if strings.HasPrefix(c.tamper[0], "ip6") {
+				fam = "ip6tables"
+			}
+			s.timeRepair(t, c.tamperCase, firewallRepairLog, s.firewallAndSets(fam))
+			close(stop)
+			if c.failsClosed {
+				if got := <-through; len(got) > 0 {
+					t.Errorf("attacking connections got through before the repair: %v", got)
+				}
+			}
+			netns.Eventually(t, 5*time.Second, "default-deny enforced again", s.pairRefused)
+		})
+	}
+	if v, err := s.metricValue(`nodenet_tamper_repairs_total{surface="firewall",what="set"}`); err != nil || v == "0" {
+		t.Errorf("nodenet_tamper_repairs_total{surface=firewall,what=set} = %q, %v", v, err)
 	}
 }
