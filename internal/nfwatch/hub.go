@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/nftables"
 	"github.com/mdlayher/netlink"
+	vnetns "github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 	"k8s.io/klog/v2"
 )
@@ -46,7 +47,10 @@ func Watch(ctx context.Context, match func(Change) bool, notify func(Report)) {
 	if hub.stop == nil {
 		subCtx, stop := context.WithCancel(context.Background())
 		hub.stop = stop
-		go subscribe(subCtx)
+		// The subscription listens in the caller's network namespace:
+		// the goroutine below may run on any thread, and a test's
+		// caller is a thread switched into a namespace of its own.
+		go subscribe(subCtx, callerNetNS())
 	}
 	hub.Unlock()
 	<-ctx.Done()
@@ -59,10 +63,21 @@ func Watch(ctx context.Context, match func(Change) bool, notify func(Report)) {
 	hub.Unlock()
 }
 
-// subscribe keeps one subscription open until ctx is done.
-func subscribe(ctx context.Context) {
+// callerNetNS is the calling thread's network namespace, -1 if unknown
+// (the subscription then opens in whichever the reader's thread is in).
+func callerNetNS() vnetns.NsHandle {
+	h, err := vnetns.Get()
+	if err != nil {
+		return -1
+	}
+	return h
+}
+
+// subscribe keeps one subscription open in ns until ctx is done.
+func subscribe(ctx context.Context, ns vnetns.NsHandle) {
+	defer ns.Close()
 	for ctx.Err() == nil {
-		err := listen(ctx)
+		err := listen(ctx, ns)
 		if ctx.Err() != nil {
 			return
 		}
@@ -75,10 +90,14 @@ func subscribe(ctx context.Context) {
 	}
 }
 
-func listen(ctx context.Context) error {
-	c, err := nftables.New(nftables.WithSockOptions(func(nc *netlink.Conn) error {
+func listen(ctx context.Context, ns vnetns.NsHandle) error {
+	opts := []nftables.ConnOption{nftables.WithSockOptions(func(nc *netlink.Conn) error {
 		return setReceiveBuffer(nc)
-	}))
+	})}
+	if ns.IsOpen() {
+		opts = append(opts, nftables.WithNetNSFd(int(ns)))
+	}
+	c, err := nftables.New(opts...)
 	if err != nil {
 		return fmt.Errorf("nf_tables netlink: %w", err)
 	}
