@@ -212,8 +212,8 @@ func TestTraceMatchesPackets(t *testing.T) {
 	}
 	w.waitConverged(t)
 	// Re-check only what disagrees, until nothing does: a round of every
-	// case takes ~40 s (each drop is three 2 s timeouts), and a packet
-	// may still meet a sync in progress.
+	// case takes tens of seconds (each drop is three 2 s timeouts), and a
+	// packet may still meet a sync in progress.
 	pending := cases
 	var last []string
 	deadline := time.Now().Add(60 * time.Second)
