@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nodenet/nodenet/internal/nfwatch"
 	"github.com/nodenet/nodenet/internal/tamper"
+	"github.com/nodenet/nodenet/internal/tamper/nfwatch"
 	"github.com/nodenet/nodenet/iptables/iptablestest"
 )
 

@@ -85,6 +85,7 @@ func (o *agentOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.CNIBinDir, "cni-bin-dir", o.CNIBinDir, "Where to copy the nodenet binary as the CNI plugin (e.g. /opt/cni/bin). Needs --cni-conf-dir. Empty: off.")
 	fs.BoolVar(&o.DetectTampering, "detect-tampering", o.DetectTampering, "Repair within about a second what someone else changes in nodenet's rules, chains and sets (nf_tables change notifications; ipsets checked every second). Off: only the periodic hook check and the hourly full sync repair.")
 	o.addNetpolFlags(fs)
+	ipvsFlags.AddFlags(fs)
 	logsapi.AddFlags(o.Logging, fs)
 }
 

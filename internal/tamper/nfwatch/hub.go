@@ -28,11 +28,16 @@ type watcher struct {
 	notify func(Report)
 }
 
-var hub = struct {
+// hub and own are zero values, their maps made on first use: a package
+// variable with an initializer gives the package an init function, and
+// Go runs this package's (it sorts before internal/plugininit and has
+// few imports) before the CNI plugin's, which must exit first
+// (test/cni's TestPluginExitsBeforeAgentInit).
+var hub struct {
 	sync.Mutex
 	watchers map[*watcher]bool
 	stop     context.CancelFunc // of the running subscription, nil when none
-}{watchers: map[*watcher]bool{}}
+}
 
 // Watch calls notify, until ctx is done, for every transaction by another
 // process in which match accepts a change (with the accepted changes),
@@ -45,6 +50,9 @@ var hub = struct {
 func Watch(ctx context.Context, match func(Change) bool, notify func(Report)) {
 	w := &watcher{match: match, notify: notify}
 	hub.Lock()
+	if hub.watchers == nil {
+		hub.watchers = map[*watcher]bool{}
+	}
 	hub.watchers[w] = true
 	if hub.stop == nil {
 		subCtx, stop := context.WithCancel(context.Background())
