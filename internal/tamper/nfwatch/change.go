@@ -16,27 +16,43 @@ import (
 // nfgenmsgLen is the size of struct nfgenmsg before the attributes.
 const nfgenmsgLen = 4
 
-// msgKind is what each announcement type changed, and the attributes
-// holding its table and its chain or set name.
-var msgKind = map[uint16]struct {
+// announcement is what one announcement type changed, and the
+// attributes holding its table and its chain or set name.
+type announcement struct {
 	verb              string
 	table, chain, set uint16
-}{
-	unix.NFT_MSG_NEWTABLE: {"table created", unix.NFTA_TABLE_NAME, 0, 0},
-	unix.NFT_MSG_DELTABLE: {"table deleted", unix.NFTA_TABLE_NAME, 0, 0},
-	unix.NFT_MSG_NEWCHAIN: {"chain created", unix.NFTA_CHAIN_TABLE, unix.NFTA_CHAIN_NAME, 0},
-	unix.NFT_MSG_DELCHAIN: {"chain deleted", unix.NFTA_CHAIN_TABLE, unix.NFTA_CHAIN_NAME, 0},
-	unix.NFT_MSG_NEWRULE:  {"rule added", unix.NFTA_RULE_TABLE, unix.NFTA_RULE_CHAIN, 0},
-	unix.NFT_MSG_DELRULE:  {"rule deleted", unix.NFTA_RULE_TABLE, unix.NFTA_RULE_CHAIN, 0},
-	unix.NFT_MSG_NEWSET:   {"set created", unix.NFTA_SET_TABLE, 0, unix.NFTA_SET_NAME},
-	unix.NFT_MSG_DELSET:   {"set deleted", unix.NFTA_SET_TABLE, 0, unix.NFTA_SET_NAME},
+}
+
+// kindOf describes an announcement type; false for types not reported. A
+// switch, not a map: a package variable with an initializer would give
+// the package an init function (see hub).
+func kindOf(msgType uint16) (announcement, bool) {
+	switch msgType {
+	case unix.NFT_MSG_NEWTABLE:
+		return announcement{"table created", unix.NFTA_TABLE_NAME, 0, 0}, true
+	case unix.NFT_MSG_DELTABLE:
+		return announcement{"table deleted", unix.NFTA_TABLE_NAME, 0, 0}, true
+	case unix.NFT_MSG_NEWCHAIN:
+		return announcement{"chain created", unix.NFTA_CHAIN_TABLE, unix.NFTA_CHAIN_NAME, 0}, true
+	case unix.NFT_MSG_DELCHAIN:
+		return announcement{"chain deleted", unix.NFTA_CHAIN_TABLE, unix.NFTA_CHAIN_NAME, 0}, true
+	case unix.NFT_MSG_NEWRULE:
+		return announcement{"rule added", unix.NFTA_RULE_TABLE, unix.NFTA_RULE_CHAIN, 0}, true
+	case unix.NFT_MSG_DELRULE:
+		return announcement{"rule deleted", unix.NFTA_RULE_TABLE, unix.NFTA_RULE_CHAIN, 0}, true
+	case unix.NFT_MSG_NEWSET:
+		return announcement{"set created", unix.NFTA_SET_TABLE, 0, unix.NFTA_SET_NAME}, true
+	case unix.NFT_MSG_DELSET:
+		return announcement{"set deleted", unix.NFTA_SET_TABLE, 0, unix.NFTA_SET_NAME}, true
+	}
+	return announcement{}, false
 }
 
 // changeOf reads one announcement; false for other types (set elements,
 // objects, flowtables: nodenet's iptables chains have no nf_tables sets,
 // an nftables backend watches its chains and sets).
 func changeOf(msgType uint16, data []byte) (Change, bool) {
-	k, ok := msgKind[msgType]
+	k, ok := kindOf(msgType)
 	if !ok || len(data) < nfgenmsgLen {
 		return Change{}, false
 	}
