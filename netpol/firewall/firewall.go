@@ -3,6 +3,7 @@ package firewall
 import (
 	"fmt"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"k8s.io/klog/v2"
@@ -18,7 +19,10 @@ type Firewall struct {
 	// applied is what the last successful Sync left in the kernel; nil
 	// when unknown (never synced, or the last Sync failed), which makes
 	// the next Sync full.
-	applied      *desired
+	applied *desired
+	// appliedSizes is each applied set's member count, for SetsTampered,
+	// which the controller also calls beside Sync.
+	appliedSizes atomic.Pointer[map[string]int]
 	warnedSysctl bool
 	portsErr     string // the last failure reading the pods' ports, logged once
 }
@@ -55,9 +59,11 @@ func (f *Firewall) Sync(m *netpol.Model, full bool) error {
 	st, err := f.apply(want, full)
 	if err != nil {
 		f.applied = nil
+		f.publishSets(nil)
 		return fmt.Errorf("NetworkPolicy firewall sync (full %t): %w", full, err)
 	}
 	f.applied = want
+	f.publishSets(want)
 	klog.V(4).InfoS("Synced NetworkPolicy firewall", "full", full, "chainsWritten", st.chains,
 		"restores", st.restores, "setOps", st.setOps, "took", time.Since(start))
 	return nil
