@@ -66,16 +66,22 @@ func hookRule(h Hook) []string {
 
 func (r *execRules) Cleanup() error {
 	for _, h := range Hooks {
-		if err := r.ipt.DeleteIfExists(h.Table, h.Chain, hookRule(h)...); err != nil {
-			return fmt.Errorf("unhooking %s: %w", h.Target, err)
-		}
-	}
-	for _, h := range Hooks {
+		// iptables -C fails, rather than says no, when the jump's target
+		// chain is missing: a missing chain means no hook.
 		ok, err := r.ipt.ChainExists(h.Table, h.Target)
 		if err != nil {
 			return err
 		}
 		if ok {
+			if err := r.ipt.DeleteIfExists(h.Table, h.Chain, hookRule(h)...); err != nil {
+				return fmt.Errorf("unhooking %s: %w", h.Target, err)
+			}
+		}
+	}
+	for _, h := range Hooks {
+		if ok, err := r.ipt.ChainExists(h.Table, h.Target); err != nil {
+			return err
+		} else if ok {
 			if err := r.ipt.ClearAndDeleteChain(h.Table, h.Target); err != nil {
 				return fmt.Errorf("deleting %s: %w", h.Target, err)
 			}
