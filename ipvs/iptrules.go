@@ -66,8 +66,9 @@ func hookRule(h Hook) []string {
 
 func (r *execRules) Cleanup() error {
 	for _, h := range Hooks {
-		// iptables -C fails, rather than says no, when the jump's target
-		// chain is missing: a missing chain means no hook.
+		// A jump to a chain that does not exist cannot exist, and iptables
+		// answers -C for it with exit status 2, which go-iptables' DeleteIfExists
+		// takes for a failure (only 1 means "no such rule").
 		ok, err := r.ipt.ChainExists(h.Table, h.Target)
 		if err != nil {
 			return err

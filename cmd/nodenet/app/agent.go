@@ -31,7 +31,7 @@ Flags follow kube-proxy's names and meanings.
 
 With --netpol (the default), also enforce NetworkPolicies on this node's pods,
 watching Pods, Namespaces and NetworkPolicies.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// --config before logging: the file may set the logging.
 			ignored, err := opts.applyConfigFile(cmd.Flags())
@@ -83,6 +83,8 @@ func runAgent(ctx context.Context, cfg *agentConfig) error {
 		Conntrack:     conntrack.Netlink{},
 		HealthChecks:  healthChecks,
 		Reporter:      agentReporter(ctx, client),
+		// The proxy's and the firewall's watches share one subscription.
+		DetectTampering: cfg.DetectTampering,
 	}, backends)
 
 	// nil with --netpol=false; its failures are logged and retried, never

@@ -16,13 +16,17 @@ func newNetpolController(ctx context.Context, cfg *agentConfig, client *source.C
 	if !cfg.Netpol.Enabled {
 		return nil
 	}
+	watch := firewall.WatchTampering
+	if !cfg.DetectTampering {
+		watch = nil
+	}
 	return controller.New(controller.Config{
 		NodeName:       cfg.NodeName,
 		MinSyncPeriod:  cfg.MinSyncPeriod,
 		SyncPeriod:     cfg.SyncPeriod,
 		Events:         netpolEvents(ctx, client),
 		StartAfter:     proxyFirstSynced,
-		WatchTampering: firewall.WatchTampering,
+		WatchTampering: watch,
 	}, newNetpolEnforcer(cfg.Netpol))
 }
 
@@ -52,7 +56,12 @@ func withNetpol(h source.Handlers, ctrl *controller.Controller) source.Handlers 
 	if ctrl == nil {
 		return h
 	}
-	mine := ctrl.Handlers()
+	return withPolicyKinds(h, ctrl.Handlers())
+}
+
+// withPolicyKinds adds the NetworkPolicy side's handlers (Pods,
+// Namespaces, NetworkPolicies, and Nodes beside the proxy's) to h.
+func withPolicyKinds(h, mine source.Handlers) source.Handlers {
 	h.Pods, h.Namespaces, h.NetworkPolicies = mine.Pods, mine.Namespaces, mine.NetworkPolicies
 	h.Nodes = source.NodeFanout{h.Nodes, mine.Nodes}
 	return h
