@@ -2,7 +2,10 @@ package nftables
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
+	"syscall"
 
 	"k8s.io/apimachinery/pkg/util/sets"
 	"sigs.k8s.io/knftables"
@@ -21,7 +24,7 @@ type kernelView struct {
 func readKernel(ctx context.Context, nft knftables.Interface, c *config) (*kernelView, error) {
 	v := &kernelView{chains: sets.New[string](), sets: sets.New[string](), elems: map[elemID]elem{}}
 	chains, err := nft.List(ctx, "chains")
-	if knftables.IsNotFound(err) {
+	if notFound(err) {
 		return v, nil
 	}
 	if err != nil {
@@ -29,7 +32,7 @@ func readKernel(ctx context.Context, nft knftables.Interface, c *config) (*kerne
 	}
 	v.chains.Insert(chains...)
 	names, err := nft.List(ctx, "sets")
-	if err != nil && !knftables.IsNotFound(err) {
+	if err != nil && !notFound(err) {
 		return nil, fmt.Errorf("list nftables sets: %w", err)
 	}
 	v.sets.Insert(names...)
@@ -40,7 +43,7 @@ func readKernel(ctx context.Context, nft knftables.Interface, c *config) (*kerne
 	}{{"set", setNames}, {"map", mapNames}} {
 		for _, name := range kind.names {
 			els, err := nft.ListElements(ctx, kind.typ, name)
-			if knftables.IsNotFound(err) {
+			if notFound(err) {
 				continue
 			}
 			if err != nil {
@@ -106,4 +109,13 @@ func (s *state) writeAll(tx *knftables.Transaction, c *config, k *kernelView) {
 	}
 	s.writeElems(tx, sortedIDs(all))
 	ops.writeUnlinks(tx, s)
+}
+
+// notFound tells a missing table, set or map: knftables says so for what
+// it lists with nft, but its netlink listing (UseNetlink) returns the
+// kernel's ENOENT formatted into a plain error (mdlayher/netlink's
+// receive error is not unwrapped by knftables v0.0.22).
+func notFound(err error) bool {
+	return err != nil && (knftables.IsNotFound(err) || errors.Is(err, syscall.ENOENT) ||
+		strings.Contains(err.Error(), syscall.ENOENT.Error()))
 }

@@ -11,6 +11,10 @@ import (
 	"github.com/nodenet/nodenet/test/netns"
 )
 
+// proxyMode is the agent's --proxy-mode under test: $NODENET_PROXY_MODE,
+// iptables by default (`make e2e` runs the suite once per mode).
+var proxyMode = "iptables"
+
 // nodenetBin is the binary under test: $NODENET_BIN, or bin/nodenet built
 // from this checkout by TestMain.
 var nodenetBin string
@@ -36,7 +40,10 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}
-	fmt.Fprintln(os.Stderr, "e2e: testing", nodenetBin)
+	if m := os.Getenv("NODENET_PROXY_MODE"); m != "" {
+		proxyMode = m
+	}
+	fmt.Fprintln(os.Stderr, "e2e: testing", nodenetBin, "in proxy mode", proxyMode)
 	code := m.Run()
 	if left := netns.Leftovers(); len(left) > 0 {
 		fmt.Fprintln(os.Stderr, "e2e: namespaces left behind:", left)

@@ -13,14 +13,10 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/nodenet/nodenet/cni/nodeinstall"
-	"github.com/nodenet/nodenet/iptables"
 	"github.com/nodenet/nodenet/nodeport"
 	"github.com/nodenet/nodenet/proxy"
 	"github.com/nodenet/nodenet/proxy/conntrack"
 )
-
-// proxyMode is the only mode implemented; reported on /proxyMode.
-const proxyMode = "iptables"
 
 func newAgentCommand() *cobra.Command {
 	opts := newAgentOptions()
@@ -66,8 +62,8 @@ watching Pods, Namespaces and NetworkPolicies.`,
 // startup before anything is watched or programmed.
 func runAgent(ctx context.Context, cfg *agentConfig) error {
 	klog.InfoS("Starting nodenet agent", "version", version.Get().GitVersion,
-		"node", cfg.NodeName, "proxyMode", proxyMode, "source", cfg.sourceName(), "netpol", cfg.Netpol.Enabled)
-	backends, err := newFamilyBackends(cfg, iptables.Usable, iptables.New)
+		"node", cfg.NodeName, "proxyMode", cfg.proxyMode(), "source", cfg.sourceName(), "netpol", cfg.Netpol.Enabled)
+	backends, err := newProxyModeBackends(cfg)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/klog/v2"
@@ -11,11 +12,18 @@ import (
 	"github.com/nodenet/nodenet/proxy"
 )
 
-// familyBackends are the iptables backends of the families this node
-// runs, and the fan-out the proxier drives.
+// familyBackends are the backends of the families this node runs, and
+// the fan-out the proxier drives.
 type familyBackends struct {
-	backends []*iptables.Backend
+	backends []familyBackend
 	fanout   *proxy.FamilyBackends
+}
+
+// familyBackend is one family's backend of any proxy mode.
+type familyBackend interface {
+	proxy.Backend
+	// SetPrimaryNodeIPs feeds --nodeport-addresses primary.
+	SetPrimaryNodeIPs([]netip.Addr)
 }
 
 // backendMaker builds one family's backend; iptables.New outside tests.
@@ -26,6 +34,13 @@ type backendMaker func(iptables.Options) (*iptables.Backend, error)
 // node without IPv6 runs IPv4 only, and an IPv6-only node IPv6 only. Each
 // backend gets the --cluster-cidr and --nodeport-addresses of its family.
 func newFamilyBackends(cfg *agentConfig, usable func(v1.IPFamily) error, newBackend backendMaker) (*familyBackends, error) {
+	return newModeBackends(cfg, "iptables", usable, func(fam v1.IPFamily) (familyBackend, error) {
+		return newBackend(backendOptions(cfg, fam))
+	})
+}
+
+// newModeBackends is newFamilyBackends for any mode's backend maker.
+func newModeBackends(cfg *agentConfig, mode string, usable func(v1.IPFamily) error, newBackend func(v1.IPFamily) (familyBackend, error)) (*familyBackends, error) {
 	out := &familyBackends{}
 	var fbs []*proxy.FamilyBackend
 	var reasons []error
@@ -35,9 +50,9 @@ func newFamilyBackends(cfg *agentConfig, usable func(v1.IPFamily) error, newBack
 			reasons = append(reasons, fmt.Errorf("%s: %w", fam, err))
 			continue
 		}
-		b, err := newBackend(backendOptions(cfg, fam))
+		b, err := newBackend(fam)
 		if err != nil {
-			return nil, fmt.Errorf("creating the %s iptables backend: %w", fam, err)
+			return nil, fmt.Errorf("creating the %s %s backend: %w", fam, mode, err)
 		}
 		klog.InfoS("Programming IP family", "family", fam,
 			"clusterCIDRs", familyPrefixes(cfg.ClusterCIDRs, fam), "nodePortAddresses", familyPrefixes(cfg.NodePortAddresses, fam))
@@ -45,7 +60,7 @@ func newFamilyBackends(cfg *agentConfig, usable func(v1.IPFamily) error, newBack
 		fbs = append(fbs, &proxy.FamilyBackend{Family: fam, Backend: b})
 	}
 	if len(fbs) == 0 {
-		return nil, fmt.Errorf("no usable IP family (iptables and ip6tables both fail): %w", errors.Join(reasons...))
+		return nil, fmt.Errorf("no usable IP family (%s fails for both): %w", mode, errors.Join(reasons...))
 	}
 	out.fanout = proxy.NewFamilyBackends(fbs...)
 	return out, nil

@@ -5,7 +5,6 @@ import (
 	"net/netip"
 	"strings"
 
-	"github.com/nodenet/nodenet/iptables"
 	"github.com/nodenet/nodenet/proxy"
 )
 
@@ -42,7 +41,7 @@ func parseNodePortAddresses(values []string) ([]netip.Prefix, bool, error) {
 // those IPs is handed to the backend, which makes its next sync full, and
 // a full sync is requested right away: the NodePort jumps live in the
 // dispatch chains, which full syncs rewrite.
-func withPrimaryNodeIPs(h proxy.Handlers, cfg *agentConfig, p *proxy.Proxier, backends []*iptables.Backend) proxy.Handlers {
+func withPrimaryNodeIPs(h proxy.Handlers, cfg *agentConfig, p *proxy.Proxier, backends []familyBackend) proxy.Handlers {
 	if !cfg.NodePortPrimary {
 		return h
 	}

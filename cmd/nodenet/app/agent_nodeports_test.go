@@ -58,10 +58,10 @@ func TestWithPrimaryNodeIPsAddsHandler(t *testing.T) {
 	}
 	p := proxy.NewProxier(proxy.Config{NodeName: "node-a"}, &countingBackend{})
 	base := p.Handlers()
-	if h := withPrimaryNodeIPs(base, &agentConfig{}, p, []*iptables.Backend{b}); h.Nodes != base.Nodes {
+	if h := withPrimaryNodeIPs(base, &agentConfig{}, p, []familyBackend{b}); h.Nodes != base.Nodes {
 		t.Error("handler added without --nodeport-addresses primary")
 	}
-	h := withPrimaryNodeIPs(base, &agentConfig{NodePortPrimary: true}, p, []*iptables.Backend{b})
+	h := withPrimaryNodeIPs(base, &agentConfig{NodePortPrimary: true}, p, []familyBackend{b})
 	fan, ok := h.Nodes.(proxy.NodeFanout)
 	if !ok || len(fan) != 2 {
 		t.Fatalf("Nodes = %T, want a fanout of the proxier's handler and the primary IPs one", h.Nodes)

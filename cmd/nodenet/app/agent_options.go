@@ -22,6 +22,7 @@ type agentOptions struct {
 	Master            string
 	HostnameOverride  string
 	ProxyMode         string
+	ServiceCIDRs      []string
 	ClusterCIDRs      []string
 	NodePortAddresses []string
 	MasqueradeAll     bool
@@ -65,7 +66,8 @@ func (o *agentOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Kubeconfig, "kubeconfig", o.Kubeconfig, "Path to kubeconfig file with authorization information (the master location can be overridden by --master). Empty: in-cluster config.")
 	fs.StringVar(&o.Master, "master", o.Master, "The address of the Kubernetes API server (overrides any value in kubeconfig).")
 	fs.StringVar(&o.HostnameOverride, "hostname-override", o.HostnameOverride, "If non-empty, will be used as the name of the Node nodenet runs on. If unset, the node name is the host's hostname, lower-cased.")
-	fs.StringVar(&o.ProxyMode, "proxy-mode", o.ProxyMode, "Which proxy mode to use: only 'iptables' for now.")
+	fs.StringVar(&o.ProxyMode, "proxy-mode", o.ProxyMode, "Which proxy mode to use: 'iptables' or 'nftables'.")
+	fs.StringSliceVar(&o.ServiceCIDRs, "service-cluster-ip-range", o.ServiceCIDRs, "Comma-separated CIDR ranges Services' ClusterIPs are allocated from (as the API server's flag). With --proxy-mode nftables, new traffic to an address in them that is no Service's ClusterIP is dropped.")
 	fs.StringSliceVar(&o.ClusterCIDRs, "cluster-cidr", o.ClusterCIDRs, "Comma-separated CIDR ranges of the pods in the cluster, at most one per IP family (dual-stack: one IPv4 and one IPv6). Traffic to a ClusterIP from outside them is masqueraded.")
 	fs.StringSliceVar(&o.NodePortAddresses, "nodeport-addresses", o.NodePortAddresses, "Comma-separated CIDR ranges, or 'primary' (the node's primary IPs, from its Node object: its first InternalIP of each family); NodePorts are only served on local addresses inside them, each family's backend using the CIDRs of its family. Empty: all local addresses.")
 	fs.BoolVar(&o.MasqueradeAll, "masquerade-all", o.MasqueradeAll, "SNAT all traffic sent via Service cluster IPs.")
@@ -84,7 +86,12 @@ func (o *agentOptions) addFlags(fs *pflag.FlagSet) {
 
 // agentConfig is agentOptions validated and parsed: what the agent runs with.
 type agentConfig struct {
-	NodeName string
+	// ProxyMode is iptables ("" too) or nftables.
+	ProxyMode string
+	// ServiceCIDRs (--service-cluster-ip-range): the nftables mode drops
+	// traffic to their addresses that are no live ClusterIP.
+	ServiceCIDRs []netip.Prefix
+	NodeName     string
 	// Exactly one of Manifests and (Master, Kubeconfig) is the source.
 	Manifests         string
 	Master            string
@@ -108,6 +115,10 @@ type agentConfig struct {
 // os.Hostname outside tests. Each error is one line naming the flag.
 func (o *agentOptions) complete(hostname func() (string, error)) (*agentConfig, error) {
 	if err := checkProxyMode("--proxy-mode", o.ProxyMode); err != nil {
+		return nil, err
+	}
+	serviceCIDRs, err := parseCIDRs("--service-cluster-ip-range", o.ServiceCIDRs)
+	if err != nil {
 		return nil, err
 	}
 	if err := o.validateSource(); err != nil {
@@ -150,6 +161,8 @@ func (o *agentOptions) complete(hostname func() (string, error)) (*agentConfig, 
 		return nil, err
 	}
 	return &agentConfig{
+		ProxyMode:         o.ProxyMode,
+		ServiceCIDRs:      serviceCIDRs,
 		NodeName:          nodeName,
 		Manifests:         o.Manifests,
 		Master:            o.Master,
@@ -173,9 +186,9 @@ func (o *agentOptions) complete(hostname func() (string, error)) (*agentConfig, 
 // checkProxyMode checks the mode given by name (a flag or a file field).
 func checkProxyMode(name, mode string) error {
 	switch mode {
-	case "", "iptables": // kube-proxy treats "" as the platform default, iptables on Linux
+	case "", "iptables", "nftables": // kube-proxy treats "" as the platform default, iptables on Linux
 		return nil
-	case "ipvs", "nftables":
+	case "ipvs":
 		return fmt.Errorf("%s: %q is not implemented yet (use iptables)", name, mode)
 	}
 	return fmt.Errorf("%s: unknown mode %q (use iptables)", name, mode)

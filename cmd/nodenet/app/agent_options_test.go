@@ -96,7 +96,6 @@ func TestAgentFlagValidation(t *testing.T) {
 		wantErr string
 	}{
 		{[]string{"--proxy-mode=ipvs"}, `--proxy-mode: "ipvs" is not implemented yet`},
-		{[]string{"--proxy-mode=nftables"}, `--proxy-mode: "nftables" is not implemented yet`},
 		{[]string{"--proxy-mode=userspace"}, `--proxy-mode: unknown mode "userspace"`},
 		{[]string{"--cluster-cidr=10.244.0.0/16,10.300.0.0/16"}, `--cluster-cidr: "10.300.0.0/16" is not a CIDR`},
 		{[]string{"--cluster-cidr=10.244.0.0"}, `--cluster-cidr: "10.244.0.0" is not a CIDR`},

@@ -26,7 +26,7 @@ func listenServers(cfg *agentConfig, p *proxy.Proxier, netpolModel func() *netpo
 		servers = append(servers, s)
 	}
 	if cfg.MetricsBindAddr != "" {
-		s, err := serve.Listen("metrics", cfg.MetricsBindAddr, metricsHandler(p, netpolModel))
+		s, err := serve.Listen("metrics", cfg.MetricsBindAddr, metricsHandlerFor(cfg.proxyMode(), p, netpolModel))
 		if err != nil {
 			closeAll(servers)
 			return nil, err
@@ -39,12 +39,18 @@ func listenServers(cfg *agentConfig, p *proxy.Proxier, netpolModel func() *netpo
 // metricsHandler is kube-proxy's metrics server plus /dump and the
 // NetworkPolicy views under /netpol/.
 func metricsHandler(p *proxy.Proxier, netpolModel func() *netpol.Model) http.Handler {
+	return metricsHandlerFor(modeIPTables, p, netpolModel)
+}
+
+// metricsHandlerFor is metricsHandler of an agent in proxy mode mode
+// (reported on /proxyMode).
+func metricsHandlerFor(mode string, p *proxy.Proxier, netpolModel func() *netpol.Model) http.Handler {
 	netpolHandler := serve.NewNetpolDisabledHandler()
 	if netpolModel != nil {
 		netpolHandler = serve.NewNetpolHandler(netpolModel)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/", serve.NewMetricsHandler(p.Snapshot, proxyMode))
+	mux.Handle("/", serve.NewMetricsHandler(p.Snapshot, mode))
 	mux.Handle("/netpol/", netpolHandler)
 	return mux
 }

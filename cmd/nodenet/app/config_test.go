@@ -170,7 +170,6 @@ func TestConfigFileErrors(t *testing.T) {
 		{"min over sync", header + "iptables:\n  minSyncPeriod: 1m\n", `iptables.minSyncPeriod: 1m0s must not exceed iptables.syncPeriod (30s)`},
 		{"negative config sync", header + "configSyncPeriod: -5m\n", `configSyncPeriod: -5m0s must not be negative`},
 		{"ipvs", header + "mode: ipvs\n", `mode: "ipvs" is not implemented yet`},
-		{"nftables", header + "mode: nftables\n", `mode: "nftables" is not implemented yet`},
 		{"unknown mode", header + "mode: userspace\n", `mode: unknown mode "userspace"`},
 		{"detect local mode", header + "detectLocalMode: Bogus\n", `detectLocalMode: unknown mode "Bogus"`},
 		{"bind address", header + "bindAddress: localhost\n", `bindAddress: "localhost" is not an IP`},
