@@ -1,6 +1,10 @@
 package app
 
 import (
+	"errors"
+	"fmt"
+	"io"
+
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/klog/v2"
 
@@ -61,4 +65,39 @@ func cleanupOtherMode(mode string, usable, cleanup func(v1.IPFamily) error) {
 			klog.ErrorS(err, "Removing the other proxy mode's rules failed", "mode", mode, "family", fam)
 		}
 	}
+}
+
+// cleanupNFTables removes the nftables mode's table of every family where
+// nft works (nodenet cleanup, whatever mode the agent ran).
+func cleanupNFTables(w io.Writer) error {
+	var errs []error
+	for _, fam := range nftables.Families {
+		if nftables.Usable(fam) != nil {
+			continue
+		}
+		if err := nftables.Cleanup(fam); err != nil {
+			errs = append(errs, fmt.Errorf("cleaning up the %s nftables table: %w", fam, err))
+			continue
+		}
+		fmt.Fprintf(w, "Removed nodenet's %s nftables table.\n", fam)
+	}
+	return errors.Join(errs...)
+}
+
+// dumpNFTables prints the nftables mode's tables that exist (`nft -f`
+// input); nothing when the agent runs in iptables mode.
+func dumpNFTables(w io.Writer, families []v1.IPFamily) error {
+	for _, fam := range families {
+		if nftables.Usable(fam) != nil {
+			continue
+		}
+		rules, err := nftables.SaveRules(fam)
+		if err != nil {
+			return err
+		}
+		if _, err := io.WriteString(w, rules); err != nil {
+			return err
+		}
+	}
+	return nil
 }

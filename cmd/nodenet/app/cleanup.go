@@ -15,14 +15,16 @@ import (
 func newCleanupCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "cleanup",
-		Short: "Remove every iptables and ip6tables chain and rule and every ipset nodenet created, then exit",
+		Short: "Remove every iptables and ip6tables chain and rule, nftables table and ipset nodenet created, then exit",
 		Long: `Remove every iptables (IPv4) and ip6tables (IPv6) chain and rule nodenet
-created, the NetworkPolicy firewall's ipsets, and nothing else. A family whose
+created, its nftables tables (ip and ip6 "nodenet", --proxy-mode nftables),
+the NetworkPolicy firewall's ipsets, and nothing else. A family whose
 iptables does not work on this node (no IPv6) is skipped. Run it after stopping
 the agent, e.g. before going back to kube-proxy.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return cleanupAll(cmd.OutOrStdout(), iptables.Usable, iptables.Cleanup, firewall.Cleanup)
+			return errors.Join(cleanupAll(cmd.OutOrStdout(), iptables.Usable, iptables.Cleanup, firewall.Cleanup),
+				cleanupNFTables(cmd.OutOrStdout()))
 		},
 	}
 }

@@ -64,7 +64,10 @@ only, valid iptables-restore (or ip6tables-restore) input.`,
 			if err != nil {
 				return err
 			}
-			return dumpRules(cmd.OutOrStdout(), cmd.ErrOrStderr(), families, len(families) > 1)
+			if err := dumpRules(cmd.OutOrStdout(), cmd.ErrOrStderr(), families, len(families) > 1); err != nil {
+				return err
+			}
+			return dumpNFTables(cmd.OutOrStdout(), families)
 		},
 	}
 	cmd.Flags().StringVar(&family, "ip-family", family, "IPv4 or IPv6: print that family only. Empty: every usable family.")
