@@ -32,8 +32,11 @@ fuzz:
 # End-to-end suites in throwaway network namespaces (nnt-*): root only.
 # E2E_SKIP is a `go test -skip` regexp, e.g. for known gaps (see .ci/run).
 E2E_SKIP ?=
+# The Service suite (test/e2e) runs once per proxy mode: the other suites
+# (firewall, CNI, harness) with iptables, then test/e2e again with nftables.
 e2e: need-root deps build
 	$(E2E_ENV) $(GO) test -tags e2e -count=1 -timeout 30m $(if $(E2E_SKIP),-skip '$(E2E_SKIP)') ./test/...
+	$(E2E_ENV) NODENET_PROXY_MODE=nftables $(GO) test -tags e2e -count=1 -timeout 30m $(if $(E2E_SKIP),-skip '$(E2E_SKIP)') ./test/e2e/
 
 # The benchmarks live in test/bench, test/firewall, netpol and test/cni
 # (they report, not gate; the CNI ones take 40 rounds for stable percentiles).

@@ -1,12 +1,14 @@
 package nftables
 
 import (
+	"context"
 	"net/netip"
 	"strings"
 	"testing"
 
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
+	"sigs.k8s.io/knftables"
 
 	"github.com/nodenet/nodenet/proxy"
 )
@@ -122,5 +124,29 @@ func TestSharedClusterIPElementStaysWhileOnePortLives(t *testing.T) {
 	}
 	if r.Fake.Table.Maps[mapServiceIPs].FindElement("10.96.0.10", "tcp", "9090") != nil {
 		t.Fatalf("the deleted port's dispatch element is still there")
+	}
+}
+
+// TestIntactNoticesAFlushedChain: a flushed base chain is noticed, and
+// the full sync the proxier then runs puts it back.
+func TestIntactNoticesAFlushedChain(t *testing.T) {
+	table := webTable()
+	b, r := synced(t, table)
+	if ok, err := b.Intact(); !ok || err != nil {
+		t.Fatalf("Intact after a sync = %v, %v; want true", ok, err)
+	}
+	tx := r.NewTransaction()
+	tx.Flush(&knftables.Chain{Name: chainNATPrerouting})
+	if err := r.Fake.Run(context.Background(), tx); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := b.Intact(); ok || err != nil {
+		t.Fatalf("Intact after a flush = %v, %v; want false", ok, err)
+	}
+	if err := b.Sync(table, nil, true); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := b.Intact(); !ok || err != nil {
+		t.Fatalf("Intact after the repair = %v, %v; want true", ok, err)
 	}
 }

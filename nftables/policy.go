@@ -47,9 +47,11 @@ func (c *config) firewallRules(sp *proxy.ServicePort) chainRules {
 		}
 	}
 	if len(ranges) == 0 {
-		return chainRules{"drop"}
+		return chainRules{"counter drop"}
 	}
-	return chainRules{c.family.kw + " saddr != { " + strings.Join(ranges, ", ") + " } drop"}
+	// The counter shows refused clients in `nodenet dump rules` (and
+	// proves the drop in the e2e suite), as iptables' rule counters do.
+	return chainRules{c.family.kw + " saddr != { " + strings.Join(ranges, ", ") + " } counter drop"}
 }
 
 // frontendsOf lists the frontends of sp in this backend's family. As in

@@ -77,6 +77,9 @@ func TestCleanupRestoresTables(t *testing.T) {
 	if after := normalizedSave(t, s.topo.Node); after != before {
 		t.Errorf("iptables-save after cleanup differs from before the agent:\n--- before\n%s--- after\n%s", before, after)
 	}
+	if left := nodenetTables(t, s.topo.Node.Name); left != "" {
+		t.Errorf("nftables tables left after cleanup:\n%s", left)
+	}
 }
 
 // TestCleanupIdempotent: cleanup on a node that has nothing of nodenet's
@@ -124,6 +127,20 @@ func TestChainsPrefixed(t *testing.T) {
 	out, err := s.nodenet("dump", "rules")
 	if err != nil {
 		t.Fatalf("nodenet dump rules: %v\n%s", err, out)
+	}
+	if nftMode() {
+		// The proxy's objects all live in nodenet's own tables; kube-proxy's
+		// "kube-proxy" tables are not made.
+		if tables := nodenetTables(t, s.topo.Node.Name); !strings.Contains(tables, "table ip nodenet") {
+			t.Errorf("no nodenet nftables table: %q", tables)
+		}
+		if all, _ := s.topo.Node.Exec("nft", "list", "tables"); strings.Contains(all, "kube-proxy") {
+			t.Errorf("a kube-proxy table appeared:\n%s", all)
+		}
+		if !strings.Contains(out, "table ip nodenet") {
+			t.Errorf("nodenet dump rules shows no nodenet table:\n%s", out)
+		}
+		return
 	}
 	if !strings.Contains(out, ":NODENET-") {
 		t.Errorf("nodenet dump rules shows no NODENET- chain:\n%s", out)

@@ -88,6 +88,9 @@ func cleanupNFTables(w io.Writer) error {
 // input); nothing when the agent runs in iptables mode.
 func dumpNFTables(w io.Writer, families []v1.IPFamily) error {
 	for _, fam := range families {
+		if len(families) > 1 {
+			fmt.Fprintf(w, "# %s\n", fam)
+		}
 		if nftables.Usable(fam) != nil {
 			continue
 		}
