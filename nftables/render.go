@@ -130,11 +130,14 @@ func hasExternal(fes []frontend) bool {
 }
 
 // selection spreads new connections over targets at random, after sending
-// a client with affinity back to its endpoint. Without affinity one rule
-// does it all, a DNAT through an anonymous map indexed by numgen, so a
-// service port costs one chain and no endpoint chains. With none (a Local
-// policy without local endpoint) the traffic is dropped, as kube-proxy's
-// "has no local endpoints": the client should retry through another node.
+// a client with affinity back to its endpoint: rule i of n DNATs when
+// `numgen random mod (n-i)` is 0, so each target gets 1/n (kube-proxy's
+// iptables scheme). Rules, not a `numgen … map { … }`: every anonymous
+// map is a kernel set, and the kernel names a new one by scanning all the
+// table's sets ("__map%d"), so 10k Services took 33 s to load here; rules
+// need no set. With no target (a Local policy without local endpoint) the
+// traffic is dropped, as kube-proxy's "has no local endpoints": the
+// client should retry through another node.
 func (r *serviceRender) selection(targets []proxy.Endpoint) chainRules {
 	if len(targets) == 0 {
 		return chainRules{"drop"}
@@ -143,27 +146,28 @@ func (r *serviceRender) selection(targets []proxy.Endpoint) chainRules {
 		return r.stickySelection(targets)
 	}
 	proto := strings.ToLower(string(r.sp.Protocol))
-	if len(targets) == 1 {
-		return chainRules{"meta l4proto " + proto + " dnat to " + targets[0].AddrPort().String()}
-	}
-	var m strings.Builder
+	out := make(chainRules, 0, len(targets))
 	for i, ep := range targets {
-		if i > 0 {
-			m.WriteString(", ")
-		}
-		m.WriteString(itoa(i) + " : " + ep.Addr.String() + " . " + itoa(int(ep.Port)))
+		out = append(out, randomMatch(len(targets)-i)+"meta l4proto "+proto+" dnat to "+ep.AddrPort().String())
 	}
-	return chainRules{"meta l4proto " + proto + " dnat " + r.cfg.family.kw + " to numgen random mod " + itoa(len(targets)) + " map { " + m.String() + " }"}
+	return out
+}
+
+// randomMatch matches one packet in left (nothing when left is 1).
+func randomMatch(left int) string {
+	if left <= 1 {
+		return ""
+	}
+	return "numgen random mod " + itoa(left) + " == 0 "
 }
 
 // stickySelection is kube-proxy's affinity: a timed set per endpoint
 // holds the clients it served recently; a client found in one goes back
-// there, others are spread at random into per-endpoint chains that add
-// (or refresh: update resets the timeout, so it counts idle time) the
-// client in that endpoint's set.
+// there, others are spread at random (as in selection) into per-endpoint
+// chains that add (or refresh: update resets the timeout, so it counts
+// idle time) the client in that endpoint's set.
 func (r *serviceRender) stickySelection(targets []proxy.Endpoint) chainRules {
-	var out chainRules
-	var m strings.Builder
+	var checks, spread chainRules
 	proto := strings.ToLower(string(r.sp.Protocol))
 	kw := r.cfg.family.kw
 	for i, ep := range targets {
@@ -174,17 +178,10 @@ func (r *serviceRender) stickySelection(targets []proxy.Endpoint) chainRules {
 			"update @" + set + " { " + kw + " saddr }",
 			"meta l4proto " + proto + " dnat to " + ep.AddrPort().String(),
 		}
-		out = append(out, kw+" saddr @"+set+" goto "+chain)
-		if i > 0 {
-			// " , ": knftables' fake finds chain references between spaces.
-			m.WriteString(" , ")
-		}
-		m.WriteString(itoa(i) + " : goto " + chain)
+		checks = append(checks, kw+" saddr @"+set+" goto "+chain)
+		spread = append(spread, randomMatch(len(targets)-i)+"goto "+chain)
 	}
-	if len(targets) == 1 {
-		return append(out, "goto "+prefixAffinityChain+"-"+affinityBase(r.sp.Name, targets[0], r.sp.StickyMaxAgeSeconds))
-	}
-	return append(out, "numgen random mod "+itoa(len(targets))+" vmap { "+m.String()+" }")
+	return append(checks, spread...)
 }
 
 // hairpin adds this node's endpoints among the targets to the hairpin
