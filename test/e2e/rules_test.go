@@ -67,7 +67,13 @@ func TestCleanupRestoresTables(t *testing.T) {
 	s.startAgent("--cluster-cidr", "10.244.0.0/16")
 	s.waitServing(s.pod("pod-c"), "tcp", webIP+":80")
 	programmed := normalizedSave(t, s.topo.Node)
-	if programmed == before {
+	if nftMode() {
+		// The proxy's rules are in nftables; iptables gets only the
+		// firewall's chains, and maybe not yet.
+		if nodenetTables(t, s.topo.Node.Name) == "" {
+			t.Fatal("agent serves web but has no nftables table")
+		}
+	} else if programmed == before {
 		t.Fatal("agent serves web but iptables-save did not change")
 	}
 	s.agent.Stop()
@@ -116,7 +122,7 @@ func TestChainsPrefixed(t *testing.T) {
 		}
 	}
 	sort.Strings(added)
-	if len(added) == 0 {
+	if len(added) == 0 && !nftMode() {
 		t.Fatal("agent added no chain")
 	}
 	for _, c := range added {
