@@ -25,7 +25,7 @@ type Backend struct {
 
 // New returns a backend for opts.Family in the current network namespace.
 func New(opts Options) (*Backend, error) {
-	cfg, err := opts.config()
+	cfg, err := newConfig(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -39,7 +39,7 @@ func New(opts Options) (*Backend, error) {
 // NewWithInterface returns a backend that programs nft (knftables' fake in
 // tests); nft must be bound to TableName in opts.Family's nft family.
 func NewWithInterface(opts Options, nft knftables.Interface) (*Backend, error) {
-	cfg, err := opts.config()
+	cfg, err := newConfig(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +61,7 @@ func newInterface(f family) (knftables.Interface, error) {
 func (b *Backend) Sync(t *proxy.Table, changed sets.Set[proxy.ServicePortName], full bool) error {
 	// New primary node IPs change the nodeport-addrs set, which full syncs
 	// reconcile.
-	if b.cfg.nodePorts.takeChange() || b.st == nil {
+	if b.cfg.nodePorts.take(t.Node.PrimaryIPs) || b.st == nil {
 		full = true
 	}
 	ctx := context.TODO()

@@ -23,10 +23,6 @@ var (
 	familyV6 = family{v1.IPv6Protocol, knftables.IPv6Family, "ip6", "ipv6_addr", "::1"}
 )
 
-// Families are the IP families a node may run, in the order nodenet
-// starts, cleans up and prints them.
-var Families = []v1.IPFamily{v1.IPv4Protocol, v1.IPv6Protocol}
-
 func familyFor(f v1.IPFamily) (family, error) {
 	switch f {
 	case v1.IPv4Protocol, "":

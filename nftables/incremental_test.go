@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/sets"
 	"sigs.k8s.io/knftables"
 
+	"github.com/nodenet/nodenet/nodeport"
 	"github.com/nodenet/nodenet/proxy"
 )
 
@@ -148,5 +149,38 @@ func TestIntactNoticesAFlushedChain(t *testing.T) {
 	}
 	if ok, err := b.Intact(); !ok || err != nil {
 		t.Fatalf("Intact after the repair = %v, %v; want true", ok, err)
+	}
+}
+
+// TestPrimaryNodeIPsAreSetElements: with --nodeport-addresses primary the
+// NodePorts answer nowhere until the table knows the node's primary IPs,
+// then on those only; a change is reconciled in the set.
+func TestPrimaryNodeIPsAreSetElements(t *testing.T) {
+	r := newRecorder(familyV4)
+	opts := testOptions
+	opts.NodePorts = nodeport.Addresses{Primary: true}
+	b := newTestBackend(t, opts, r)
+	table := webTable()
+	if err := b.Sync(table, nil, true); err != nil {
+		t.Fatal(err)
+	}
+	set := func() []string {
+		var out []string
+		for _, e := range r.Fake.Table.Sets[setNodePortAddrs].Elements {
+			out = append(out, e.Key[0])
+		}
+		return out
+	}
+	if got := set(); len(got) != 0 {
+		t.Fatalf("nodeport-addrs before the Node is known = %v, want none", got)
+	}
+	for _, ips := range [][]netip.Addr{{addr("192.0.2.1"), addr("fd00::1")}, {addr("192.0.2.2")}} {
+		table.Node.PrimaryIPs = ips
+		if err := b.Sync(table, sets.New[proxy.ServicePortName](), false); err != nil {
+			t.Fatal(err)
+		}
+		if got := set(); len(got) != 1 || got[0] != ips[0].String() {
+			t.Fatalf("nodeport-addrs = %v, want [%s]", got, ips[0])
+		}
 	}
 }

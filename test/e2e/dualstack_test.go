@@ -94,7 +94,7 @@ func TestDualStackServiceBothFamilies(t *testing.T) {
 	if strings.Contains(v4, "fd00:10:244") || strings.Contains(v6, "10.244.1.") {
 		t.Errorf("a table DNATs to the other family:\n--- IPv4\n%s--- IPv6\n%s", v4, v6)
 	}
-	out, err := s.nodenet("dump", "rules")
+	out, err := s.nodenet("dump", "rules", "--proxy-mode", proxyMode)
 	if err != nil || !strings.Contains(out, "# IPv4") || !strings.Contains(out, "# IPv6") || !strings.Contains(out, "fd00:10:96::50") {
 		t.Errorf("nodenet dump rules does not show both families: %v\n%s", err, out)
 	}
@@ -123,7 +123,7 @@ func TestSingleStackIPv4HasNoIPv6Rules(t *testing.T) {
 	if v4 := s.proxyRules("IPv4"); !strings.Contains(v4, serviceMarker("default/web", "tcp", "TCP")) {
 		t.Fatalf("web has no IPv4 rules:\n%s", v4)
 	}
-	out, err := s.nodenet("dump", "rules", "--ip-family", "IPv6")
+	out, err := s.nodenet("dump", "rules", "--proxy-mode", proxyMode, "--ip-family", "IPv6")
 	if err != nil {
 		t.Fatalf("nodenet dump rules --ip-family IPv6: %v\n%s", err, out)
 	}

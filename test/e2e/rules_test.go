@@ -130,7 +130,7 @@ func TestChainsPrefixed(t *testing.T) {
 			t.Errorf("chain %q is not prefixed NODENET-", c)
 		}
 	}
-	out, err := s.nodenet("dump", "rules")
+	out, err := s.nodenet("dump", "rules", "--proxy-mode", proxyMode)
 	if err != nil {
 		t.Fatalf("nodenet dump rules: %v\n%s", err, out)
 	}

@@ -12,6 +12,9 @@ import (
 	"github.com/spf13/pflag"
 	v1 "k8s.io/api/core/v1"
 	logsapi "k8s.io/component-base/logs/api/v1"
+
+	"github.com/nodenet/nodenet/nodeport"
+	"github.com/nodenet/nodenet/proxymode"
 )
 
 // agentOptions holds the agent's flags as typed. Names, defaults and
@@ -22,8 +25,8 @@ type agentOptions struct {
 	Master            string
 	HostnameOverride  string
 	ProxyMode         string
-	ServiceCIDRs      []string
 	ClusterCIDRs      []string
+	ServiceCIDRs      []string
 	NodePortAddresses []string
 	MasqueradeAll     bool
 	MasqueradeBit     int32
@@ -48,7 +51,7 @@ const (
 
 func newAgentOptions() *agentOptions {
 	return &agentOptions{
-		ProxyMode:        "iptables",
+		ProxyMode:        proxyModes[0].Name(),
 		MasqueradeBit:    14,
 		MinSyncPeriod:    time.Second,
 		SyncPeriod:       30 * time.Second,
@@ -66,9 +69,9 @@ func (o *agentOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Kubeconfig, "kubeconfig", o.Kubeconfig, "Path to kubeconfig file with authorization information (the master location can be overridden by --master). Empty: in-cluster config.")
 	fs.StringVar(&o.Master, "master", o.Master, "The address of the Kubernetes API server (overrides any value in kubeconfig).")
 	fs.StringVar(&o.HostnameOverride, "hostname-override", o.HostnameOverride, "If non-empty, will be used as the name of the Node nodenet runs on. If unset, the node name is the host's hostname, lower-cased.")
-	fs.StringVar(&o.ProxyMode, "proxy-mode", o.ProxyMode, "Which proxy mode to use: 'iptables' or 'nftables'.")
-	fs.StringSliceVar(&o.ServiceCIDRs, "service-cluster-ip-range", o.ServiceCIDRs, "Comma-separated CIDR ranges Services' ClusterIPs are allocated from (as the API server's flag). With --proxy-mode nftables, new traffic to an address in them that is no Service's ClusterIP is dropped.")
+	fs.StringVar(&o.ProxyMode, "proxy-mode", o.ProxyMode, "Which proxy mode to use: "+modeNames()+".")
 	fs.StringSliceVar(&o.ClusterCIDRs, "cluster-cidr", o.ClusterCIDRs, "Comma-separated CIDR ranges of the pods in the cluster, at most one per IP family (dual-stack: one IPv4 and one IPv6). Traffic to a ClusterIP from outside them is masqueraded.")
+	fs.StringSliceVar(&o.ServiceCIDRs, "service-cluster-ip-range", o.ServiceCIDRs, "Comma-separated CIDR ranges ClusterIPs are allocated from (the API server's flag of that name). With --proxy-mode nftables, new traffic to an address in them that is no Service's ClusterIP is dropped.")
 	fs.StringSliceVar(&o.NodePortAddresses, "nodeport-addresses", o.NodePortAddresses, "Comma-separated CIDR ranges, or 'primary' (the node's primary IPs, from its Node object: its first InternalIP of each family); NodePorts are only served on local addresses inside them, each family's backend using the CIDRs of its family. Empty: all local addresses.")
 	fs.BoolVar(&o.MasqueradeAll, "masquerade-all", o.MasqueradeAll, "SNAT all traffic sent via Service cluster IPs.")
 	fs.Int32Var(&o.MasqueradeBit, "iptables-masquerade-bit", o.MasqueradeBit, "The bit of the fwmark space that marks packets requiring SNAT. Must be within [0, 31].")
@@ -86,40 +89,33 @@ func (o *agentOptions) addFlags(fs *pflag.FlagSet) {
 
 // agentConfig is agentOptions validated and parsed: what the agent runs with.
 type agentConfig struct {
-	// ProxyMode is iptables ("" too) or nftables.
-	ProxyMode string
-	// ServiceCIDRs (--service-cluster-ip-range): the nftables mode drops
-	// traffic to their addresses that are no live ClusterIP.
-	ServiceCIDRs []netip.Prefix
-	NodeName     string
+	NodeName string
 	// Exactly one of Manifests and (Master, Kubeconfig) is the source.
-	Manifests         string
-	Master            string
-	Kubeconfig        string
-	ClusterCIDRs      []netip.Prefix
-	NodePortAddresses []netip.Prefix
-	NodePortPrimary   bool // --nodeport-addresses primary (agent_nodeports.go)
-	MasqueradeAll     bool
-	MasqueradeBit     int
-	MinSyncPeriod     time.Duration
-	SyncPeriod        time.Duration
-	ConfigSyncPeriod  time.Duration
-	HealthzBindAddr   string
-	MetricsBindAddr   string
-	CNIConfDir        string
-	CNIBinDir         string
-	Netpol            netpolConfig
+	Manifests        string
+	Master           string
+	Kubeconfig       string
+	Mode             proxymode.Mode // --proxy-mode, from the registry (modes.go)
+	ClusterCIDRs     []netip.Prefix
+	ServiceCIDRs     []netip.Prefix // --service-cluster-ip-range
+	NodePorts        nodeport.Addresses
+	MasqueradeAll    bool
+	MasqueradeBit    int
+	MinSyncPeriod    time.Duration
+	SyncPeriod       time.Duration
+	ConfigSyncPeriod time.Duration
+	HealthzBindAddr  string
+	MetricsBindAddr  string
+	CNIConfDir       string
+	CNIBinDir        string
+	Netpol           netpolConfig
 }
 
 // complete validates o and returns the config to run. hostname is
 // os.Hostname outside tests. Each error is one line naming the flag.
 func (o *agentOptions) complete(hostname func() (string, error)) (*agentConfig, error) {
-	if err := checkProxyMode("--proxy-mode", o.ProxyMode); err != nil {
-		return nil, err
-	}
-	serviceCIDRs, err := parseCIDRs("--service-cluster-ip-range", o.ServiceCIDRs)
+	mode, err := lookupMode(o.ProxyMode)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("--proxy-mode: %w", err)
 	}
 	if err := o.validateSource(); err != nil {
 		return nil, err
@@ -141,9 +137,13 @@ func (o *agentOptions) complete(hostname func() (string, error)) (*agentConfig, 
 	if err := onePerFamily("--cluster-cidr", clusterCIDRs); err != nil {
 		return nil, err
 	}
-	nodePortAddresses, nodePortPrimary, err := parseNodePortAddresses(o.NodePortAddresses)
+	serviceCIDRs, err := parseCIDRs("--service-cluster-ip-range", o.ServiceCIDRs)
 	if err != nil {
 		return nil, err
+	}
+	nodePorts, err := nodeport.ParseAddresses(o.NodePortAddresses)
+	if err != nil {
+		return nil, fmt.Errorf("--nodeport-addresses: %w", err)
 	}
 	if (o.CNIConfDir == "") != (o.CNIBinDir == "") {
 		return nil, fmt.Errorf("--cni-conf-dir and --cni-bin-dir go together (got %q and %q)", o.CNIConfDir, o.CNIBinDir)
@@ -161,37 +161,25 @@ func (o *agentOptions) complete(hostname func() (string, error)) (*agentConfig, 
 		return nil, err
 	}
 	return &agentConfig{
-		ProxyMode:         o.ProxyMode,
-		ServiceCIDRs:      serviceCIDRs,
-		NodeName:          nodeName,
-		Manifests:         o.Manifests,
-		Master:            o.Master,
-		Kubeconfig:        o.Kubeconfig,
-		ClusterCIDRs:      clusterCIDRs,
-		NodePortAddresses: nodePortAddresses,
-		NodePortPrimary:   nodePortPrimary,
-		MasqueradeAll:     o.MasqueradeAll,
-		MasqueradeBit:     int(o.MasqueradeBit),
-		MinSyncPeriod:     o.MinSyncPeriod,
-		SyncPeriod:        o.SyncPeriod,
-		ConfigSyncPeriod:  o.ConfigSyncPeriod,
-		HealthzBindAddr:   healthz,
-		MetricsBindAddr:   metrics,
-		CNIConfDir:        o.CNIConfDir,
-		CNIBinDir:         o.CNIBinDir,
-		Netpol:            netpolCfg,
+		NodeName:         nodeName,
+		Manifests:        o.Manifests,
+		Master:           o.Master,
+		Kubeconfig:       o.Kubeconfig,
+		ServiceCIDRs:     serviceCIDRs,
+		Mode:             mode,
+		ClusterCIDRs:     clusterCIDRs,
+		NodePorts:        nodePorts,
+		MasqueradeAll:    o.MasqueradeAll,
+		MasqueradeBit:    int(o.MasqueradeBit),
+		MinSyncPeriod:    o.MinSyncPeriod,
+		SyncPeriod:       o.SyncPeriod,
+		ConfigSyncPeriod: o.ConfigSyncPeriod,
+		HealthzBindAddr:  healthz,
+		MetricsBindAddr:  metrics,
+		CNIConfDir:       o.CNIConfDir,
+		CNIBinDir:        o.CNIBinDir,
+		Netpol:           netpolCfg,
 	}, nil
-}
-
-// checkProxyMode checks the mode given by name (a flag or a file field).
-func checkProxyMode(name, mode string) error {
-	switch mode {
-	case "", "iptables", "nftables": // kube-proxy treats "" as the platform default, iptables on Linux
-		return nil
-	case "ipvs":
-		return fmt.Errorf("%s: %q is not implemented yet (use iptables)", name, mode)
-	}
-	return fmt.Errorf("%s: unknown mode %q (use iptables)", name, mode)
 }
 
 func (o *agentOptions) validateSource() error {

@@ -8,9 +8,9 @@ import (
 
 	"k8s.io/klog/v2"
 
+	"github.com/nodenet/nodenet/agent/serve"
 	"github.com/nodenet/nodenet/netpol"
 	"github.com/nodenet/nodenet/proxy"
-	"github.com/nodenet/nodenet/proxy/serve"
 )
 
 // listenServers binds the healthz and metrics servers that are enabled
@@ -26,7 +26,7 @@ func listenServers(cfg *agentConfig, p *proxy.Proxier, netpolModel func() *netpo
 		servers = append(servers, s)
 	}
 	if cfg.MetricsBindAddr != "" {
-		s, err := serve.Listen("metrics", cfg.MetricsBindAddr, metricsHandlerFor(cfg.proxyMode(), p, netpolModel))
+		s, err := serve.Listen("metrics", cfg.MetricsBindAddr, metricsHandler(p, cfg.modeName(), netpolModel))
 		if err != nil {
 			closeAll(servers)
 			return nil, err
@@ -36,15 +36,9 @@ func listenServers(cfg *agentConfig, p *proxy.Proxier, netpolModel func() *netpo
 	return servers, nil
 }
 
-// metricsHandler is kube-proxy's metrics server plus /dump and the
-// NetworkPolicy views under /netpol/.
-func metricsHandler(p *proxy.Proxier, netpolModel func() *netpol.Model) http.Handler {
-	return metricsHandlerFor(modeIPTables, p, netpolModel)
-}
-
-// metricsHandlerFor is metricsHandler of an agent in proxy mode mode
-// (reported on /proxyMode).
-func metricsHandlerFor(mode string, p *proxy.Proxier, netpolModel func() *netpol.Model) http.Handler {
+// metricsHandler is kube-proxy's metrics server (mode on /proxyMode) plus
+// /dump and the NetworkPolicy views under /netpol/.
+func metricsHandler(p *proxy.Proxier, mode string, netpolModel func() *netpol.Model) http.Handler {
 	netpolHandler := serve.NewNetpolDisabledHandler()
 	if netpolModel != nil {
 		netpolHandler = serve.NewNetpolHandler(netpolModel)

@@ -3,12 +3,15 @@ package app
 import (
 	"context"
 	"fmt"
+	"os"
 
+	v1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/nodenet/nodenet/agent/eventrecorder"
 	"github.com/nodenet/nodenet/proxy"
-	"github.com/nodenet/nodenet/proxy/source"
+	"github.com/nodenet/nodenet/source"
 )
 
 func (c *agentConfig) sourceName() string {
@@ -32,12 +35,20 @@ func agentReporter(ctx context.Context, client *source.Client) proxy.Reporter {
 	if client == nil {
 		return proxy.LogReporter{}
 	}
-	return proxy.NewEventReporter(ctx, client.EventSink(ctx), source.Scheme())
+	return proxy.NewEventReporter(newEventRecorder(ctx, client))
+}
+
+// newEventRecorder records Events through client, naming this host as
+// their source (as the events.k8s.io recorder did with its reporting
+// instance); it stops with ctx.
+func newEventRecorder(ctx context.Context, client *source.Client) *eventrecorder.Recorder {
+	host, _ := os.Hostname()
+	return eventrecorder.New(ctx, client.EventSink(ctx), source.Scheme(), v1.EventSource{Component: "nodenet", Host: host})
 }
 
 // startSource starts feeding h from the manifests folder or the API
 // server (client); it returns once the watches are started.
-func startSource(ctx context.Context, cfg *agentConfig, client *source.Client, h proxy.Handlers) error {
+func startSource(ctx context.Context, cfg *agentConfig, client *source.Client, h source.Handlers) error {
 	if client == nil {
 		if err := source.RunManifests(ctx, cfg.Manifests, cfg.NodeName, h); err != nil {
 			return fmt.Errorf("reading manifests from %s: %w", cfg.Manifests, err)
