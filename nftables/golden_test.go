@@ -38,8 +38,8 @@ func TestGoldenOneEndpointSync(t *testing.T) {
 func TestGoldenIPv6FullSync(t *testing.T) {
 	r := newRecorder(familyV6)
 	opts := Options{Family: v1.IPv6Protocol, MasqueradeBit: 14,
-		ClusterCIDRs:      []netip.Prefix{netip.MustParsePrefix("fd00:10:244::/56")},
-		NodePorts: nodeport.Addresses{CIDRs: []netip.Prefix{netip.MustParsePrefix("fd00:1::/64"), netip.MustParsePrefix("10.0.0.0/8")}}}
+		ClusterCIDRs: []netip.Prefix{netip.MustParsePrefix("fd00:10:244::/56")},
+		NodePorts:    nodeport.Addresses{CIDRs: []netip.Prefix{netip.MustParsePrefix("fd00:1::/64"), netip.MustParsePrefix("10.0.0.0/8")}}}
 	b := newTestBackend(t, opts, r)
 	table := goldenTable() // its IPv4 Services must leave no trace here
 	web6 := portName("default", "web6", "http", v1.ProtocolTCP)
