@@ -57,6 +57,9 @@ func runSyncBench(b *testing.B, mode string, c cluster) {
 	b.ReportMetric(agentRSS/(1<<20), "agent-peak-MiB")
 	if mode == "nftables" {
 		checkNFTablesInKernel(b, ns.Name, c)
+		replay := replayNFTables(b, ns.Name)
+		b.ReportMetric(replay.seconds, "replay-restore-s")
+		b.ReportMetric(replay.peakMiB, "restore-peak-MiB")
 		return
 	}
 	checkRulesInKernel(b, ns.Name, c)

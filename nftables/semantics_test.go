@@ -1,0 +1,78 @@
+package nftables
+
+import (
+	"net/netip"
+	"slices"
+	"testing"
+)
+
+// Service semantics on the golden table, traced through the fake: who
+// reaches which endpoints, masqueraded or not, and what is refused.
+func TestServiceSemantics(t *testing.T) {
+	_, r := synced(t, goldenTable())
+	pod, outside, node := addr("10.244.2.5"), addr("192.0.2.9"), addr("192.0.2.1")
+	eps := func(aps ...string) []netip.AddrPort {
+		out := make([]netip.AddrPort, len(aps))
+		for i, s := range aps {
+			out[i] = netip.MustParseAddrPort(s)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name    string
+		pkt     packet
+		targets []netip.AddrPort
+		masq    bool
+		verdict string
+	}{
+		{"ClusterIP from a pod: both endpoints, no masquerade",
+			packet{src: pod, dst: addr("10.96.0.10"), proto: "tcp", dport: 80}, eps("10.244.1.2:8080", "10.244.1.3:8080"), false, "accept"},
+		{"ClusterIP from outside the cluster CIDR: masqueraded",
+			packet{src: outside, dst: addr("10.96.0.10"), proto: "tcp", dport: 80}, eps("10.244.1.2:8080", "10.244.1.3:8080"), true, "accept"},
+		{"NodePort from outside: masqueraded",
+			packet{src: outside, dst: node, dstLocal: true, proto: "tcp", dport: 30080}, eps("10.244.1.2:8080", "10.244.1.3:8080"), true, "accept"},
+		{"NodePort on loopback: not served",
+			packet{src: addr("127.0.0.1"), dst: addr("127.0.0.1"), srcLocal: true, dstLocal: true, proto: "tcp", dport: 30080}, nil, false, "accept"},
+		{"eTP Local from outside: the local endpoint, client address kept",
+			packet{src: outside, dst: addr("198.51.100.30"), proto: "tcp", dport: 80}, eps("10.244.1.8:80"), false, "accept"},
+		{"eTP Local from a pod: all endpoints (short-circuit)",
+			packet{src: pod, dst: addr("198.51.100.30"), proto: "tcp", dport: 80}, eps("10.244.1.8:80", "10.244.1.9:80"), false, "accept"},
+		{"eTP Local from the node: all endpoints, masqueraded",
+			packet{src: node, srcLocal: true, dst: addr("198.51.100.30"), proto: "tcp", dport: 80}, eps("10.244.1.8:80", "10.244.1.9:80"), true, "accept"},
+		{"eTP Local without a local endpoint, from outside: dropped",
+			packet{src: outside, dst: node, dstLocal: true, proto: "tcp", dport: 31101}, nil, false, "drop"},
+		{"iTP Local ClusterIP: the local endpoint only",
+			packet{src: pod, dst: addr("10.96.2.30"), proto: "tcp", dport: 80}, eps("10.244.1.8:80"), false, "accept"},
+		{"iTP Local ClusterIP without a local endpoint: dropped",
+			packet{src: pod, dst: addr("10.96.2.31"), proto: "tcp", dport: 80}, nil, false, "drop"},
+		{"source ranges: a client inside reaches the LB IP",
+			packet{src: addr("192.0.2.77"), dst: addr("198.51.100.20"), proto: "sctp", dport: 9000}, eps("10.244.1.5:9000", "10.244.1.6:9000", "10.244.1.7:9000"), true, "accept"},
+		{"source ranges: a client outside is dropped",
+			packet{src: addr("203.0.113.99"), dst: addr("198.51.100.20"), proto: "sctp", dport: 9000}, nil, false, "drop"},
+		{"source ranges do not restrict the external IP",
+			packet{src: addr("203.0.113.99"), dst: addr("203.0.113.7"), proto: "sctp", dport: 9000}, eps("10.244.1.5:9000", "10.244.1.6:9000", "10.244.1.7:9000"), true, "accept"},
+		{"affinity: a new client may go to either endpoint",
+			packet{src: pod, dst: addr("10.96.3.1"), proto: "tcp", dport: 443}, eps("10.244.1.12:8443", "10.244.1.13:8443"), false, "accept"},
+		{"no endpoints: rejected",
+			packet{src: pod, dst: addr("10.96.3.2"), proto: "tcp", dport: 80}, nil, false, "reject"},
+		{"no endpoints, NodePort: rejected",
+			packet{src: outside, dst: node, dstLocal: true, proto: "tcp", dport: 31200}, nil, false, "reject"},
+		{"unused port of a live ClusterIP: rejected",
+			packet{src: pod, dst: addr("10.96.0.10"), proto: "tcp", dport: 81}, nil, false, "reject"},
+		{"unallocated address of the Service CIDR: dropped",
+			packet{src: pod, dst: addr("10.96.9.9"), proto: "tcp", dport: 80}, nil, false, "drop"},
+		{"hairpin: the local endpoint reaching itself is masqueraded",
+			packet{src: addr("10.244.1.8"), dst: addr("10.96.2.30"), proto: "tcp", dport: 80}, eps("10.244.1.8:80"), true, "accept"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := trace(r.Fake, familyV4, c.pkt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			slices.SortFunc(got.targets, func(a, b netip.AddrPort) int { return a.Compare(b) })
+			if !slices.Equal(got.targets, c.targets) || got.masquerade != c.masq || got.verdict != c.verdict {
+				t.Errorf("got targets %v masquerade %v verdict %s; want %v, %v, %s", got.targets, got.masquerade, got.verdict, c.targets, c.masq, c.verdict)
+			}
+		})
+	}
+}
