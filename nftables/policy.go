@@ -69,12 +69,7 @@ func (c *config) frontendsOf(sp *proxy.ServicePort) []frontend {
 	return out
 }
 
-// servesFamily tells whether sp has a ClusterIP of this backend's family.
-func (c *config) servesFamily(sp *proxy.ServicePort) bool {
-	for _, a := range sp.ClusterIPs {
-		if c.family.owns(a) {
-			return true
-		}
-	}
-	return false
-}
+// servesFamily tells whether sp is in this backend's family: a ClusterIP
+// of it, also one that an older Service's conflict shadows (the port then
+// keeps its other frontends, as in the iptables backend).
+func (c *config) servesFamily(sp *proxy.ServicePort) bool { return sp.InFamily(c.family.is4()) }

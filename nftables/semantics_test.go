@@ -4,6 +4,10 @@ import (
 	"net/netip"
 	"slices"
 	"testing"
+
+	v1 "k8s.io/api/core/v1"
+
+	"github.com/nodenet/nodenet/proxy"
 )
 
 // Service semantics on the golden table, traced through the fake: who
@@ -74,5 +78,30 @@ func TestServiceSemantics(t *testing.T) {
 				t.Errorf("got targets %v masquerade %v verdict %s; want %v, %v, %s", got.targets, got.masquerade, got.verdict, c.targets, c.masq, c.verdict)
 			}
 		})
+	}
+}
+
+// TestShadowedClusterIPKeepsOtherFrontends: a Service whose ClusterIP an
+// older Service owns (a frontend conflict, resolved by the core) is still
+// in its family: its external IP is served, the ClusterIP stays the
+// owner's.
+func TestShadowedClusterIPKeepsOtherFrontends(t *testing.T) {
+	table := webTable()
+	n := svcName("hijacker")
+	table.Services[n] = &proxy.ServicePort{Name: n, ShadowedClusterIPs: []netip.Addr{addr("10.96.0.10")},
+		ExternalIPs: []netip.Addr{addr("203.0.113.31")}, Port: 80, Protocol: v1.ProtocolTCP}
+	table.Endpoints[n] = readyEndpoints("10.244.1.9:8080")
+	_, r := synced(t, table)
+	for _, c := range []struct {
+		dst  string
+		want netip.AddrPort
+	}{{"203.0.113.31", netip.MustParseAddrPort("10.244.1.9:8080")}, {"10.96.0.10", netip.MustParseAddrPort("10.244.1.2:8080")}} {
+		got, err := trace(r.Fake, familyV4, packet{src: addr("10.244.2.5"), dst: addr(c.dst), proto: "tcp", dport: 80})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(got.targets, c.want) {
+			t.Errorf("%s: targets %v, want %v among them", c.dst, got.targets, c.want)
+		}
 	}
 }
