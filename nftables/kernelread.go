@@ -35,7 +35,13 @@ func readKernel(ctx context.Context, nft knftables.Interface, c *config) (*kerne
 	if err != nil && !notFound(err) {
 		return nil, fmt.Errorf("list nftables sets: %w", err)
 	}
-	v.sets.Insert(names...)
+	for _, n := range names {
+		// Anonymous sets ("__set0": a rule's `{ a, b }`) belong to their
+		// rule; netlink lists them, nft would not let us delete them.
+		if !strings.HasPrefix(n, "__") {
+			v.sets.Insert(n)
+		}
+	}
 	setNames, mapNames := c.containers()
 	for _, kind := range []struct {
 		typ   string
