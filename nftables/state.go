@@ -1,6 +1,7 @@
 package nftables
 
 import (
+	"maps"
 	"slices"
 	"sort"
 	"time"
@@ -140,7 +141,7 @@ func (o *chainOps) diff(old, cur *bundle, stale *state) {
 
 // writeDeclarations adds the new sets and chains, then fills the chains.
 func (o *chainOps) writeDeclarations(tx *knftables.Transaction, f family) {
-	for _, name := range sortedKeys(o.addSets) {
+	for _, name := range slices.Sorted(maps.Keys(o.addSets)) {
 		d := o.addSets[name]
 		tx.Add(&knftables.Set{Name: name, Type: f.addrType, Flags: []knftables.SetFlag{knftables.DynamicFlag, knftables.TimeoutFlag}, Timeout: &d})
 	}
@@ -148,7 +149,7 @@ func (o *chainOps) writeDeclarations(tx *knftables.Transaction, f family) {
 	for _, name := range o.addChains {
 		tx.Add(&knftables.Chain{Name: name})
 	}
-	for _, name := range sortedKeys(o.fill) {
+	for _, name := range slices.Sorted(maps.Keys(o.fill)) {
 		if o.existing.Has(name) {
 			tx.Flush(&knftables.Chain{Name: name})
 		}
@@ -250,14 +251,5 @@ func sortedIDs(s sets.Set[elemID]) []elemID {
 		}
 		return out[i].key < out[j].key
 	})
-	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }
