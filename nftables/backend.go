@@ -96,8 +96,10 @@ func (b *Backend) Sync(t *proxy.Table, changed sets.Set[proxy.ServicePortName], 
 func (b *Backend) planFull(tx *knftables.Transaction, t *proxy.Table, kernel *kernelView) *state {
 	next := newState()
 	b.cfg.writeFixed(tx)
-	for name := range t.Services {
-		if bd := b.cfg.render(t, name); !bd.empty() {
+	// In name order: slots are allocated as the ports come, and the same
+	// table must give the same rules.
+	for _, name := range sortedNames(sets.KeySet(t.Services)) {
+		if bd := b.cfg.render(t, name, next.alloc, nil); !bd.empty() {
 			next.claim(name, bd)
 		}
 	}

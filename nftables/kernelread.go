@@ -16,13 +16,13 @@ import (
 // the rules: at 10k Services listing them is what makes kube-proxy's
 // full syncs slow, kubernetes#139513).
 type kernelView struct {
-	chains, sets sets.Set[string]
-	elems        map[elemID]elem
+	chains, sets, maps sets.Set[string]
+	elems              map[elemID]elem
 }
 
 // readKernel lists our table; a missing table reads as empty.
 func readKernel(ctx context.Context, nft knftables.Interface, c *config) (*kernelView, error) {
-	v := &kernelView{chains: sets.New[string](), sets: sets.New[string](), elems: map[elemID]elem{}}
+	v := &kernelView{chains: sets.New[string](), sets: sets.New[string](), maps: sets.New[string](), elems: map[elemID]elem{}}
 	chains, err := nft.List(ctx, "chains")
 	if notFound(err) {
 		return v, nil
@@ -42,7 +42,17 @@ func readKernel(ctx context.Context, nft knftables.Interface, c *config) (*kerne
 			v.sets.Insert(n)
 		}
 	}
+	mapList, err := nft.List(ctx, "maps")
+	if err != nil && !notFound(err) {
+		return nil, fmt.Errorf("list nftables maps: %w", err)
+	}
+	v.maps.Insert(mapList...)
 	setNames, mapNames := c.containers()
+	for _, m := range mapList {
+		if isEndpointMap(m) {
+			mapNames = append(mapNames, m)
+		}
+	}
 	for _, kind := range []struct {
 		typ   string
 		names []string
@@ -101,7 +111,21 @@ func (s *state) writeAll(tx *knftables.Transaction, c *config, k *kernelView) {
 			ops.dropSets = append(ops.dropSets, name)
 		}
 	}
-	ops.writeDeclarations(tx, c.family)
+	s.epsMaps = sets.New[string]()
+	for name := range k.maps {
+		if isEndpointMap(name) {
+			s.epsMaps.Insert(name)
+		}
+	}
+	for _, bd := range s.bundles {
+		for _, b := range bd.blocks {
+			if !s.epsMaps.Has(b.shard) {
+				ops.addMaps.Insert(b.shard)
+				s.epsMaps.Insert(b.shard)
+			}
+		}
+	}
+	ops.writeDeclarations(tx, c)
 	s.elems = k.elems
 	all := sets.New[elemID]()
 	for id := range k.elems {

@@ -103,13 +103,14 @@ func (c *config) tableSets() []*knftables.Set {
 func (c *config) tableMaps() []*knftables.Map {
 	svc := c.family.addrType + " . inet_proto . inet_service : verdict"
 	np := "inet_proto . inet_service : verdict"
-	return []*knftables.Map{
+	out := []*knftables.Map{
 		{Name: mapServiceIPs, Type: svc},
 		{Name: mapServiceNodePorts, Type: np},
 		{Name: mapNoEndpointServices, Type: svc},
 		{Name: mapNoEndpointNodePorts, Type: np},
 		{Name: mapFirewallIPs, Type: svc},
 	}
+	return out
 }
 
 // writeFixed declares the table and its fixed objects (add is a no-op for

@@ -37,10 +37,11 @@ type bundle struct {
 	chains map[string]chainRules
 	sets   map[string]time.Duration // dynamic sets with their timeout
 	elems  map[elemID]elem
+	blocks map[string]block // endpoint-map slots, by selection chain
 }
 
 func newBundle() *bundle {
-	return &bundle{chains: map[string]chainRules{}, sets: map[string]time.Duration{}, elems: map[elemID]elem{}}
+	return &bundle{chains: map[string]chainRules{}, sets: map[string]time.Duration{}, elems: map[elemID]elem{}, blocks: map[string]block{}}
 }
 
 func (b *bundle) addElem(container string, key []string, value ...string) {

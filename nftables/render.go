@@ -2,6 +2,7 @@ package nftables
 
 import (
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,13 +14,20 @@ type frontend = proxy.Frontend
 
 // render computes the bundle of service port name in this family from the
 // table alone (pure: the same table gives the same bundle).
-func (c *config) render(t *proxy.Table, name proxy.ServicePortName) *bundle {
+// Endpoint-map slots come from alloc; old is the port's previous bundle
+// (nil if none), whose blocks are reused where they still fit.
+func (c *config) render(t *proxy.Table, name proxy.ServicePortName, alloc *slotAllocator, old *bundle) *bundle {
 	b := newBundle()
+	s := &slotter{alloc: alloc, shard: endpointMap(name), taken: map[string]bool{}}
+	if old != nil {
+		s.old = old.blocks
+	}
+	defer s.done()
 	sp := t.Services[name]
 	if sp == nil || !c.servesFamily(sp) {
 		return b
 	}
-	r := serviceRender{cfg: c, t: t, sp: sp, b: b,
+	r := serviceRender{cfg: c, t: t, sp: sp, b: b, slots: s,
 		all: t.FamilyTargets(name, c.family.is4())}
 	if sp.ExternalPolicyLocal || sp.InternalPolicyLocal {
 		r.local = t.FamilyLocalTargets(name, c.family.is4())
@@ -40,6 +48,7 @@ type serviceRender struct {
 	t          *proxy.Table
 	sp         *proxy.ServicePort
 	b          *bundle
+	slots      *slotter
 	all, local []proxy.Endpoint // Cluster and Local policy targets
 }
 
@@ -90,12 +99,12 @@ func (r *serviceRender) frontend(fe frontend) {
 func (r *serviceRender) chains(fes []frontend) {
 	n := r.sp.Name
 	svc := serviceObject(prefixService, n)
-	r.b.chains[svc] = append(r.cfg.clusterIPMasq(), r.selection(r.clusterIPTargets())...)
+	r.b.chains[svc] = append(r.cfg.clusterIPMasq(), r.selection(svc, r.clusterIPTargets())...)
 	if hasExternal(fes) {
 		clusterWide := svc
 		if r.sp.InternalPolicyLocal {
 			clusterWide = serviceObject(prefixCluster, n)
-			r.b.chains[clusterWide] = r.selection(r.all)
+			r.b.chains[clusterWide] = r.selection(clusterWide, r.all)
 		}
 		ext := serviceObject(prefixExternal, n)
 		if r.sp.ExternalPolicyLocal {
@@ -103,7 +112,7 @@ func (r *serviceRender) chains(fes []frontend) {
 			// svc- marks clients outside the cluster CIDR for masquerade,
 			// which eTP Local must not do.
 			loc := serviceObject(prefixLocal, n)
-			r.b.chains[loc] = r.selection(r.local)
+			r.b.chains[loc] = r.selection(loc, r.local)
 			r.b.chains[ext] = r.cfg.externalLocalRules(clusterWide, loc)
 		} else {
 			r.b.chains[ext] = chainRules{"jump " + chainMarkForMasq, "goto " + clusterWide}
@@ -130,15 +139,12 @@ func hasExternal(fes []frontend) bool {
 }
 
 // selection spreads new connections over targets at random, after sending
-// a client with affinity back to its endpoint: rule i of n DNATs when
-// `numgen random mod (n-i)` is 0, so each target gets 1/n (kube-proxy's
-// iptables scheme). Rules, not a `numgen … map { … }`: every anonymous
-// map is a kernel set, and the kernel names a new one by scanning all the
-// table's sets ("__map%d"), so 10k Services took 33 s to load here; rules
-// need no set. With no target (a Local policy without local endpoint) the
-// traffic is dropped, as kube-proxy's "has no local endpoints": the
-// client should retry through another node.
-func (r *serviceRender) selection(targets []proxy.Endpoint) chainRules {
+// a client with affinity back to its endpoint. The targets are elements
+// of the port's endpoint map (slots.go): one rule picks slot offset+i
+// with i uniform in [0, n). With no target (a Local policy without local
+// endpoint) the traffic is dropped, as kube-proxy's "has no local
+// endpoints": the client should retry through another node.
+func (r *serviceRender) selection(chain string, targets []proxy.Endpoint) chainRules {
 	if len(targets) == 0 {
 		return chainRules{"drop"}
 	}
@@ -146,11 +152,16 @@ func (r *serviceRender) selection(targets []proxy.Endpoint) chainRules {
 		return r.stickySelection(targets)
 	}
 	proto := strings.ToLower(string(r.sp.Protocol))
-	out := make(chainRules, 0, len(targets))
-	for i, ep := range targets {
-		out = append(out, randomMatch(len(targets)-i)+"meta l4proto "+proto+" dnat to "+ep.AddrPort().String())
+	if len(targets) == 1 {
+		return chainRules{"meta l4proto " + proto + " dnat to " + targets[0].AddrPort().String()}
 	}
-	return out
+	blk := r.slots.get(chain, len(targets))
+	r.b.blocks[chain] = blk
+	for i, ep := range targets {
+		r.b.addElem(blk.shard, []string{strconv.FormatUint(uint64(blk.base)+uint64(i), 10)}, ep.Addr.String(), itoa(int(ep.Port)))
+	}
+	return chainRules{"meta l4proto " + proto + " dnat " + r.cfg.family.kw + " to numgen random mod " + itoa(len(targets)) +
+		" offset " + strconv.FormatUint(uint64(blk.base), 10) + " map @" + blk.shard}
 }
 
 // randomMatch matches one packet in left (nothing when left is 1).

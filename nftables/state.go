@@ -23,6 +23,10 @@ type state struct {
 	owners map[elemID]map[proxy.ServicePortName]elem
 	elems  map[elemID]elem // service-owned elements in the kernel
 	fixed  map[elemID]elem // configuration-owned elements (fixedElems)
+	// alloc hands out the endpoint maps' slots (slots.go); epsMaps are
+	// the endpoint maps that exist (declared when first used).
+	alloc   *slotAllocator
+	epsMaps sets.Set[string]
 	// staleChains and staleSets were emptied and unlinked by the last
 	// transaction and wait for deleteStale.
 	staleChains, staleSets sets.Set[string]
@@ -34,6 +38,8 @@ func newState() *state {
 		owners:      map[elemID]map[proxy.ServicePortName]elem{},
 		elems:       map[elemID]elem{},
 		fixed:       map[elemID]elem{},
+		alloc:       newSlotAllocator(),
+		epsMaps:     sets.New[string](),
 		staleChains: sets.New[string](),
 		staleSets:   sets.New[string](),
 	}
@@ -89,6 +95,7 @@ func (s *state) effective(id elemID) (elem, bool) {
 // elements that reference them, flushes of unlinked chains last.
 type chainOps struct {
 	addSets   map[string]time.Duration
+	addMaps   sets.Set[string] // endpoint maps
 	addChains []string
 	fill      map[string]chainRules // flushed (if existing) and refilled
 	existing  sets.Set[string]      // chains of fill that exist before the transaction
@@ -97,7 +104,7 @@ type chainOps struct {
 }
 
 func newChainOps() *chainOps {
-	return &chainOps{addSets: map[string]time.Duration{}, fill: map[string]chainRules{}, existing: sets.New[string]()}
+	return &chainOps{addSets: map[string]time.Duration{}, addMaps: sets.New[string](), fill: map[string]chainRules{}, existing: sets.New[string]()}
 }
 
 // diff records what turns bundle old into bundle cur (either may be nil).
@@ -107,6 +114,12 @@ func (o *chainOps) diff(old, cur *bundle, stale *state) {
 	}
 	if cur == nil {
 		cur = newBundle()
+	}
+	for _, b := range cur.blocks {
+		if !stale.epsMaps.Has(b.shard) {
+			o.addMaps.Insert(b.shard)
+			stale.epsMaps.Insert(b.shard)
+		}
 	}
 	for name, d := range cur.sets {
 		if _, had := old.sets[name]; !had && !stale.staleSets.Has(name) {
@@ -140,7 +153,11 @@ func (o *chainOps) diff(old, cur *bundle, stale *state) {
 }
 
 // writeDeclarations adds the new sets and chains, then fills the chains.
-func (o *chainOps) writeDeclarations(tx *knftables.Transaction, f family) {
+func (o *chainOps) writeDeclarations(tx *knftables.Transaction, c *config) {
+	f := c.family
+	for _, name := range sets.List(o.addMaps) {
+		tx.Add(c.endpointMapDecl(name))
+	}
 	for _, name := range slices.Sorted(maps.Keys(o.addSets)) {
 		d := o.addSets[name]
 		tx.Add(&knftables.Set{Name: name, Type: f.addrType, Flags: []knftables.SetFlag{knftables.DynamicFlag, knftables.TimeoutFlag}, Timeout: &d})
@@ -176,7 +193,8 @@ func (s *state) planChanges(tx *knftables.Transaction, c *config, t *proxy.Table
 	ops := newChainOps()
 	touched := sets.New[elemID]()
 	for _, name := range sortedNames(changed) {
-		old, cur := s.bundles[name], c.render(t, name)
+		old := s.bundles[name]
+		cur := c.render(t, name, s.alloc, old)
 		ops.diff(old, cur, s)
 		if old != nil {
 			for id := range old.elems {
@@ -191,7 +209,7 @@ func (s *state) planChanges(tx *knftables.Transaction, c *config, t *proxy.Table
 			s.claim(name, cur)
 		}
 	}
-	ops.writeDeclarations(tx, c.family)
+	ops.writeDeclarations(tx, c)
 	s.writeElems(tx, sortedIDs(touched))
 	ops.writeUnlinks(tx, s)
 	return s
@@ -220,6 +238,9 @@ func (s *state) writeElems(tx *knftables.Transaction, ids []elemID) {
 
 // isMap tells the maps from the sets among the shared containers.
 func isMap(container string) bool {
+	if isEndpointMap(container) {
+		return true
+	}
 	switch container {
 	case mapServiceIPs, mapServiceNodePorts, mapNoEndpointServices, mapNoEndpointNodePorts, mapFirewallIPs:
 		return true

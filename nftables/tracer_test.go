@@ -218,6 +218,8 @@ func (tr *tracer) action(rule string) (string, bool, error) {
 	case strings.HasPrefix(rule, "goto "):
 		v, err := tr.run(strings.TrimPrefix(rule, "goto "))
 		return v, true, err
+	case strings.HasPrefix(rule, "meta l4proto ") && strings.Contains(rule, " map @"):
+		return "", true, tr.dnatMap(rule)
 	case strings.HasPrefix(rule, "meta l4proto "):
 		i := strings.Index(rule, " dnat to ")
 		ap, err := netip.ParseAddrPort(rule[i+len(" dnat to "):])
@@ -228,6 +230,29 @@ func (tr *tracer) action(rule string) (string, bool, error) {
 		return "", true, nil
 	}
 	return "", false, fmt.Errorf("tracer cannot run %q", rule)
+}
+
+// dnatMap follows "… to numgen random mod N offset K map @M": every
+// element K … K+N-1 of M is a possible target, and all must exist.
+func (tr *tracer) dnatMap(rule string) error {
+	var n, k uint32
+	var m string
+	i := strings.Index(rule, "numgen random mod ")
+	if _, err := fmt.Sscanf(rule[i:], "numgen random mod %d offset %d map @%s", &n, &k, &m); err != nil {
+		return fmt.Errorf("%q: %w", rule, err)
+	}
+	for slot := k; slot < k+n; slot++ {
+		e := tr.t.Maps[m].FindElement(strconv.FormatUint(uint64(slot), 10))
+		if e == nil {
+			return fmt.Errorf("%s has no slot %d", m, slot)
+		}
+		port, err := strconv.ParseUint(e.Value[1], 10, 16)
+		if err != nil {
+			return err
+		}
+		tr.res.targets = append(tr.res.targets, netip.AddrPortFrom(netip.MustParseAddr(e.Value[0]), uint16(port)))
+	}
+	return nil
 }
 
 // hairpin: a local endpoint reaching itself is masqueraded.

@@ -94,7 +94,9 @@ func TestKernelAcceptsSyncsAndRestarts(t *testing.T) {
 		if err := b.Sync(tab, nil, true); err != nil {
 			t.Fatalf("full sync: %v\n%s", err, r.txs[len(r.txs)-1])
 		}
-		tab.Endpoints[name("web")] = eps("10.244.1.7:8080")
+		// Three endpoints: a new rule into an endpoint map that the first
+		// transaction made, so nft reads the map's typeof from the kernel.
+		tab.Endpoints[name("web")] = eps("10.244.1.7:8080", "10.244.1.8:8080", "10.244.1.9:8080")
 		tab.Services[name("sticky")].StickyMaxAgeSeconds = 120
 		delete(tab.Services, name("lb"))
 		if err := b.Sync(tab, sets.New(name("web"), name("sticky"), name("lb")), false); err != nil {
