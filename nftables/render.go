@@ -174,9 +174,11 @@ func randomMatch(left int) string {
 
 // stickySelection is kube-proxy's affinity: a timed set per endpoint
 // holds the clients it served recently; a client found in one goes back
-// there, others are spread at random (as in selection) into per-endpoint
-// chains that add (or refresh: update resets the timeout, so it counts
-// idle time) the client in that endpoint's set.
+// there, others are spread at random into per-endpoint chains (rule i of
+// n matches 1 in n-i, so each endpoint gets 1/n: kube-proxy's iptables
+// scheme; a numgen vmap would be an anonymous set per Service) that add
+// (or refresh: update resets the timeout, so it counts idle time) the
+// client in that endpoint's set.
 func (r *serviceRender) stickySelection(targets []proxy.Endpoint) chainRules {
 	var checks, spread chainRules
 	proto := strings.ToLower(string(r.sp.Protocol))
