@@ -8,14 +8,14 @@ BIN     := $(CURDIR)/bin/nodenet
 # The e2e suites test this binary instead of building their own.
 E2E_ENV := NODENET_BIN=$(BIN)
 
-.PHONY: all build test unit fuzz e2e bench demo lint deps clean clean-netns need-root
+.PHONY: all build test unit fuzz e2e e2e-ipvs bench bench-ipvs demo lint deps clean clean-netns need-root
 
 all: build
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/nodenet
 
-test: unit fuzz e2e
+test: unit fuzz e2e e2e-ipvs
 
 # Unit tests: no root, no namespaces, no kernel.
 unit:
@@ -32,11 +32,25 @@ fuzz:
 # End-to-end suites in throwaway network namespaces (nnt-*): root only.
 # E2E_SKIP is a `go test -skip` regexp, e.g. for known gaps (see .ci/run).
 E2E_SKIP ?=
-# The Service suite (test/e2e) runs once per proxy mode: the other suites
-# (firewall, CNI, harness) with iptables, then test/e2e again with nftables.
+# test/vm boots a VM and has a target of its own, so that it never runs
+# beside the other suites on a 2-core machine.
+# The Service suite (test/e2e) then runs again with --proxy-mode nftables.
 e2e: need-root deps build
-	$(E2E_ENV) $(GO) test -tags e2e -count=1 -timeout 30m $(if $(E2E_SKIP),-skip '$(E2E_SKIP)') ./test/...
+	$(E2E_ENV) $(GO) test -tags e2e -count=1 -timeout 30m $(if $(E2E_SKIP),-skip '$(E2E_SKIP)') \
+		$$($(GO) list -tags e2e ./test/... | grep -v '/test/vm')
 	$(E2E_ENV) NODENET_PROXY_MODE=nftables $(GO) test -tags e2e -count=1 -timeout 30m $(if $(E2E_SKIP),-skip '$(E2E_SKIP)') ./test/e2e/
+
+# The IPVS suites, inside a qemu VM booting Debian's stock kernel (this
+# kernel has no IPVS): packages and the base image are cached in
+# $(VM_CACHE); each guest test is a subtest of TestVM. Root, qemu.
+VM_CACHE ?= /var/cache/nodenet-vm
+e2e-ipvs: need-root build
+	NODENET_VM_CACHE=$(VM_CACHE) $(E2E_ENV) $(GO) test -tags e2e -count=1 -timeout 20m -v ./test/vm/
+
+# Sync benchmarks of the ipvs and iptables backends inside the VM (figures
+# on an emulated CPU: compare the two, not with real hardware).
+bench-ipvs: need-root build
+	NNT_VM_BENCH=SyncInVM NODENET_VM_CACHE=$(VM_CACHE) $(E2E_ENV) $(GO) test -tags e2e -count=1 -timeout 40m -v -run TestVM ./test/vm/
 
 # The benchmarks live in test/bench, test/firewall, netpol and test/cni
 # (they report, not gate; the CNI ones take 40 rounds for stable percentiles).

@@ -1,19 +1,11 @@
 package proxy
 
 import (
-	"reflect"
 	"sync"
 
 	discovery "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/types"
 )
-
-// endpointsChange is the net change of one Service's endpoints since the
-// last checkpoint.
-type endpointsChange struct {
-	previous map[ServicePortName][]Endpoint
-	current  map[ServicePortName][]Endpoint
-}
 
 // EndpointTracker caches EndpointSlices per Service and records, per
 // Service, how its merged endpoints changed between syncs.
@@ -21,8 +13,7 @@ type EndpointTracker struct {
 	nodeName string
 	mu       sync.Mutex
 	slices   map[types.NamespacedName]map[string]*discovery.EndpointSlice
-	known    map[types.NamespacedName]map[ServicePortName][]Endpoint
-	pending  map[types.NamespacedName]*endpointsChange
+	changes  changeTracker[[]Endpoint]
 	// problems hears of invalid slice entries, once each.
 	problems *problems
 }
@@ -34,8 +25,7 @@ func NewEndpointTracker(nodeName string, r Reporter) *EndpointTracker {
 		nodeName: nodeName,
 		problems: newProblems(r),
 		slices:   map[types.NamespacedName]map[string]*discovery.EndpointSlice{},
-		known:    map[types.NamespacedName]map[ServicePortName][]Endpoint{},
-		pending:  map[types.NamespacedName]*endpointsChange{},
+		changes:  newChangeTracker[[]Endpoint](),
 	}
 }
 
@@ -50,26 +40,7 @@ func (t *EndpointTracker) Update(slice *discovery.EndpointSlice, removed bool) b
 	defer t.mu.Unlock()
 	t.checkSlice(slice, removed)
 	t.storeSlice(svc, slice, removed)
-	current := endpointsFromSlices(svc, t.slices[svc], t.nodeName)
-	if len(current) == 0 {
-		current = nil
-	}
-	change, ok := t.pending[svc]
-	if !ok {
-		change = &endpointsChange{previous: t.known[svc]}
-		t.pending[svc] = change
-	}
-	change.current = current
-	if current == nil {
-		delete(t.known, svc)
-	} else {
-		t.known[svc] = current
-	}
-	if reflect.DeepEqual(change.previous, change.current) {
-		delete(t.pending, svc)
-		return false
-	}
-	return true
+	return t.changes.record(svc, endpointsFromSlices(svc, t.slices[svc], t.nodeName))
 }
 
 func (t *EndpointTracker) storeSlice(svc types.NamespacedName, slice *discovery.EndpointSlice, removed bool) {
@@ -90,14 +61,12 @@ func (t *EndpointTracker) storeSlice(svc types.NamespacedName, slice *discovery.
 func (t *EndpointTracker) Checkpoint() map[types.NamespacedName]*endpointsChange {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	out := t.pending
-	t.pending = map[types.NamespacedName]*endpointsChange{}
-	return out
+	return t.changes.checkpoint()
 }
 
 // Pending tells whether a change waits for the next sync.
 func (t *EndpointTracker) Pending() bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return len(t.pending) > 0
+	return len(t.changes.pending) > 0
 }

@@ -31,6 +31,9 @@ type scenario struct {
 	dir   string // the agent's --manifests folder
 	stage string // same filesystem as dir, for atomic writes
 	agent *netns.Proc
+	// agentEnv, if set, is VAR=value pairs the agent runs with (through
+	// env(1)), e.g. a PATH whose iptables-restore can be made to fail.
+	agentEnv []string
 }
 
 // newScenario builds the topology with echo servers in every pod (TCP and
@@ -92,11 +95,19 @@ func (s *scenario) pod(name string) string { return s.topo.Pod(s.t, name).Name }
 func (s *scenario) startAgent(extra ...string) {
 	s.t.Helper()
 	rootBefore := rootNodenetLines(s.t)
-	s.agent = netns.Start(s.t, s.topo.Node.Name, "nodenet agent", s.agentArgs(extra...)...)
+	args := s.agentArgs(extra...)
+	if len(s.agentEnv) > 0 {
+		args = append(append([]string{"env"}, s.agentEnv...), args...)
+	}
+	s.agent = netns.Start(s.t, s.topo.Node.Name, "nodenet agent", args...)
 	s.agent.LogOnFailure(s.t)
 	s.t.Cleanup(func() {
 		if s.t.Failed() {
-			for _, save := range [][]string{{"iptables-save"}, {"ip6tables-save"}, {"nft", "list", "ruleset"}} {
+			dumps := [][]string{{"iptables-save"}, {"ip6tables-save"}, {"nft", "list", "ruleset"}}
+			if proxyMode == "ipvs" {
+				dumps = append(dumps, []string{"ipvsadm", "-Ln"}, []string{"ipset", "list"}, []string{"conntrack", "-L"})
+			}
+			for _, save := range dumps {
 				out, _ := s.topo.Node.Exec(save...)
 				s.t.Logf("---- %s in %s ----\n%s", save[0], s.topo.Node.Name, out)
 			}

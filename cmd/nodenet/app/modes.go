@@ -6,6 +6,7 @@ import (
 
 	"github.com/nodenet/nodenet/iptables"
 	"github.com/nodenet/nodenet/nftables"
+	"github.com/nodenet/nodenet/ipvs"
 	"github.com/nodenet/nodenet/proxymode"
 )
 
@@ -15,7 +16,11 @@ import (
 var proxyModes = []proxymode.Mode{
 	iptables.Mode{},
 	nftables.Mode{},
+	ipvs.Mode{Flags: ipvsFlags},
 }
+
+// ipvsFlags are the --ipvs-* options (agentOptions.addFlags registers them).
+var ipvsFlags = &ipvs.Flags{}
 
 // lookupMode finds a mode by name; "" is the default, as kube-proxy treats
 // an empty mode as the platform's default.
