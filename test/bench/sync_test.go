@@ -5,6 +5,7 @@ package bench
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -117,13 +118,17 @@ func checkRulesInKernel(b *testing.B, ns string, c cluster) {
 }
 
 // checkNFTablesInKernel proves the nftables sync programmed every
-// Service: one DNAT rule per endpoint in nodenet's table.
+// Service: one DNAT rule per Service into its endpoint map, and every
+// endpoint an element of those maps.
 func checkNFTablesInKernel(b *testing.B, ns string, c cluster) {
 	out, err := netns.Exec(ns, "nft", "list", "table", "ip", "nodenet")
 	if err != nil {
 		b.Fatal(err)
 	}
-	if got, want := countLines(out, " dnat to "), c.services*c.endpointsPer; got != want {
-		b.Fatalf("kernel has %d DNAT rules, want %d", got, want)
+	if got := countLines(out, " dnat ip to numgen random mod "); got != c.services {
+		b.Fatalf("kernel has %d DNAT rules, want %d", got, c.services)
+	}
+	if got, want := strings.Count(out, " . 8080"), c.services*c.endpointsPer; got != want {
+		b.Fatalf("kernel has %d endpoints in its endpoint maps, want %d", got, want)
 	}
 }
