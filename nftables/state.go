@@ -20,7 +20,9 @@ type state struct {
 	// may (the ports of one ClusterIP share its cluster-ips element); the
 	// element holds the first owner's value (by name), so a conflict
 	// resolves the same way on every sync.
-	owners map[elemID]map[proxy.ServicePortName]elem
+	// A slice, not a map: nearly every element has one owner, and a map
+	// per element (~150k at 10k Services) costs several times as much.
+	owners map[elemID][]claim
 	elems  map[elemID]elem // service-owned elements in the kernel
 	fixed  map[elemID]elem // configuration-owned elements (fixedElems)
 	// alloc hands out the endpoint maps' slots (slots.go); epsMaps are
@@ -35,7 +37,7 @@ type state struct {
 func newState() *state {
 	return &state{
 		bundles:     map[proxy.ServicePortName]*bundle{},
-		owners:      map[elemID]map[proxy.ServicePortName]elem{},
+		owners:      map[elemID][]claim{},
 		elems:       map[elemID]elem{},
 		fixed:       map[elemID]elem{},
 		alloc:       newSlotAllocator(),
@@ -49,10 +51,7 @@ func newState() *state {
 func (s *state) claim(name proxy.ServicePortName, bd *bundle) {
 	s.bundles[name] = bd
 	for id, e := range bd.elems {
-		if s.owners[id] == nil {
-			s.owners[id] = map[proxy.ServicePortName]elem{}
-		}
-		s.owners[id][name] = e
+		s.owners[id] = append(s.owners[id], claim{name: name, elem: e})
 	}
 }
 
@@ -63,9 +62,11 @@ func (s *state) release(name proxy.ServicePortName) {
 		return
 	}
 	for id := range bd.elems {
-		delete(s.owners[id], name)
-		if len(s.owners[id]) == 0 {
+		list := slices.DeleteFunc(s.owners[id], func(c claim) bool { return c.name == name })
+		if len(list) == 0 {
 			delete(s.owners, id)
+		} else {
+			s.owners[id] = list
 		}
 	}
 	delete(s.bundles, name)
@@ -80,14 +81,19 @@ func (s *state) effective(id elemID) (elem, bool) {
 	if len(owners) == 0 {
 		return elem{}, false
 	}
-	var first proxy.ServicePortName
-	found := false
-	for n := range owners {
-		if !found || n.String() < first.String() {
-			first, found = n, true
+	first := owners[0]
+	for _, c := range owners[1:] {
+		if c.name.String() < first.name.String() {
+			first = c
 		}
 	}
-	return owners[first], true
+	return first.elem, true
+}
+
+// claim is one service port's claim on a shared element.
+type claim struct {
+	name proxy.ServicePortName
+	elem elem
 }
 
 // chainOps collects one transaction's chain and set operations, so they go
