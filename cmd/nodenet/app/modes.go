@@ -5,8 +5,8 @@ import (
 	"strings"
 
 	"github.com/nodenet/nodenet/iptables"
-	"github.com/nodenet/nodenet/nftables"
 	"github.com/nodenet/nodenet/ipvs"
+	"github.com/nodenet/nodenet/nftables"
 	"github.com/nodenet/nodenet/proxymode"
 )
 
