@@ -34,9 +34,11 @@ fuzz:
 E2E_SKIP ?=
 # test/vm boots a VM and has a target of its own, so that it never runs
 # beside the other suites on a 2-core machine.
+# The Service suite (test/e2e) then runs again with --proxy-mode nftables.
 e2e: need-root deps build
 	$(E2E_ENV) $(GO) test -tags e2e -count=1 -timeout 30m $(if $(E2E_SKIP),-skip '$(E2E_SKIP)') \
 		$$($(GO) list -tags e2e ./test/... | grep -v '/test/vm')
+	$(E2E_ENV) NODENET_PROXY_MODE=nftables $(GO) test -tags e2e -count=1 -timeout 30m $(if $(E2E_SKIP),-skip '$(E2E_SKIP)') ./test/e2e/
 
 # The IPVS suites, inside a qemu VM booting Debian's stock kernel (this
 # kernel has no IPVS): packages and the base image are cached in
