@@ -105,7 +105,8 @@ func runAgent(ctx context.Context, cfg *agentConfig) error {
 	// The source starts once the servers answer: on a large cluster the
 	// informers take a while to sync, and probes must get a (503) answer
 	// rather than hang meanwhile.
-	return runUntilDone(ctx, servers, func() error { return startSource(ctx, cfg, client, handlers) }, runLoops(p, netpolCtrl)...)
+	loops := append(runLoops(p, netpolCtrl), podRoutesLoops(cfg, client)...)
+	return runUntilDone(ctx, servers, func() error { return startSource(ctx, cfg, client, handlers) }, loops...)
 }
 
 // agentHandlers are the proxier's handlers, plus the CNI installer on Node

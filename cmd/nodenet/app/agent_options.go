@@ -37,6 +37,7 @@ type agentOptions struct {
 	Netpol            bool
 	NetpolLogDrops    bool
 	NetpolLogGroup    int32
+	PodRoutes         bool
 	Logging           *logsapi.LoggingConfiguration
 }
 
@@ -79,6 +80,7 @@ func (o *agentOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.CNIConfDir, "cni-conf-dir", o.CNIConfDir, "Install nodenet as this node's CNI plugin: write its conflist here (e.g. /etc/cni/net.d) once the Node has pod CIDRs. Needs --cni-bin-dir. Empty: off.")
 	fs.StringVar(&o.CNIBinDir, "cni-bin-dir", o.CNIBinDir, "Where to copy the nodenet binary as the CNI plugin (e.g. /opt/cni/bin). Needs --cni-conf-dir. Empty: off.")
 	o.addNetpolFlags(fs)
+	o.addPodRoutesFlag(fs)
 	logsapi.AddFlags(o.Logging, fs)
 }
 
@@ -102,6 +104,7 @@ type agentConfig struct {
 	CNIConfDir        string
 	CNIBinDir         string
 	Netpol            netpolConfig
+	PodRoutes         bool
 }
 
 // complete validates o and returns the config to run. hostname is
@@ -111,6 +114,9 @@ func (o *agentOptions) complete(hostname func() (string, error)) (*agentConfig, 
 		return nil, err
 	}
 	if err := o.validateSource(); err != nil {
+		return nil, err
+	}
+	if err := o.validatePodRoutes(); err != nil {
 		return nil, err
 	}
 	if err := o.validateSync(); err != nil {
@@ -167,6 +173,7 @@ func (o *agentOptions) complete(hostname func() (string, error)) (*agentConfig, 
 		CNIConfDir:        o.CNIConfDir,
 		CNIBinDir:         o.CNIBinDir,
 		Netpol:            netpolCfg,
+		PodRoutes:         o.PodRoutes,
 	}, nil
 }
 
