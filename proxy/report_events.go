@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"context"
-	"os"
 
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -20,11 +19,11 @@ type EventReporter struct {
 // NewEventReporter starts an event recorder writing core/v1 Events to
 // sink (source.Client.EventSink); it stops with ctx. scheme must know the
 // kinds of the objects reported (source.Scheme does): the recorder names the
-// involved object's kind from it. The source names this host, as the
-// events.k8s.io recorder did with its reporting instance.
-func NewEventReporter(ctx context.Context, sink eventrecorder.Sink, scheme *runtime.Scheme) *EventReporter {
-	host, _ := os.Hostname()
-	return &EventReporter{recorder: eventrecorder.New(ctx, sink, scheme, v1.EventSource{Component: "nodenet", Host: host})}
+// involved object's kind from it. The source's host is nodeName, the node
+// the agent runs as (--hostname-override), as kube-proxy reports it: the
+// machine's hostname may be another name altogether.
+func NewEventReporter(ctx context.Context, sink eventrecorder.Sink, scheme *runtime.Scheme, nodeName string) *EventReporter {
+	return &EventReporter{recorder: eventrecorder.New(ctx, sink, scheme, v1.EventSource{Component: "nodenet", Host: nodeName})}
 }
 
 // Report logs the problem and records it as a Warning Event on obj.

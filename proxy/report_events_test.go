@@ -45,7 +45,7 @@ func TestEventReporterCreatesWarningEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	sink := &memorySink{}
-	r := NewEventReporter(ctx, sink, scheme)
+	r := NewEventReporter(ctx, sink, scheme, "node-1")
 	svc := makeService("clash", "10.96.0.1")
 	r.Report(svc, ReasonNodePortConflict, errors.New("nodePort 30080/TCP is used by the older Service default/old"))
 
@@ -60,7 +60,7 @@ func TestEventReporterCreatesWarningEvent(t *testing.T) {
 	}
 	obj := ev.InvolvedObject
 	if ev.Type != v1.EventTypeWarning || ev.Reason != ReasonNodePortConflict || ev.Namespace != "default" ||
-		obj.Kind != "Service" || obj.Namespace != "default" || obj.Name != "clash" || ev.Source.Component != "nodenet" {
-		t.Errorf("event %+v, want a Warning NodePortConflict from nodenet on Service default/clash", ev)
+		obj.Kind != "Service" || obj.Namespace != "default" || obj.Name != "clash" || ev.Source.Component != "nodenet" || ev.Source.Host != "node-1" {
+		t.Errorf("event %+v, want a Warning NodePortConflict from nodenet on node-1 on Service default/clash", ev)
 	}
 }

@@ -58,7 +58,7 @@ func TestEventReporterOverClientCreatesWarningEvent(t *testing.T) {
 	server := newAPIServer(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	reporter := proxy.NewEventReporter(ctx, server.client(t).EventSink(ctx), Scheme())
+	reporter := proxy.NewEventReporter(ctx, server.client(t).EventSink(ctx), Scheme(), "node-1")
 
 	reporter.Report(service("default", "clash", 80, nil), proxy.ReasonNodePortConflict, errors.New("nodePort 30080/TCP is used by default/old"))
 

@@ -84,7 +84,7 @@ func runAgent(ctx context.Context, cfg *agentConfig) error {
 		SyncPeriod:    cfg.SyncPeriod,
 		Conntrack:     conntrack.Netlink{},
 		HealthChecks:  healthChecks,
-		Reporter:      agentReporter(ctx, client),
+		Reporter:      agentReporter(ctx, client, cfg.NodeName),
 	}, backends.fanout)
 
 	// nil with --netpol=false; its failures are logged and retried, never

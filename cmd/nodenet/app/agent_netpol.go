@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"os"
 
 	v1 "k8s.io/api/core/v1"
 
@@ -24,7 +23,7 @@ func newNetpolController(ctx context.Context, cfg *agentConfig, client *source.C
 		NodeName:      cfg.NodeName,
 		MinSyncPeriod: cfg.MinSyncPeriod,
 		SyncPeriod:    cfg.SyncPeriod,
-		Events:        netpolEvents(ctx, client),
+		Events:        netpolEvents(ctx, client, cfg.NodeName),
 		StartAfter:    proxyFirstSynced,
 	}, newNetpolEnforcer(cfg.Netpol))
 }
@@ -40,12 +39,12 @@ func newNetpolEnforcer(cfg netpolConfig) netpol.Enforcer {
 
 // netpolEvents records Warning Events on invalid NetworkPolicies; nil
 // without an API server (--manifests): the log line is all there is then.
-func netpolEvents(ctx context.Context, client *source.Client) controller.EventRecorder {
+// Their source host is the node the agent runs as, not the hostname.
+func netpolEvents(ctx context.Context, client *source.Client, nodeName string) controller.EventRecorder {
 	if client == nil {
 		return nil
 	}
-	host, _ := os.Hostname()
-	return eventrecorder.New(ctx, client.EventSink(ctx), source.Scheme(), v1.EventSource{Component: "nodenet", Host: host})
+	return eventrecorder.New(ctx, client.EventSink(ctx), source.Scheme(), v1.EventSource{Component: "nodenet", Host: nodeName})
 }
 
 // withNetpol adds the controller's handlers to h: Pods, Namespaces and

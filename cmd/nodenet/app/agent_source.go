@@ -28,11 +28,11 @@ func agentClient(cfg *agentConfig) (*source.Client, error) {
 
 // agentReporter reports skipped objects as log lines, plus Events on the
 // objects when there is a cluster to record them in.
-func agentReporter(ctx context.Context, client *source.Client) proxy.Reporter {
+func agentReporter(ctx context.Context, client *source.Client, nodeName string) proxy.Reporter {
 	if client == nil {
 		return proxy.LogReporter{}
 	}
-	return proxy.NewEventReporter(ctx, client.EventSink(ctx), source.Scheme())
+	return proxy.NewEventReporter(ctx, client.EventSink(ctx), source.Scheme(), nodeName)
 }
 
 // startSource starts feeding h from the manifests folder or the API
