@@ -126,7 +126,11 @@ func (n *NetConf) addMasq(args *skel.CmdArgs, ips []*current.IPConfig, undo *und
 	for _, ipc := range ips {
 		addrs = append(addrs, ipc.Address)
 	}
-	return addMasq(n.Name, key, addrs)
+	nonMasq, err := n.nonMasqueradeNets()
+	if err != nil {
+		return err
+	}
+	return addMasq(n.Name, key, addrs, nonMasq)
 }
 
 func (n *NetConf) plumb(args *skel.CmdArgs, podNS netns.NsHandle, br *netlink.Bridge, hostName string, res *current.Result, undo *undoStack) error {

@@ -120,6 +120,7 @@ func agentHandlers(cfg *agentConfig, p *proxy.Proxier) (proxy.Handlers, error) {
 	if err != nil {
 		return h, fmt.Errorf("--cni-bin-dir: cannot find the running binary to install: %w", err)
 	}
-	h.Nodes = proxy.NodeFanout{h.Nodes, &nodeinstall.NodeInstaller{BinDir: cfg.CNIBinDir, ConfDir: cfg.CNIConfDir, Self: self}}
+	h.Nodes = proxy.NodeFanout{h.Nodes, &nodeinstall.NodeInstaller{BinDir: cfg.CNIBinDir, ConfDir: cfg.CNIConfDir, Self: self,
+		Opts: cniInstallOptions(cfg)}}
 	return h, nil
 }
