@@ -86,6 +86,9 @@ func buildInto(dir, mod, ldflags, name string, pkgs ...string) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
+	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp makes it 0700
+		return err
+	}
 	fmt.Fprintf(os.Stderr, "controlplane: building %s into %s (a cold build takes ~10 minutes; cached afterwards)\n",
 		strings.Join(pkgs, " "), dir)
 	out := tmp + "/" // a folder: one binary per package, named by it

@@ -66,10 +66,13 @@ func (n *Network) Join(t testing.TB, ns *netns.NS, dev string, host int) string 
 	port := fmt.Sprintf("u%d", host)
 	n.NS.Veth(t, port, ns, dev)
 	n.NS.AttachToBridge(t, port, underlayBridge)
-	ip := fmt.Sprintf("%s.%d", n.net, host)
+	ip := n.Addr(host)
 	ns.AddAddr(t, dev, ip+"/24")
 	return ip
 }
+
+// Addr is the underlay address of host number host.
+func (n *Network) Addr(host int) string { return fmt.Sprintf("%s.%d", n.net, host) }
 
 // freeSubnet picks a /24 of 198.18.0.0/15 that no root-namespace address
 // is in (concurrent clusters each have their own).

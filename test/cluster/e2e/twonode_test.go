@@ -29,12 +29,21 @@ func TestTwoNodes(t *testing.T) {
 	c.ensureNamespace(t, "web", nil)
 	podA := a.addPod(t, "web", "pod-a", map[string]string{"app": "web"})
 	podB := b.addPod(t, "web", "pod-b", map[string]string{"app": "web"})
+	granted := a.addPod(t, "web", "pod-a2", map[string]string{"access": "granted"})
 
 	t.Run("PodToPodAcrossNodes", func(t *testing.T) {
 		// --pod-routes: each node routes the other's pod CIDR via its
 		// InternalIP, so pods reach each other directly.
-		expectAnswer(t, podA.Name, net.JoinHostPort(podB.IP, strconv.Itoa(echoPort)), "pod-b")
-		expectAnswer(t, podB.Name, net.JoinHostPort(podA.IP, strconv.Itoa(echoPort)), "pod-a")
+		// No masquerade inside the pod network (--cluster-cidr): the
+		// other pod sees the real source, which NetworkPolicy peers
+		// are matched by.
+		for _, pair := range [][2]*netns.Pod{{podA, podB}, {podB, podA}} {
+			from, to := pair[0], pair[1]
+			got := expectAnswer(t, from.Name, echoAddr(to), to.PodName)
+			if got[0].Source != from.IP {
+				t.Errorf("%s saw source %s from %s, want its pod IP %s", to.PodName, got[0].Source, from.PodName, from.IP)
+			}
+		}
 	})
 	t.Run("ClusterIPToPodOnOtherNode", func(t *testing.T) {
 		svc := c.createService(t, "web", "to-b", nil)
@@ -71,6 +80,9 @@ func TestTwoNodes(t *testing.T) {
 			t.Errorf("node b answered NodePort %s of an eTP Local Service without local endpoints: %s", nodePort, got[0].Line)
 		}
 	})
+	t.Run("NetworkPolicy", func(t *testing.T) { testNetworkPolicy(t, c, podA, podB, granted) })
+	t.Run("WarningEvents", func(t *testing.T) { testWarningEvents(t, c) })
+	t.Run("PodRoutesFollowNodes", func(t *testing.T) { testPodRoutesFollowNodes(t, c) })
 }
 
 // expectAnswer polls one TCP dial from namespace ns to addr until pod
@@ -115,5 +127,42 @@ func expectHealthCheck(t *testing.T, nd *node, port int32, code, want int) {
 	})
 }
 
-var _ = context.Background
-var _ = metav1.Now
+// testPodRoutesFollowNodes: a Node that joins gets a route to its pod
+// CIDR on every node, removed when the Node is deleted.
+func testPodRoutesFollowNodes(t *testing.T, c *cluster) {
+	ctx := context.Background()
+	via := c.net.Addr(50)
+	extra := &v1.Node{
+		ObjectMeta: metav1.ObjectMeta{Name: c.net.Prefix + "-z"},
+		Spec:       v1.NodeSpec{PodCIDRs: []string{"10.244.9.0/24"}},
+		Status:     v1.NodeStatus{Addresses: []v1.NodeAddress{{Type: v1.NodeInternalIP, Address: via}}},
+	}
+	if _, err := c.admin.CoreV1().Nodes().Create(ctx, extra, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want := "10.244.9.0/24 via " + via
+	for _, nd := range c.nodes {
+		netns.Eventually(t, 10*time.Second, nd.name+" routing the new Node's pods", func() error {
+			if routes := nodenetRoutes(t, nd); !strings.Contains(routes, want) {
+				return fmt.Errorf("routes %q lack %q", routes, want)
+			}
+			return nil
+		})
+	}
+	if err := c.admin.CoreV1().Nodes().Delete(ctx, extra.Name, metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, nd := range c.nodes {
+		netns.Eventually(t, 10*time.Second, nd.name+" dropping the deleted Node's route", func() error {
+			if routes := nodenetRoutes(t, nd); strings.Contains(routes, "10.244.9.0/24") {
+				return fmt.Errorf("routes still %q", routes)
+			}
+			return nil
+		})
+	}
+}
+
+// nodenetRoutes lists the routes with nodenet's protocol (podroutes.Protocol).
+func nodenetRoutes(t *testing.T, nd *node) string {
+	return nd.ns.IP(t, "route", "show", "proto", "110")
+}
