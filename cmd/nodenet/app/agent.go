@@ -91,7 +91,7 @@ func runAgent(ctx context.Context, cfg *agentConfig) error {
 	// fatal, so the proxy keeps working whatever the firewall does.
 	netpolCtrl := newNetpolController(ctx, cfg, client, p.FirstSynced())
 
-	servers, err := listenServers(cfg, p, netpolModel(netpolCtrl))
+	servers, err := listenServers(cfg, p, netpolCtrl)
 	if err != nil {
 		return err
 	}
@@ -106,6 +106,7 @@ func runAgent(ctx context.Context, cfg *agentConfig) error {
 	// informers take a while to sync, and probes must get a (503) answer
 	// rather than hang meanwhile.
 	loops := append(runLoops(p, netpolCtrl), podRoutesLoops(cfg, client)...)
+	loops = append(loops, firewallWaitingLoops(cfg, netpolCtrl)...)
 	return runUntilDone(ctx, servers, func() error { return startSource(ctx, cfg, client, handlers) }, loops...)
 }
 

@@ -9,17 +9,21 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/nodenet/nodenet/netpol"
+	"github.com/nodenet/nodenet/netpol/controller"
 	"github.com/nodenet/nodenet/proxy"
 	"github.com/nodenet/nodenet/proxy/serve"
 )
 
 // listenServers binds the healthz and metrics servers that are enabled
-// (an empty bind address disables one, as in kube-proxy). netpolModel
-// serves /netpol/ on the metrics server; nil when --netpol=false.
-func listenServers(cfg *agentConfig, p *proxy.Proxier, netpolModel func() *netpol.Model) ([]*serve.Server, error) {
+// (an empty bind address disables one, as in kube-proxy). The NetworkPolicy
+// controller ctrl (nil when --netpol=false) serves /netpol/ on the metrics
+// server and has its say in health.
+func listenServers(cfg *agentConfig, p *proxy.Proxier, ctrl *controller.Controller) ([]*serve.Server, error) {
 	var servers []*serve.Server
+	netpolModel := netpolModel(ctrl)
 	if cfg.HealthzBindAddr != "" {
-		s, err := serve.Listen("healthz", cfg.HealthzBindAddr, serve.NewHealthzHandler(p.Health, time.Now))
+		health := firewallHealth(p.Health, ctrl, firewallStartGrace(cfg), time.Now)
+		s, err := serve.Listen("healthz", cfg.HealthzBindAddr, serve.NewHealthzHandler(health, time.Now))
 		if err != nil {
 			return nil, err
 		}
