@@ -12,6 +12,7 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/nodenet/nodenet/test/cluster/controlplane"
@@ -61,25 +62,41 @@ type node struct {
 
 // newCluster starts a control plane and n nodes (n <= 9), each with its
 // Node object and a running agent with the deploy manifest's identity,
-// flags extra added, and waits until every agent is healthy.
-func newCluster(t *testing.T, n int, extra ...string) *cluster {
+// and waits until every agent is healthy.
+func newCluster(t *testing.T, n int) *cluster {
+	t.Helper()
+	c := startCluster(t, clusterOptions{nodes: n})
+	for _, nd := range c.nodes {
+		nd.waitHealthy(t)
+	}
+	return c
+}
+
+type clusterOptions struct {
+	nodes int
+	// rbac, if set, edits each RBAC object of the deploy manifest before
+	// it is applied (a test of a missing permission).
+	rbac func(runtime.Object)
+	// agentArgs are added to every agent's flags.
+	agentArgs []string
+}
+
+// startCluster is newCluster without waiting for the agents.
+func startCluster(t *testing.T, o clusterOptions) *cluster {
 	t.Helper()
 	netns.RequireRoot(t)
 	prefix := netns.UniquePrefix("k")
 	c := &cluster{net: controlplane.NewNetwork(t, prefix)}
 	c.cp = controlplane.Start(t, c.net)
 	c.admin = c.cp.Admin
-	id := applyDeployRBAC(t, c.admin)
+	id := applyDeployRBAC(t, c.admin, o.rbac)
 	kubeconfig := c.cp.WriteKubeconfig(t, t.TempDir(), "nodenet", id.token(t, c.admin))
-	for i := 1; i <= n; i++ {
+	for i := 1; i <= o.nodes; i++ {
 		nd := c.addNode(t, fmt.Sprintf("%s-%c", prefix, 'a'+i-1), i)
-		nd.startAgent(t, kubeconfig, extra...)
+		nd.startAgent(t, kubeconfig, o.agentArgs...)
 	}
 	c.client = netns.New(t, prefix+"-client")
 	c.clientIP = c.net.Join(t, c.client, "eth0", 100)
-	for _, nd := range c.nodes {
-		nd.waitHealthy(t)
-	}
 	return c
 }
 

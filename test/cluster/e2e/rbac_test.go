@@ -7,11 +7,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
@@ -22,6 +26,8 @@ import (
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/scheme"
+
+	"github.com/nodenet/nodenet/test/netns"
 )
 
 // deployManifest is the DaemonSet manifest users apply.
@@ -35,17 +41,17 @@ type deployIdentity struct {
 }
 
 // applyDeployRBAC creates the manifest's ServiceAccount, ClusterRoles,
-// ClusterRoleBindings, Roles and RoleBindings, exactly as written; skip
-// names objects to leave out (a test of a missing permission). Workloads
+// ClusterRoleBindings, Roles and RoleBindings as written, after edit (if
+// not nil) has had its say (a test of a missing permission). Workloads
 // (the DaemonSet) are not run: the test runs the agent itself.
-func applyDeployRBAC(t testing.TB, admin kubernetes.Interface, skip ...string) *deployIdentity {
+func applyDeployRBAC(t testing.TB, admin kubernetes.Interface, edit func(runtime.Object)) *deployIdentity {
 	t.Helper()
 	ctx := context.Background()
 	id := &deployIdentity{}
 	for _, obj := range decodeManifest(t, filepath.Join(repoRoot, deployManifest)) {
 		m, _ := obj.(metav1.Object)
-		if m != nil && slices.Contains(skip, m.GetName()) {
-			continue
+		if edit != nil {
+			edit(obj)
 		}
 		var err error
 		switch o := obj.(type) {
@@ -123,4 +129,49 @@ func onlyComments(doc []byte) bool {
 		}
 	}
 	return true
+}
+
+// TestDeployRBACMissingPermission: with the manifest's roles minus the
+// right to list Pods, the agent says which permission it lacks, and its
+// /healthz fails: a firewall that cannot see pods enforces nothing, and
+// must not look healthy (readiness probes, rollouts).
+func TestDeployRBACMissingPermission(t *testing.T) {
+	c := startCluster(t, clusterOptions{nodes: 1, rbac: withoutResource("pods"),
+		agentArgs: []string{"--iptables-sync-period", "5s"}})
+	nd := c.nodes[0]
+	for _, msg := range []string{`cannot list resource \"pods\"`, `NetworkPolicies are NOT enforced`} {
+		if err := nd.agent.WaitOutput(30*time.Second, msg); err != nil {
+			t.Fatalf("the agent did not say %q: %v", msg, err)
+		}
+	}
+	if !strings.Contains(nd.agent.Output(), `waitingFor=["pods"]`) {
+		t.Errorf("the agent's message does not name pods as what it waits for")
+	}
+	netns.Eventually(t, 30*time.Second, "/healthz failing", func() error {
+		code, body, err := nd.healthz("/healthz")
+		if err != nil {
+			return err
+		}
+		if code == http.StatusOK {
+			return fmt.Errorf("/healthz 200: %s", body)
+		}
+		return nil
+	})
+}
+
+// withoutResource removes resource from every rule of every ClusterRole
+// and Role.
+func withoutResource(resource string) func(runtime.Object) {
+	return func(obj runtime.Object) {
+		var rules []rbacv1.PolicyRule
+		switch o := obj.(type) {
+		case *rbacv1.ClusterRole:
+			rules = o.Rules
+		case *rbacv1.Role:
+			rules = o.Rules
+		}
+		for i := range rules {
+			rules[i].Resources = slices.DeleteFunc(rules[i].Resources, func(r string) bool { return r == resource })
+		}
+	}
 }
