@@ -11,6 +11,8 @@ import (
 	current "github.com/containernetworking/cni/pkg/types/100"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
+
+	"github.com/nodenet/nodenet/internal/netlinkdump"
 )
 
 // ensureBridge creates the bridge or adopts an existing one of that name.
@@ -116,7 +118,7 @@ func ensureAddr(link netlink.Link, want *net.IPNet, force bool) error {
 	if want.IP.To4() != nil {
 		family = netlink.FAMILY_V4
 	}
-	addrs, err := netlink.AddrList(link, family)
+	addrs, err := netlinkdump.Retry(func() ([]netlink.Addr, error) { return netlink.AddrList(link, family) })
 	if err != nil {
 		return fmt.Errorf("listing addresses of %s: %w", link.Attrs().Name, err)
 	}

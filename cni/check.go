@@ -10,6 +10,8 @@ import (
 	current "github.com/containernetworking/cni/pkg/types/100"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
+
+	"github.com/nodenet/nodenet/internal/netlinkdump"
 )
 
 // cmdCheck compares the live attachment with prevResult. A missing netns is
@@ -66,7 +68,7 @@ func checkPod(h *netlink.Handle, args *skel.CmdArgs, prev *current.Result, wantU
 	if mac := prevMAC(prev, ifname, args.Netns); mac != "" && mac != link.Attrs().HardwareAddr.String() {
 		return nil, errDrift("pod interface %s has MAC %s, not %s", ifname, link.Attrs().HardwareAddr, mac)
 	}
-	addrs, err := h.AddrList(link, netlink.FAMILY_ALL)
+	addrs, err := netlinkdump.Retry(func() ([]netlink.Addr, error) { return h.AddrList(link, netlink.FAMILY_ALL) })
 	if err != nil {
 		return nil, fmt.Errorf("listing pod addresses: %w", err)
 	}
@@ -75,7 +77,7 @@ func checkPod(h *netlink.Handle, args *skel.CmdArgs, prev *current.Result, wantU
 			return nil, errDrift("pod interface %s lacks address %s", ifname, ipc.Address.String())
 		}
 	}
-	routes, err := h.RouteList(link, netlink.FAMILY_ALL)
+	routes, err := netlinkdump.Retry(func() ([]netlink.Route, error) { return h.RouteList(link, netlink.FAMILY_ALL) })
 	if err != nil {
 		return nil, fmt.Errorf("listing pod routes: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"github.com/nodenet/nodenet/cni/hostlocal"
+	"github.com/nodenet/nodenet/internal/netlinkdump"
 )
 
 // cmdGC releases everything of this network not in cni.dev/valid-attachments:
@@ -65,7 +66,7 @@ func gcPorts(n *NetConf, valid map[hostlocal.Attachment]bool) error {
 	for a := range valid {
 		keep[hostVethName(a.ContainerID, a.IfName)] = true
 	}
-	links, err := netlink.LinkList()
+	links, err := netlinkdump.Retry(netlink.LinkList)
 	if err != nil {
 		return fmt.Errorf("listing links: %w", err)
 	}
@@ -97,7 +98,7 @@ func gcMembers(network string, keep map[string]bool) error {
 	var errs []error
 	for _, f := range allFamilies {
 		set := podSetName(network, f)
-		info, err := netlink.IpsetList(set)
+		info, err := listIpset(set)
 		if errors.Is(err, syscall.ENOENT) {
 			continue
 		}

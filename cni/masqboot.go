@@ -29,7 +29,7 @@ func bootstrapMasq(network string, f ipFamily) error {
 	}
 	defer unlock()
 	nets := netsSetName(network, f)
-	if info, err := netlink.IpsetList(nets); err == nil && info.References >= sharedRefs {
+	if info, err := listIpset(nets); err == nil && info.References >= sharedRefs {
 		return nil // a concurrent ADD did it while we waited
 	}
 	if err := createSets(network, f); err != nil {

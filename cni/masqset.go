@@ -8,6 +8,8 @@ import (
 	"syscall"
 
 	"github.com/vishvananda/netlink"
+
+	"github.com/nodenet/nodenet/internal/netlinkdump"
 )
 
 // ipMasq without an exec per pod. Each network has, per family, one shared
@@ -71,7 +73,7 @@ func addMasq(network, key string, addrs, nonMasq []net.IPNet) error {
 // subnet set.
 func ensureSubnets(network string, f ipFamily, addrs []net.IPNet) error {
 	set := netsSetName(network, f)
-	info, err := netlink.IpsetList(set)
+	info, err := listIpset(set)
 	if err != nil && !errors.Is(err, syscall.ENOENT) {
 		return fmt.Errorf("listing ipset %s: %w", set, err)
 	}
@@ -128,7 +130,7 @@ func removeMasq(network, key string) error {
 // ownedMembers lists the addresses in set owned by key; a missing set has
 // none.
 func ownedMembers(set, key string) ([]net.IP, error) {
-	info, err := netlink.IpsetList(set)
+	info, err := listIpset(set)
 	if errors.Is(err, syscall.ENOENT) {
 		return nil, nil
 	}
@@ -151,4 +153,9 @@ func byFamily(addrs []net.IPNet) map[ipFamily][]net.IPNet {
 		out[f] = append(out[f], a)
 	}
 	return out
+}
+
+// listIpset lists one set (a netlink dump: retried when interrupted).
+func listIpset(name string) (*netlink.IPSetResult, error) {
+	return netlinkdump.Retry(func() (*netlink.IPSetResult, error) { return netlink.IpsetList(name) })
 }

@@ -40,7 +40,7 @@ func (c *chainSet) clone() *chainSet {
 // New returns a backend that programs the kernel of the current network
 // namespace through iptables-restore / ip6tables-restore.
 func New(opts Options) (*Backend, error) {
-	cfg, err := opts.config()
+	cfg, err := configOf(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +53,7 @@ func New(opts Options) (*Backend, error) {
 
 // NewWithKernel returns a backend that programs k (a fake in tests).
 func NewWithKernel(opts Options, k Kernel) (*Backend, error) {
-	cfg, err := opts.config()
+	cfg, err := configOf(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +64,7 @@ func NewWithKernel(opts Options, k Kernel) (*Backend, error) {
 func (b *Backend) Sync(t *proxy.Table, changed sets.Set[proxy.ServicePortName], full bool) error {
 	// New primary node IPs change the NodePort jumps in the dispatch
 	// chains, which only full syncs are sure to rewrite.
-	if b.cfg.takePrimaryIPs() || b.inKernel == nil {
+	if b.cfg.takePrimaryIPs(t.Node.PrimaryIPs) || b.inKernel == nil {
 		full = true
 	}
 	start := time.Now()

@@ -13,13 +13,12 @@ type family struct {
 	restore    string // iptables-restore binary
 	save       string // iptables-save binary
 	hostBits   int
-	loopback   string
 	rejectICMP string
 }
 
 var (
-	familyV4 = family{v1.IPv4Protocol, "iptables-restore", "iptables-save", 32, "127.0.0.0/8", "icmp-port-unreachable"}
-	familyV6 = family{v1.IPv6Protocol, "ip6tables-restore", "ip6tables-save", 128, "::1/128", "icmp6-port-unreachable"}
+	familyV4 = family{v1.IPv4Protocol, "iptables-restore", "iptables-save", 32, "icmp-port-unreachable"}
+	familyV6 = family{v1.IPv6Protocol, "ip6tables-restore", "ip6tables-save", 128, "icmp6-port-unreachable"}
 )
 
 func familyFor(f v1.IPFamily) (family, error) {

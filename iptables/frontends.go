@@ -77,15 +77,9 @@ func (c *config) masqueradeMatch(fe frontend) (string, bool) {
 	return "", false
 }
 
-// servesFamily tells whether sp has a ClusterIP of this backend's family.
-func (c *config) servesFamily(sp *proxy.ServicePort) bool {
-	for _, a := range sp.ClusterIPs {
-		if c.family.owns(a) {
-			return true
-		}
-	}
-	return false
-}
+// servesFamily tells whether sp is in this backend's family (a ClusterIP
+// of it, also one an older Service's conflict shadows).
+func (c *config) servesFamily(sp *proxy.ServicePort) bool { return sp.InFamily(c.family.is4()) }
 
 // targets and localTargets are the core's Cluster and Local policy
 // targets among this family's endpoints only: a dual-stack Service port

@@ -62,19 +62,19 @@ func (c *config) staticFilter() []string {
 	}
 }
 
-// nodePortJumps send packets for local addresses to the NodePort chain:
-// every local address but loopback by default (localhost NodePorts need
-// route_localnet, CVE-2020-8558), or those in --nodeport-addresses, or
-// the node's primary IPs (nodeportaddrs.go).
+// nodePortJumps send packets for local addresses to the NodePort chain,
+// as package nodeport selects them: every local address but loopback by
+// default (localhost NodePorts need route_localnet, CVE-2020-8558), or
+// those in --nodeport-addresses, or the node's primary IPs, nowhere while
+// they are unknown. The LOCAL match keeps an address the node no longer
+// holds from capturing forwarded traffic.
 func (c *config) nodePortJumps(from, to string) []string {
-	if c.primary != nil {
-		return c.primaryJumps(from, to)
-	}
-	if len(c.nodePortCIDRs) == 0 {
-		return []string{"-A " + from + " -m addrtype --dst-type LOCAL ! -d " + c.family.loopback + " -j " + to}
+	r := c.nodePorts.Rules(c.primaryIPs, c.family.is4())
+	if r.AllLocal {
+		return []string{"-A " + from + " -m addrtype --dst-type LOCAL ! -d " + r.Except.String() + " -j " + to}
 	}
 	var out []string
-	for _, p := range c.nodePortCIDRs {
+	for _, p := range r.Prefixes {
 		out = append(out, "-A "+from+" -d "+p.String()+" -m addrtype --dst-type LOCAL -j "+to)
 	}
 	return out

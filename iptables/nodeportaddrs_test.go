@@ -8,6 +8,7 @@ import (
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
 
+	"github.com/nodenet/nodenet/nodeport"
 	"github.com/nodenet/nodenet/proxy"
 )
 
@@ -18,7 +19,7 @@ func primaryFake(t *testing.T) (*Backend, *FakeKernel) {
 	t.Helper()
 	f := NewFakeKernel(v1.IPv4Protocol)
 	f.SetLocalAddrs(nodeAddr, podNetAddr)
-	b, err := NewWithKernel(Options{Family: v1.IPv4Protocol, MasqueradeBit: 14, NodePortPrimary: true}, f)
+	b, err := NewWithKernel(Options{Family: v1.IPv4Protocol, MasqueradeBit: 14, NodePorts: nodeport.Addresses{Primary: true}}, f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,14 +52,14 @@ func TestNodePortPrimaryTrace(t *testing.T) {
 	t.Run("unknown node IPs: nowhere", func(t *testing.T) {
 		runTraceCases(t, f, append(nodePortCases(netip.Addr{}, nodeAddr), nodePortCases(netip.Addr{}, podNetAddr)...))
 	})
-	b.SetPrimaryNodeIPs([]netip.Addr{nodeAddr, addr("fd00::1")})
+	table.Node.PrimaryIPs = []netip.Addr{nodeAddr, addr("fd00::1")}
 	syncNothingChanged(t, b, f, table)
 	t.Run("primary IP only", func(t *testing.T) { runTraceCases(t, f, nodePortCases(nodeAddr, podNetAddr)) })
-	b.SetPrimaryNodeIPs([]netip.Addr{podNetAddr})
+	table.Node.PrimaryIPs = []netip.Addr{podNetAddr}
 	syncNothingChanged(t, b, f, table)
 	t.Run("after the Node's IP changed", func(t *testing.T) { runTraceCases(t, f, nodePortCases(podNetAddr, nodeAddr)) })
 	// The same IPs again change nothing: the next sync writes nothing.
-	b.SetPrimaryNodeIPs([]netip.Addr{podNetAddr})
+	table.Node.PrimaryIPs = []netip.Addr{podNetAddr}
 	before := f.Restores()
 	syncNothingChanged(t, b, f, table)
 	if f.Restores() != before && strings.Contains(f.LastPayload(), ":"+natServices) {
@@ -67,8 +68,8 @@ func TestNodePortPrimaryTrace(t *testing.T) {
 }
 
 func TestNodePortPrimaryExcludesCIDRs(t *testing.T) {
-	_, err := NewWithKernel(Options{Family: v1.IPv4Protocol, NodePortPrimary: true,
-		NodePortAddresses: []netip.Prefix{netip.MustParsePrefix("192.168.1.0/24")}}, NewFakeKernel(v1.IPv4Protocol))
+	_, err := NewWithKernel(Options{Family: v1.IPv4Protocol, NodePorts: nodeport.Addresses{Primary: true,
+		CIDRs: []netip.Prefix{netip.MustParsePrefix("192.168.1.0/24")}}}, NewFakeKernel(v1.IPv4Protocol))
 	if err == nil {
 		t.Fatal("primary with CIDRs was accepted")
 	}
@@ -76,8 +77,9 @@ func TestNodePortPrimaryExcludesCIDRs(t *testing.T) {
 
 func TestGoldenNodePortPrimaryPayload(t *testing.T) {
 	b, f := primaryFake(t)
-	b.SetPrimaryNodeIPs([]netip.Addr{nodeAddr})
-	if err := b.Sync(webTable(), nil, true); err != nil {
+	table := webTable()
+	table.Node.PrimaryIPs = []netip.Addr{nodeAddr}
+	if err := b.Sync(table, nil, true); err != nil {
 		t.Fatal(err)
 	}
 	checkGolden(t, "nodeport-primary.golden", f.LastPayload())

@@ -4,28 +4,12 @@ import (
 	"fmt"
 	"net/netip"
 
-	v1 "k8s.io/api/core/v1"
+	"github.com/nodenet/nodenet/nodeport"
+	"github.com/nodenet/nodenet/proxymode"
 )
 
-// Options configure the iptables backend.
-type Options struct {
-	// Family is the IP family this backend programs (one backend per family).
-	Family v1.IPFamily
-	// ClusterCIDRs: traffic to a ClusterIP from outside them is masqueraded.
-	// At most one per family, as kube-proxy's --cluster-cidr.
-	ClusterCIDRs []netip.Prefix
-	// MasqueradeAll masquerades all Service traffic (--masquerade-all).
-	MasqueradeAll bool
-	// MasqueradeBit is the fwmark bit that asks for masquerade (kube-proxy: 14).
-	MasqueradeBit int
-	// NodePortAddresses limits NodePorts to local addresses in these CIDRs;
-	// empty means every local address (kube-proxy's iptables default).
-	NodePortAddresses []netip.Prefix
-	// NodePortPrimary limits NodePorts to the node's primary IPs
-	// (--nodeport-addresses primary), fed by Backend.SetPrimaryNodeIPs;
-	// until then NodePorts are exposed nowhere. Excludes NodePortAddresses.
-	NodePortPrimary bool
-}
+// Options configure the iptables backend: the options every mode gets.
+type Options = proxymode.Options
 
 // config is Options checked and reduced to this backend's family.
 type config struct {
@@ -33,15 +17,13 @@ type config struct {
 	clusterCIDR   netip.Prefix // invalid when unset
 	masqueradeAll bool
 	masqMark      string // "0x4000"
-	nodePortCIDRs []netip.Prefix
-	// primary is set with NodePortPrimary; primaryIPs and primaryVersion
-	// are its state as of the current sync (nodeportaddrs.go).
-	primary        *primaryIPs
-	primaryIPs     []netip.Addr
-	primaryVersion int
+	nodePorts     nodeport.Addresses
+	// primaryIPs are the node's primary IPs the dispatch chains were last
+	// planned with (nodeportaddrs.go), with --nodeport-addresses primary.
+	primaryIPs []netip.Addr
 }
 
-func (o Options) config() (config, error) {
+func configOf(o Options) (config, error) {
 	fam, err := familyFor(o.Family)
 	if err != nil {
 		return config{}, err
@@ -49,7 +31,11 @@ func (o Options) config() (config, error) {
 	if o.MasqueradeBit < 0 || o.MasqueradeBit > 31 {
 		return config{}, fmt.Errorf("masquerade bit %d must be within [0, 31]", o.MasqueradeBit)
 	}
-	c := config{family: fam, masqueradeAll: o.MasqueradeAll, masqMark: fmt.Sprintf("0x%x", uint32(1)<<o.MasqueradeBit)}
+	if err := o.NodePorts.Validate(); err != nil {
+		return config{}, fmt.Errorf("node port addresses: %w", err)
+	}
+	c := config{family: fam, masqueradeAll: o.MasqueradeAll, masqMark: fmt.Sprintf("0x%x", uint32(1)<<o.MasqueradeBit),
+		nodePorts: o.NodePorts.OfFamily(fam.is4())}
 	for _, p := range o.ClusterCIDRs {
 		if !fam.owns(p.Addr()) {
 			continue
@@ -58,17 +44,6 @@ func (o Options) config() (config, error) {
 			return config{}, fmt.Errorf("cluster CIDRs %s and %s: at most one per IP family", c.clusterCIDR, p)
 		}
 		c.clusterCIDR = p.Masked()
-	}
-	if o.NodePortPrimary {
-		if len(o.NodePortAddresses) > 0 {
-			return config{}, fmt.Errorf("node port addresses: primary cannot be combined with CIDRs")
-		}
-		c.primary = &primaryIPs{}
-	}
-	for _, p := range o.NodePortAddresses {
-		if fam.owns(p.Addr()) {
-			c.nodePortCIDRs = append(c.nodePortCIDRs, p.Masked())
-		}
 	}
 	return c, nil
 }

@@ -11,7 +11,7 @@ import (
 // for this node's zone, and all of them once a hint is missing.
 func TestTopologyHintsTrace(t *testing.T) {
 	table := webTable()
-	table.Topology.Zone = "zone-a"
+	table.Node.Zone = "zone-a"
 	web := svcName("web")
 	table.Services[web].TopologyAware = true
 	table.Endpoints[web][0].ZoneHints = "zone-a"

@@ -26,8 +26,9 @@ type Config struct {
 	// SyncPeriod is the longest time between two syncs (--iptables-sync-period).
 	SyncPeriod time.Duration
 	// Conntrack, when set, gets the stale UDP/SCTP entries deleted after
-	// each sync (nil: leave conntrack alone, as unit tests do).
-	Conntrack conntrack.Table
+	// each sync and the whole table reconciled after each full one (nil:
+	// leave conntrack alone, as unit tests do).
+	Conntrack conntrack.Kernel
 	// HealthChecks, when set, serves the health-check node ports of
 	// Services with externalTrafficPolicy Local.
 	HealthChecks HealthCheckSink

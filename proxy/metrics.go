@@ -41,6 +41,6 @@ var registerOnce sync.Once
 
 func registerMetrics() {
 	registerOnce.Do(func() {
-		legacyregistry.MustRegister(syncDuration, lastSyncTimestamp, syncFailures, servicePortsGauge)
+		legacyregistry.MustRegister(syncDuration, lastSyncTimestamp, syncFailures, servicePortsGauge, frontendConflictsGauge)
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/nodenet/nodenet/proxy/conntrack"
+	"github.com/nodenet/nodenet/proxy/conntrack/conntracktest"
 )
 
 func ep(ip string, local, ready, terminating bool) Endpoint {
@@ -104,7 +105,7 @@ func TestTrafficPolicyFields(t *testing.T) {
 // away from the remote endpoint: its ClusterIP flows go, its NodePort
 // flows (still Cluster) stay.
 func TestInternalPolicyLocalClearsRemoteClusterIPFlows(t *testing.T) {
-	ct := &conntrack.Fake{}
+	ct := &conntracktest.Fake{}
 	p := NewProxier(Config{NodeName: "node-a", Conntrack: ct}, &recordingBackend{})
 	h := p.Handlers()
 	svc := udpService("dns", "10.96.0.10", 30053)

@@ -9,7 +9,6 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/nodenet/nodenet/internal/runner"
-	"github.com/nodenet/nodenet/proxy/conntrack"
 )
 
 // fullSyncPeriod is how often a sync rewrites everything even when no
@@ -33,11 +32,11 @@ type Proxier struct {
 	synced   struct{ services, endpoints bool }
 	health   HealthState
 	needFull bool // consumed by the next sync
-	// nodeLabels are the agent's own Node's labels (nodeEvents); the
-	// zone among them is handed to the table at the next sync, and
-	// tableZone is the zone the table was last given.
-	nodeLabels map[string]string
-	tableZone  string
+	// node is the agent's own Node as last seen (nodeEvents), handed to
+	// the table at the next sync; tableNode is what the table was last
+	// given.
+	node      NodeState
+	tableNode NodeState
 
 	// tableMu guards table against `nodenet dump` while a sync changes
 	// it; only the sync goroutine writes it.
@@ -52,7 +51,7 @@ type Proxier struct {
 	lastFull time.Time
 	// lastVerified: when needsRepair last asked the backend.
 	lastVerified time.Time
-	stale        []conntrack.Filter // entries to delete after the next good sync
+	conntrack    conntrackCleanup
 	checks       *healthChecks
 	now          func() time.Time
 
@@ -72,17 +71,20 @@ func NewProxier(cfg Config, backend Backend) *Proxier {
 		table:     NewTable(),
 		needFull:  true,
 		checks:    newHealthChecks(),
+		conntrack: newConntrackCleanup(cfg.Conntrack),
 		now:       time.Now,
 		firstSync: make(chan struct{}),
 	}
-	p.table.Topology.Node = cfg.NodeName
+	p.node.Name = cfg.NodeName
+	p.tableNode.Name = cfg.NodeName
+	p.table.Node.Name = cfg.NodeName
 	p.runner = runner.New(p.sync, cfg.MinSyncPeriod, cfg.SyncPeriod)
 	return p
 }
 
 // Handlers returns the handlers a source must feed.
 func (p *Proxier) Handlers() Handlers {
-	return Handlers{Services: serviceEvents{p}, EndpointSlices: sliceEvents{p}, Nodes: nodeEvents{p}}
+	return Handlers{Services: ServiceEvents{p}, EndpointSlices: SliceEvents{p}, Nodes: NodeEvents{p}}
 }
 
 // Run runs the sync loop until ctx is done. Nothing is programmed before
@@ -124,23 +126,22 @@ func (p *Proxier) markSynced(set func()) {
 // sync is the one place that moves tracked changes into the table and the
 // table into the kernel.
 func (p *Proxier) sync() error {
-	zone, needFull, ok := p.beginSync()
+	node, needFull, ok := p.beginSync()
 	if !ok {
 		klog.V(2).InfoS("Not syncing yet: waiting for the initial Services and EndpointSlices")
 		return nil
 	}
 	start := p.now()
 	p.tableMu.Lock()
-	changed, stale := p.table.ApplyInZone(zone, p.services.Checkpoint(), p.endpoints.Checkpoint())
+	changed, stale, nodeChanged := p.table.ApplyNode(node, p.services.Checkpoint(), p.endpoints.Checkpoint())
 	p.tableMu.Unlock()
-	// Kept until a sync succeeds: deleting entries before the new rules
-	// are in would only let them be recreated the old way.
-	p.stale = append(p.stale, stale...)
+	p.conntrack.record(stale)
 	p.checks.update(p.table, changed)
 	full := needFull || start.Sub(p.lastFull) >= fullSyncPeriod
-	if !full && changed.Len() == 0 && !p.retry {
+	if !full && changed.Len() == 0 && !nodeChanged && !p.retry {
 		if full = p.needsRepair(start); !full {
 			p.markHealthy(start)
+			p.conntrack.afterSync(p.table, false)
 			p.syncHealthChecks()
 			return nil
 		}
@@ -148,25 +149,31 @@ func (p *Proxier) sync() error {
 	err := p.backend.Sync(p.table, changed, full)
 	p.recordSync(start, full, changed, err)
 	if err == nil {
-		p.deleteStaleFlows()
+		p.conntrack.afterSync(p.table, full)
 		p.syncHealthChecks()
 	}
 	return err
 }
 
-// beginSync takes what a sync needs from the shared state: the zone to
-// apply and whether a full sync was asked for (consumed here, so a request
+// beginSync takes what a sync needs from the shared state: the node
+// state to apply and whether a full sync was asked for (consumed here, so a request
 // that arrives during the sync is kept for the next one). ok is false
 // until both Services and EndpointSlices have synced.
-func (p *Proxier) beginSync() (zone string, needFull, ok bool) {
+func (p *Proxier) beginSync() (node NodeState, needFull, ok bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.synced.services || !p.synced.endpoints {
-		return "", false, false
+		return NodeState{}, false, false
 	}
 	needFull, p.needFull = p.needFull, false
-	p.tableZone = p.zone()
-	return p.tableZone, needFull, true
+	p.tableNode = p.node
+	return p.tableNode, needFull, true
+}
+
+func (p *Proxier) markNeedFull() {
+	p.mu.Lock()
+	p.needFull = true
+	p.mu.Unlock()
 }
 
 // syncHealthChecks runs after every good sync, also when nothing changed,
@@ -175,23 +182,6 @@ func (p *Proxier) syncHealthChecks() {
 	if p.cfg.HealthChecks != nil {
 		p.cfg.HealthChecks.SyncHealthChecks(p.checks.snapshot())
 	}
-}
-
-// deleteStaleFlows runs after the new rules are in. A failure is logged
-// and not retried: the entries then expire on their own, as they would
-// have without nodenet's help.
-func (p *Proxier) deleteStaleFlows() {
-	filters := p.stale
-	p.stale = nil
-	if len(filters) == 0 || p.cfg.Conntrack == nil {
-		return
-	}
-	n, err := p.cfg.Conntrack.Delete(filters)
-	if err != nil {
-		klog.ErrorS(err, "Failed to delete stale conntrack entries", "filters", len(filters))
-		return
-	}
-	klog.V(2).InfoS("Deleted stale conntrack entries", "entries", n, "filters", len(filters))
 }
 
 func (p *Proxier) recordSync(start time.Time, full bool, changed sets.Set[ServicePortName], err error) {

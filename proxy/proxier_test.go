@@ -17,10 +17,11 @@ type syncCall struct {
 	changed  sets.Set[ServicePortName]
 	full     bool
 	services int
+	node     NodeState
 }
 
 func (b *recordingBackend) Sync(t *Table, changed sets.Set[ServicePortName], full bool) error {
-	b.calls = append(b.calls, syncCall{changed: changed.Clone(), full: full, services: len(t.Services)})
+	b.calls = append(b.calls, syncCall{changed: changed.Clone(), full: full, services: len(t.Services), node: t.Node})
 	return b.fail
 }
 

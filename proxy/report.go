@@ -17,6 +17,7 @@ const (
 	ReasonInvalidService       = "InvalidService"
 	ReasonInvalidEndpointSlice = "InvalidEndpointSlice"
 	ReasonNodePortConflict     = "NodePortConflict"
+	ReasonFrontendConflict     = "FrontendConflict"
 )
 
 // Reporter tells people that nodenet skips an object, or part of one,
@@ -47,6 +48,7 @@ var reportMessages = map[string]string{
 	ReasonInvalidService:       "Skipping invalid Service; other Services are unaffected",
 	ReasonInvalidEndpointSlice: "Skipping invalid EndpointSlice entries; the valid ones are used",
 	ReasonNodePortConflict:     "Not programming a NodePort an older Service already uses",
+	ReasonFrontendConflict:     "Not programming a Service address and port an older Service already uses",
 }
 
 func kindOf(obj runtime.Object) string {

@@ -1,29 +1,29 @@
 package proxy
 
 import (
-	"context"
-
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-
-	"github.com/nodenet/nodenet/proxy/eventrecorder"
 )
+
+// EventRecorder records an Event on an API object: the method of the
+// agent's recorder (agent/eventrecorder.Recorder, asynchronous, repeats
+// folded into one Event) the proxy uses. An interface of its own keeps the
+// API plumbing out of the proxy core.
+type EventRecorder interface {
+	Eventf(obj runtime.Object, eventtype, reason, messageFmt string, args ...any)
+}
 
 // EventReporter reports each problem with a log line and a Warning Event
 // on the object, so `kubectl describe` shows why a Service is (partly) not
 // served. Recording is asynchronous: Report never blocks on the API.
 type EventReporter struct {
-	recorder *eventrecorder.Recorder
+	recorder EventRecorder
 }
 
-// NewEventReporter starts an event recorder writing core/v1 Events to
-// sink (source.Client.EventSink); it stops with ctx. scheme must know the
-// kinds of the objects reported (source.Scheme does): the recorder names the
-// involved object's kind from it. The source's host is nodeName, the node
-// the agent runs as (--hostname-override), as kube-proxy reports it: the
-// machine's hostname may be another name altogether.
-func NewEventReporter(ctx context.Context, sink eventrecorder.Sink, scheme *runtime.Scheme, nodeName string) *EventReporter {
-	return &EventReporter{recorder: eventrecorder.New(ctx, sink, scheme, v1.EventSource{Component: "nodenet", Host: nodeName})}
+// NewEventReporter reports through recorder, whose scheme must know the
+// kinds of the objects reported (source.Scheme does).
+func NewEventReporter(recorder EventRecorder) *EventReporter {
+	return &EventReporter{recorder: recorder}
 }
 
 // Report logs the problem and records it as a Warning Event on obj.

@@ -22,26 +22,29 @@ type ServiceTracker struct {
 	mu      sync.Mutex
 	known   map[types.NamespacedName]map[ServicePortName]*ServicePort
 	pending map[types.NamespacedName]*serviceChange
-	claims  *nodePortClaims
-	// problems hears of malformed Services and lost NodePorts, once each.
-	problems *problems
+	claims  *frontendClaims
+	// problems hears of malformed Services and lost frontends, once each.
+	problems  *problems
+	conflicts frontendConflicts
 }
 
 // NewServiceTracker returns an empty tracker; r hears of every Service
-// that is skipped because it is malformed and every NodePort left out
-// because an older Service owns it (nil: log them).
+// that is skipped because it is malformed and every frontend (NodePort,
+// or cluster, external or load-balancer IP with port and protocol) left
+// out because an older Service owns it (nil: log them).
 func NewServiceTracker(r Reporter) *ServiceTracker {
 	return &ServiceTracker{
-		known:    map[types.NamespacedName]map[ServicePortName]*ServicePort{},
-		pending:  map[types.NamespacedName]*serviceChange{},
-		claims:   newNodePortClaims(),
-		problems: newProblems(r),
+		known:     map[types.NamespacedName]map[ServicePortName]*ServicePort{},
+		pending:   map[types.NamespacedName]*serviceChange{},
+		claims:    newFrontendClaims(),
+		problems:  newProblems(r),
+		conflicts: frontendConflicts{},
 	}
 }
 
 // Update records that svc is now current (nil: deleted) under name. It
 // returns true when a change is pending afterwards for that Service or for
-// one that shares a NodePort with it.
+// one that shares a frontend with it.
 func (t *ServiceTracker) Update(name types.NamespacedName, svc *v1.Service) bool {
 	current, err := servicePortsFor(svc)
 	t.mu.Lock()
@@ -55,8 +58,11 @@ func (t *ServiceTracker) Update(name types.NamespacedName, svc *v1.Service) bool
 	for other := range t.claims.set(name, svc, current) {
 		resolved, lost := t.claims.resolved(other)
 		if owner := t.claims.services[other].svc; owner != nil {
-			t.problems.set(owner, other, ReasonNodePortConflict, lost)
+			for reason, err := range lost.errors() {
+				t.problems.set(owner, other, reason, err)
+			}
 		}
+		t.conflicts.set(other, lost.count)
 		pending = t.record(other, resolved) || pending
 	}
 	return pending

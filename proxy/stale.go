@@ -91,6 +91,15 @@ func firstEndpointFilters(fe Frontend, before, after []Endpoint) []conntrack.Fil
 
 func connectionless(p v1.Protocol) bool { return p == v1.ProtocolUDP || p == v1.ProtocolSCTP }
 
+// protocolNumber is the IP protocol number conntrack knows a
+// connectionless protocol by.
+func protocolNumber(p v1.Protocol) uint8 {
+	if p == v1.ProtocolSCTP {
+		return 132 // IPPROTO_SCTP
+	}
+	return 17 // IPPROTO_UDP
+}
+
 func addrsOf(eps []Endpoint) sets.Set[netip.Addr] {
 	s := sets.New[netip.Addr]()
 	for _, ep := range eps {
@@ -102,12 +111,8 @@ func addrsOf(eps []Endpoint) sets.Set[netip.Addr] {
 // filterFor selects fe's entries, answered by replySrc when it is set;
 // none when the two are of different families.
 func filterFor(fe Frontend, replySrc netip.Addr) []conntrack.Filter {
-	proto := uint8(17)
-	if fe.Protocol == v1.ProtocolSCTP {
-		proto = 132
-	}
 	if replySrc.IsValid() && fe.Addr.IsValid() && fe.Addr.Is4() != replySrc.Is4() {
 		return nil
 	}
-	return []conntrack.Filter{{Protocol: proto, OrigDst: fe.Addr, OrigDstPort: uint16(fe.Port), ReplySrc: replySrc}}
+	return []conntrack.Filter{{Protocol: protocolNumber(fe.Protocol), OrigDst: fe.Addr, OrigDstPort: uint16(fe.Port), ReplySrc: replySrc}}
 }

@@ -7,6 +7,7 @@ import (
 	v1 "k8s.io/api/core/v1"
 
 	"github.com/nodenet/nodenet/proxy/conntrack"
+	"github.com/nodenet/nodenet/proxy/conntrack/conntracktest"
 )
 
 func udpService(name, ip string, nodePort int32, mutate ...func(*v1.Service)) *v1.Service {
@@ -37,7 +38,7 @@ func flow(dst string, port uint16, ep string) conntrack.Entry {
 }
 
 func TestStaleUDPFlowsDeletedAfterSync(t *testing.T) {
-	ct := &conntrack.Fake{}
+	ct := &conntracktest.Fake{}
 	p := NewProxier(Config{NodeName: "node-a", Conntrack: ct}, &recordingBackend{})
 	h := p.Handlers()
 	h.Services.OnServiceAdd(udpService("dns", "10.96.0.10", 30053))
@@ -58,7 +59,7 @@ func TestStaleUDPFlowsDeletedAfterSync(t *testing.T) {
 }
 
 func TestFirstEndpointClearsFlowsToTheServiceAddress(t *testing.T) {
-	ct := &conntrack.Fake{}
+	ct := &conntracktest.Fake{}
 	p := NewProxier(Config{NodeName: "node-a", Conntrack: ct}, &recordingBackend{})
 	h := p.Handlers()
 	h.Services.OnServiceAdd(udpService("dns", "10.96.0.10", 30053))
@@ -76,7 +77,7 @@ func TestFirstEndpointClearsFlowsToTheServiceAddress(t *testing.T) {
 }
 
 func TestTCPFlowsAreLeftAlone(t *testing.T) {
-	ct := &conntrack.Fake{}
+	ct := &conntracktest.Fake{}
 	p := NewProxier(Config{NodeName: "node-a", Conntrack: ct}, &recordingBackend{})
 	h := p.Handlers()
 	h.Services.OnServiceAdd(makeService("web", "10.96.0.10"))
@@ -92,7 +93,7 @@ func TestTCPFlowsAreLeftAlone(t *testing.T) {
 }
 
 func TestStaleFlowsWaitForASuccessfulSync(t *testing.T) {
-	ct := &conntrack.Fake{}
+	ct := &conntracktest.Fake{}
 	b := &recordingBackend{}
 	p := NewProxier(Config{NodeName: "node-a", Conntrack: ct}, b)
 	h := p.Handlers()
@@ -115,7 +116,7 @@ func TestStaleFlowsWaitForASuccessfulSync(t *testing.T) {
 	assertEntries(t, ct)
 }
 
-func assertEntries(t *testing.T, ct *conntrack.Fake, want ...conntrack.Entry) {
+func assertEntries(t *testing.T, ct *conntracktest.Fake, want ...conntrack.Entry) {
 	t.Helper()
 	got := ct.Entries()
 	if len(got) != len(want) {
@@ -132,7 +133,7 @@ func assertEntries(t *testing.T, ct *conntrack.Fake, want ...conntrack.Entry) {
 // endpoints and gets its first IPv6 one loses its IPv6 entries (which went
 // nowhere) and keeps its IPv4 ones.
 func TestFirstEndpointOfAFamily(t *testing.T) {
-	ct := &conntrack.Fake{}
+	ct := &conntracktest.Fake{}
 	p := NewProxier(Config{NodeName: "node-a", Conntrack: ct}, &recordingBackend{})
 	h := p.Handlers()
 	h.Services.OnServiceAdd(udpService("dns", "10.96.0.10", 30053, func(s *v1.Service) {

@@ -13,9 +13,10 @@ import (
 type Table struct {
 	Services  map[ServicePortName]*ServicePort
 	Endpoints map[ServicePortName][]Endpoint
-	// Topology is this node's name and zone, which the targets of
-	// topology-aware Service ports follow (topology.go).
-	Topology NodeTopology
+	// Node is this node's state: its name and zone, which the targets of
+	// topology-aware Service ports follow (topology.go), and its primary
+	// IPs, on which --nodeport-addresses primary serves NodePorts.
+	Node NodeState
 }
 
 // NewTable returns an empty table.
@@ -30,7 +31,8 @@ func NewTable() *Table {
 // service ports whose programming may have to change, and the conntrack
 // entries that will be stale once the new rules are in.
 func (t *Table) Apply(svcs map[types.NamespacedName]*serviceChange, eps map[types.NamespacedName]*endpointsChange) (sets.Set[ServicePortName], []conntrack.Filter) {
-	return t.ApplyInZone(t.Topology.Zone, svcs, eps)
+	changed, stale, _ := t.ApplyNode(t.Node, svcs, eps)
+	return changed, stale
 }
 
 // fold writes the changes into the maps.
@@ -84,7 +86,7 @@ func (t *Table) Targets(name ServicePortName) []Endpoint {
 
 func (t *Table) targetsAmong(name ServicePortName, eps []Endpoint) []Endpoint {
 	if sp := t.Services[name]; sp != nil && sp.TopologyAware {
-		return TopologyEndpoints(eps, t.Topology)
+		return TopologyEndpoints(eps, t.Node)
 	}
 	return UsableEndpoints(eps)
 }
@@ -159,7 +161,7 @@ func (t *Table) Clone() *Table {
 	c := &Table{
 		Services:  make(map[ServicePortName]*ServicePort, len(t.Services)),
 		Endpoints: make(map[ServicePortName][]Endpoint, len(t.Endpoints)),
-		Topology:  t.Topology,
+		Node:      t.Node,
 	}
 	for k, v := range t.Services {
 		c.Services[k] = v

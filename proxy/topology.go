@@ -73,19 +73,12 @@ func topologyAware(svc *v1.Service) bool {
 	return mode == "Auto" || mode == "auto"
 }
 
-// NodeTopology is where this node sits: its name and the value of its
-// topology.kubernetes.io/zone label ("" when unlabelled).
-type NodeTopology struct {
-	Node string
-	Zone string
-}
-
 // TopologyEndpoints picks the endpoints that take new Cluster-policy
 // connections of a topology-aware Service port, as kube-proxy's
 // CategorizeEndpoints: the ready endpoints hinted for this node or zone
 // when the hints can be trusted (topologyFilter), else exactly what
 // UsableEndpoints picks (all ready, else serving-terminating).
-func TopologyEndpoints(eps []Endpoint, at NodeTopology) []Endpoint {
+func TopologyEndpoints(eps []Endpoint, at NodeState) []Endpoint {
 	keep := topologyFilter(eps, at)
 	if keep == nil {
 		return UsableEndpoints(eps)
@@ -108,14 +101,14 @@ func TopologyEndpoints(eps []Endpoint, at NodeTopology) []Endpoint {
 // or a zone the controller did not plan for spreads traffic over all
 // endpoints instead of black-holing it. Node hints (PreferSameNode) win
 // over zone hints, as upstream. nil means: do not filter.
-func topologyFilter(eps []Endpoint, at NodeTopology) func(Endpoint) bool {
+func topologyFilter(eps []Endpoint, at NodeState) func(Endpoint) bool {
 	var ready []Endpoint
 	for _, ep := range eps {
 		if ep.Ready {
 			ready = append(ready, ep)
 		}
 	}
-	byNode := func(ep Endpoint) bool { return ep.NodeHints.Has(at.Node) }
+	byNode := func(ep Endpoint) bool { return ep.NodeHints.Has(at.Name) }
 	if hintsCover(ready, func(ep Endpoint) Hints { return ep.NodeHints }, byNode) {
 		return byNode
 	}

@@ -9,7 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/utils/ptr"
 
-	"github.com/nodenet/nodenet/proxy/conntrack"
+	"github.com/nodenet/nodenet/proxy/conntrack/conntracktest"
 )
 
 func preferClose(s *v1.Service) {
@@ -65,7 +65,7 @@ func TestZoneChangeResyncsOnlyHintedPorts(t *testing.T) {
 // An endpoint that stops taking traffic because the node moved out of its
 // zone's hints is stale like a removed one: its UDP flows go.
 func TestZoneChangeClearsFlowsOfEndpointsLeftBehind(t *testing.T) {
-	ct := &conntrack.Fake{}
+	ct := &conntracktest.Fake{}
 	p := NewProxier(Config{NodeName: "node-a", Conntrack: ct}, &recordingBackend{})
 	h := p.Handlers()
 	h.Nodes.OnNodeAdd(zonedNode("zone-a"))

@@ -11,7 +11,7 @@ import (
 	"k8s.io/utils/ptr"
 )
 
-var here = NodeTopology{Node: "node-a", Zone: "zone-a"}
+var here = NodeState{Name: "node-a", Zone: "zone-a"}
 
 // hinted is a ready (or, with !ready, serving-terminating) endpoint with
 // zone hints zones and node hints nodes.
@@ -35,13 +35,13 @@ func TestTopologyEndpoints(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		eps  []Endpoint
-		at   NodeTopology
+		at   NodeState
 		want []Endpoint
 	}{
 		{"all hinted, our zone → only our zone", []Endpoint{a, b, ab}, here, []Endpoint{a, ab}},
 		{"one ready endpoint without hints → all", []Endpoint{a, b, bare}, here, []Endpoint{a, b, bare}},
 		{"no endpoint for our zone → all", []Endpoint{b}, here, []Endpoint{b}},
-		{"node without zone label → all", []Endpoint{a, b}, NodeTopology{Node: "node-a"}, []Endpoint{a, b}},
+		{"node without zone label → all", []Endpoint{a, b}, NodeState{Name: "node-a"}, []Endpoint{a, b}},
 		// Only ready endpoints are checked for hints (kube-proxy skips the
 		// others), and they never receive traffic while one is ready.
 		{"unhinted not-ready endpoint does not matter", []Endpoint{a, b, notReady}, here, []Endpoint{a}},
@@ -50,7 +50,7 @@ func TestTopologyEndpoints(t *testing.T) {
 		{"ready only in another zone → all ready, not our terminating", []Endpoint{b, termA}, here, []Endpoint{b}},
 		{"forNodes on every endpoint, one for us → only ours", []Endpoint{onNode, onOther}, here, []Endpoint{onNode}},
 		{"forNodes missing on one → zone hints", []Endpoint{onNode, onOther, a}, here, []Endpoint{onOther, a}},
-		{"forNodes not for us → zone hints", []Endpoint{onOther, b}, NodeTopology{Node: "node-c", Zone: "zone-b"}, []Endpoint{b}},
+		{"forNodes not for us → zone hints", []Endpoint{onOther, b}, NodeState{Name: "node-c", Zone: "zone-b"}, []Endpoint{b}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			assertEndpoints(t, TopologyEndpoints(tc.eps, tc.at), tc.want)
@@ -90,7 +90,7 @@ func TestTableTargetsFollowHints(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tab := NewTable()
-			tab.Topology = here
+			tab.Node = here
 			sp := tc.sp
 			sp.Name = name
 			tab.Services[name] = &sp

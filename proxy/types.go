@@ -33,6 +33,11 @@ type ServicePort struct {
 	NodePort        int32
 	ExternalIPs     []netip.Addr
 	LoadBalancerIPs []netip.Addr
+	// ShadowedClusterIPs are cluster IPs this port does not answer on
+	// because an older Service claims the same address, port and protocol
+	// (frontendclaims.go). They still say which IP families the Service is
+	// in (InFamily), so its other frontends keep their families.
+	ShadowedClusterIPs []netip.Addr
 	// LoadBalancerSourceRanges, when not empty, are the only clients that
 	// may reach LoadBalancerIPs (spec.loadBalancerSourceRanges); others
 	// are dropped. NodePorts and external IPs are not restricted, as in
@@ -78,3 +83,18 @@ type Endpoint struct {
 
 // AddrPort is the endpoint's address and port, the DNAT target.
 func (e Endpoint) AddrPort() netip.AddrPort { return netip.AddrPortFrom(e.Addr, uint16(e.Port)) }
+
+// InFamily tells whether the Service is in the IP family is4 (IPv4 when
+// true): whether it has a cluster IP of it, answered on or shadowed.
+// spec.clusterIPs alone says which families' backends program a Service,
+// NodePorts and external addresses included.
+func (sp *ServicePort) InFamily(is4 bool) bool {
+	for _, list := range [][]netip.Addr{sp.ClusterIPs, sp.ShadowedClusterIPs} {
+		for _, a := range list {
+			if a.Is4() == is4 {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -19,10 +19,10 @@ import (
 // and protobuf descriptors, whose inits run even in a plugin process
 // because they do not wait on net/http (see internal/plugininit).
 var forbiddenDeps = map[string]string{
-	"k8s.io/client-go/kubernetes":   "proxy/source.Client",
-	"k8s.io/client-go/informers":    "proxy/source",
-	"k8s.io/client-go/tools/events": "proxy/eventrecorder",
-	"k8s.io/client-go/tools/record": "proxy/eventrecorder",
+	"k8s.io/client-go/kubernetes":   "source.Client",
+	"k8s.io/client-go/informers":    "source",
+	"k8s.io/client-go/tools/events": "agent/eventrecorder",
+	"k8s.io/client-go/tools/record": "agent/eventrecorder",
 }
 
 // listedPackage is the part of `go list -json` output this test reads.

@@ -17,7 +17,7 @@ import (
 
 // NodeInstaller installs the plugin and this node's conflist when the
 // agent's Node gets its pod CIDRs, and again when they change, as the
-// DaemonSets of the major CNIs do. It is a proxy.NodeHandler. The work
+// DaemonSets of the major CNIs do. It is a source.NodeHandler. The work
 // (one file copy, one small atomic write) happens in the handler: it runs
 // at most once per pod CIDR change.
 type NodeInstaller struct {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/nodenet/nodenet/internal/runner"
 	"github.com/nodenet/nodenet/netpol"
-	"github.com/nodenet/nodenet/proxy"
+	"github.com/nodenet/nodenet/source"
 )
 
 // fullSyncPeriod is how often a sync is full even when nothing failed, so
@@ -93,9 +93,9 @@ func New(cfg Config, enforcer netpol.Enforcer) *Controller {
 }
 
 // Handlers returns the Pod, Namespace, NetworkPolicy and Node handlers to
-// add to the source's proxy.Handlers (Nodes beside the proxier's, with
-// proxy.NodeFanout).
-func (c *Controller) Handlers() proxy.Handlers { return c.store.Handlers() }
+// add to the source's source.Handlers (Nodes beside the proxier's, with
+// source.NodeFanout).
+func (c *Controller) Handlers() source.Handlers { return c.store.Handlers() }
 
 // Run syncs until ctx is done. Nothing is enforced before every kind has
 // synced once (see sync).

@@ -9,7 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/nodenet/nodenet/netpol"
-	"github.com/nodenet/nodenet/proxy"
+	"github.com/nodenet/nodenet/source"
 )
 
 // Store keeps what the model needs of the cluster, fed by the source
@@ -60,8 +60,8 @@ func NewStore(poke func()) *Store {
 
 // Handlers returns the handlers a source feeds into the store. Nodes must
 // deliver the agent's own Node only (the sources do so).
-func (s *Store) Handlers() proxy.Handlers {
-	return proxy.Handlers{
+func (s *Store) Handlers() source.Handlers {
+	return source.Handlers{
 		Pods:            podEvents{s},
 		Namespaces:      namespaceEvents{s},
 		NetworkPolicies: policyEvents{s},
@@ -136,8 +136,8 @@ func (s *Store) NodeSeen() bool {
 }
 
 var (
-	_ proxy.PodHandler           = podEvents{}
-	_ proxy.NamespaceHandler     = namespaceEvents{}
-	_ proxy.NetworkPolicyHandler = policyEvents{}
-	_ proxy.NodeHandler          = nodeEvents{}
+	_ source.PodHandler           = podEvents{}
+	_ source.NamespaceHandler     = namespaceEvents{}
+	_ source.NetworkPolicyHandler = policyEvents{}
+	_ source.NodeHandler          = nodeEvents{}
 )

@@ -8,7 +8,7 @@ import (
 	"github.com/nodenet/nodenet/netpol"
 )
 
-// namespaceEvents implements proxy.NamespaceHandler.
+// namespaceEvents implements source.NamespaceHandler.
 type namespaceEvents struct{ s *Store }
 
 func (e namespaceEvents) OnNamespaceAdd(ns *v1.Namespace)       { e.s.setNamespace(ns) }

@@ -7,7 +7,7 @@ import (
 	v1 "k8s.io/api/core/v1"
 )
 
-// nodeEvents implements proxy.NodeHandler for the agent's own Node.
+// nodeEvents implements source.NodeHandler for the agent's own Node.
 type nodeEvents struct{ s *Store }
 
 func (e nodeEvents) OnNodeAdd(n *v1.Node)       { e.s.setNode(n) }

@@ -10,7 +10,7 @@ import (
 	"github.com/nodenet/nodenet/netpol"
 )
 
-// podEvents implements proxy.PodHandler.
+// podEvents implements source.PodHandler.
 type podEvents struct{ s *Store }
 
 func (e podEvents) OnPodAdd(pod *v1.Pod)       { e.s.setPod(pod) }

@@ -6,7 +6,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 )
 
-// policyEvents implements proxy.NetworkPolicyHandler.
+// policyEvents implements source.NetworkPolicyHandler.
 type policyEvents struct{ s *Store }
 
 func (e policyEvents) OnNetworkPolicyAdd(np *networkingv1.NetworkPolicy)       { e.s.setPolicy(np) }

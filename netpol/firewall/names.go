@@ -8,7 +8,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/types"
 
-	"github.com/nodenet/nodenet/iptables"
+	"github.com/nodenet/nodenet/internal/forwardorder"
 	"github.com/nodenet/nodenet/netpol"
 )
 
@@ -19,12 +19,12 @@ import (
 // NODENET-REJ-, fixed names) nor the CNI plugin's (NODENET-MASQ- + hex):
 // "NODENET-FW" is neither "NODENET-MASQ-" nor any of the proxy's names.
 const (
-	chainPrefix   = "NODENET-FW"           // every chain of the firewall starts with it
-	topChain      = iptables.FirewallChain // hooked first in filter FORWARD
-	egressChain   = "NODENET-FW-EGRESS"    // dispatch on the source pod
-	ingressChain  = "NODENET-FW-INGRESS"   // dispatch on the destination pod
-	podChainStem  = "NODENET-FW-"          // + "I-"/"E-" + pod hash
-	podHashLength = 12                     // base32 characters: 60 bits
+	chainPrefix   = "NODENET-FW"               // every chain of the firewall starts with it
+	topChain      = forwardorder.FirewallChain // hooked first in filter FORWARD
+	egressChain   = "NODENET-FW-EGRESS"        // dispatch on the source pod
+	ingressChain  = "NODENET-FW-INGRESS"       // dispatch on the destination pod
+	podChainStem  = "NODENET-FW-"              // + "I-"/"E-" + pod hash
+	podHashLength = 12                         // base32 characters: 60 bits
 	maxChainName  = 28
 )
 

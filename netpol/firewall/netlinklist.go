@@ -7,6 +7,8 @@ import (
 
 	"github.com/vishvananda/netlink/nl"
 	"golang.org/x/sys/unix"
+
+	"github.com/nodenet/nodenet/internal/netlinkdump"
 )
 
 // ListSets implements SetKernel with a dump of our own: netlink's
@@ -26,7 +28,7 @@ func (s *NetlinkSets) ListSets() ([]SetInfo, error) {
 	}
 	req.AddData(&nl.Nfgenmsg{NfgenFamily: uint8(unix.AF_NETLINK), Version: nl.NFNETLINK_V0})
 	req.AddData(nl.NewRtAttr(nl.IPSET_ATTR_PROTOCOL, nl.Uint8Attr(nl.IPSET_PROTOCOL)))
-	msgs, err := req.Execute(unix.NETLINK_NETFILTER, 0)
+	msgs, err := netlinkdump.Retry(func() ([][]byte, error) { return req.Execute(unix.NETLINK_NETFILTER, 0) })
 	if err != nil {
 		return nil, fmt.Errorf("ipset list: %w", err)
 	}

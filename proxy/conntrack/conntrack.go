@@ -2,6 +2,12 @@
 // UDP and SCTP flows going to a removed endpoint, or to a rejection, after
 // the rules changed. TCP needs none of this: a TCP client whose endpoint
 // went away gets a reset and reconnects through the new rules.
+//
+// Two ways in: Cleaner.Delete applies the filters the proxy computed from
+// a change it saw, and Cleaner.Reconcile compares every entry with the
+// endpoints still serving, which catches the changes the agent missed
+// (a restart, a failed cleanup). The kernel sits behind Kernel (Netlink;
+// a stateful fake in conntracktest).
 package conntrack
 
 import (
@@ -41,27 +47,40 @@ func (f Filter) String() string {
 	return strings.Join(parts, " ")
 }
 
-// Entry is one tracked flow, as the fake keeps it.
+// Entry is one tracked flow: what the client sent (original direction)
+// and who answered (the reply's source: the endpoint after a DNAT, the
+// original destination when nothing translated it).
 type Entry struct {
 	Protocol    uint8
 	OrigSrc     netip.Addr
+	OrigSrcPort uint16
 	OrigDst     netip.Addr
 	OrigDstPort uint16
 	ReplySrc    netip.Addr
 }
 
+// IPv6 tells which family's table e is in.
+func (e Entry) IPv6() bool { return e.OrigDst.Is6() }
+
 // Matches tells whether f selects e. As in the kernel, a filter only sees
 // the table of its family.
 func (f Filter) Matches(e Entry) bool {
-	return f.Protocol == e.Protocol && f.is6() == e.OrigDst.Is6() &&
+	return f.Protocol == e.Protocol && f.is6() == e.IPv6() &&
 		(!f.OrigDst.IsValid() || f.OrigDst == e.OrigDst) &&
 		(f.OrigDstPort == 0 || f.OrigDstPort == e.OrigDstPort) &&
 		(!f.ReplySrc.IsValid() || f.ReplySrc == e.ReplySrc)
 }
 
-// Table is the kernel surface: delete every entry any filter matches.
-type Table interface {
-	Delete(filters []Filter) (deleted int, err error)
+// Kernel is the conntrack table of one network namespace, one IP family
+// at a time, as netlink offers it. Both calls are netlink dumps: like
+// netlink's own, they may answer netlink.ErrDumpInterrupted together with
+// what they read (List) or deleted (DeleteMatching); Cleaner retries them.
+type Kernel interface {
+	// List returns the family's entries.
+	List(ipv6 bool) ([]Entry, error)
+	// DeleteMatching deletes the family's entries that any filter
+	// matches and says how many.
+	DeleteMatching(ipv6 bool, filters []Filter) (int, error)
 }
 
 // is6 tells which family's table f applies to.

@@ -1,40 +1,72 @@
 package conntrack
 
 import (
-	"fmt"
 	"net"
+	"net/netip"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 )
 
-// Netlink is the Table of the current network namespace.
-type Netlink struct{}
+// Netlink is the Kernel of a network namespace: the agent's own, or that
+// of Handle when it is set (tests open one in a namespace they made).
+type Netlink struct {
+	Handle *netlink.Handle
+}
 
-// Delete walks the conntrack table once per IP family (netlink dumps it
-// and filters in user space), so all filters of a sync share one walk.
-func (Netlink) Delete(filters []Filter) (int, error) {
-	byFamily := map[netlink.InetFamily][]netlink.CustomConntrackFilter{}
+func (n Netlink) handle() *netlink.Handle {
+	if n.Handle != nil {
+		return n.Handle
+	}
+	return &netlink.Handle{} // what netlink's package functions use
+}
+
+func inetFamily(ipv6 bool) netlink.InetFamily {
+	if ipv6 {
+		return unix.AF_INET6
+	}
+	return unix.AF_INET
+}
+
+// List implements Kernel.
+func (n Netlink) List(ipv6 bool) ([]Entry, error) {
+	flows, err := n.handle().ConntrackTableList(netlink.ConntrackTable, inetFamily(ipv6))
+	out := make([]Entry, 0, len(flows))
+	for _, f := range flows {
+		out = append(out, entryOf(f))
+	}
+	return out, err
+}
+
+func entryOf(f *netlink.ConntrackFlow) Entry {
+	return Entry{
+		Protocol:    f.Forward.Protocol,
+		OrigSrc:     addrOf(f.Forward.SrcIP),
+		OrigSrcPort: f.Forward.SrcPort,
+		OrigDst:     addrOf(f.Forward.DstIP),
+		OrigDstPort: f.Forward.DstPort,
+		ReplySrc:    addrOf(f.Reverse.SrcIP),
+	}
+}
+
+func addrOf(ip net.IP) netip.Addr {
+	a, _ := netip.AddrFromSlice(ip)
+	return a.Unmap()
+}
+
+// DeleteMatching implements Kernel. netlink dumps the family's table and
+// matches in user space, so all filters of a call share one walk.
+func (n Netlink) DeleteMatching(ipv6 bool, filters []Filter) (int, error) {
+	nfs := make([]netlink.CustomConntrackFilter, 0, len(filters))
 	for _, f := range filters {
 		nf, err := toNetlink(f)
 		if err != nil {
 			return 0, err
 		}
-		fam := netlink.InetFamily(unix.AF_INET)
-		if f.is6() {
-			fam = unix.AF_INET6
-		}
-		byFamily[fam] = append(byFamily[fam], nf)
+		nfs = append(nfs, nf)
 	}
-	total := 0
-	for fam, fs := range byFamily {
-		n, err := netlink.ConntrackDeleteFilters(netlink.ConntrackTable, fam, fs...)
-		total += int(n)
-		if err != nil {
-			return total, fmt.Errorf("delete conntrack entries: %w", err)
-		}
-	}
-	return total, nil
+	deleted, err := n.handle().ConntrackDeleteFilters(netlink.ConntrackTable, inetFamily(ipv6), nfs...)
+	return int(deleted), err
 }
 
 func toNetlink(f Filter) (*netlink.ConntrackFilter, error) {

@@ -13,14 +13,11 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/nodenet/nodenet/cni/nodeinstall"
-	"github.com/nodenet/nodenet/iptables"
 	"github.com/nodenet/nodenet/nodeport"
 	"github.com/nodenet/nodenet/proxy"
 	"github.com/nodenet/nodenet/proxy/conntrack"
+	"github.com/nodenet/nodenet/source"
 )
-
-// proxyMode is the only mode implemented; reported on /proxyMode.
-const proxyMode = "iptables"
 
 func newAgentCommand() *cobra.Command {
 	opts := newAgentOptions()
@@ -28,7 +25,8 @@ func newAgentCommand() *cobra.Command {
 		Use:   "agent",
 		Short: "Run the Service proxy (kube-proxy replacement) and NetworkPolicy firewall until SIGINT or SIGTERM",
 		Long: `Run the Service proxy: watch Services and EndpointSlices (from the API server,
-or from a folder with --manifests) and program iptables so this node serves them.
+or from a folder with --manifests) and program the kernel (--proxy-mode) so this
+node serves them.
 Flags follow kube-proxy's names and meanings.
 
 With --netpol (the default), also enforce NetworkPolicies on this node's pods,
@@ -66,8 +64,8 @@ watching Pods, Namespaces and NetworkPolicies.`,
 // startup before anything is watched or programmed.
 func runAgent(ctx context.Context, cfg *agentConfig) error {
 	klog.InfoS("Starting nodenet agent", "version", version.Get().GitVersion,
-		"node", cfg.NodeName, "proxyMode", proxyMode, "source", cfg.sourceName(), "netpol", cfg.Netpol.Enabled)
-	backends, err := newFamilyBackends(cfg, iptables.Usable, iptables.New)
+		"node", cfg.NodeName, "proxyMode", cfg.modeName(), "source", cfg.sourceName(), "netpol", cfg.Netpol.Enabled)
+	backends, err := newFamilyBackends(cfg)
 	if err != nil {
 		return err
 	}
@@ -85,7 +83,7 @@ func runAgent(ctx context.Context, cfg *agentConfig) error {
 		Conntrack:     conntrack.Netlink{},
 		HealthChecks:  healthChecks,
 		Reporter:      agentReporter(ctx, client, cfg.NodeName),
-	}, backends.fanout)
+	}, backends)
 
 	// nil with --netpol=false; its failures are logged and retried, never
 	// fatal, so the proxy keeps working whatever the firewall does.
@@ -100,7 +98,6 @@ func runAgent(ctx context.Context, cfg *agentConfig) error {
 		closeAll(servers)
 		return err
 	}
-	handlers = withPrimaryNodeIPs(handlers, cfg, p, backends.backends)
 	handlers = withNetpol(handlers, netpolCtrl)
 	// The source starts once the servers answer: on a large cluster the
 	// informers take a while to sync, and probes must get a (503) answer
@@ -112,8 +109,8 @@ func runAgent(ctx context.Context, cfg *agentConfig) error {
 
 // agentHandlers are the proxier's handlers, plus the CNI installer on Node
 // events when --cni-conf-dir and --cni-bin-dir are set.
-func agentHandlers(cfg *agentConfig, p *proxy.Proxier) (proxy.Handlers, error) {
-	h := p.Handlers()
+func agentHandlers(cfg *agentConfig, p *proxy.Proxier) (source.Handlers, error) {
+	h := proxyHandlers(p)
 	if cfg.CNIConfDir == "" {
 		return h, nil
 	}
@@ -121,7 +118,13 @@ func agentHandlers(cfg *agentConfig, p *proxy.Proxier) (proxy.Handlers, error) {
 	if err != nil {
 		return h, fmt.Errorf("--cni-bin-dir: cannot find the running binary to install: %w", err)
 	}
-	h.Nodes = proxy.NodeFanout{h.Nodes, &nodeinstall.NodeInstaller{BinDir: cfg.CNIBinDir, ConfDir: cfg.CNIConfDir, Self: self,
+	h.Nodes = source.NodeFanout{h.Nodes, &nodeinstall.NodeInstaller{BinDir: cfg.CNIBinDir, ConfDir: cfg.CNIConfDir, Self: self,
 		Opts: cniInstallOptions(cfg)}}
 	return h, nil
+}
+
+// proxyHandlers are the proxier's handlers, for the source to feed.
+func proxyHandlers(p *proxy.Proxier) source.Handlers {
+	ph := p.Handlers()
+	return source.Handlers{Services: ph.Services, EndpointSlices: ph.EndpointSlices, Nodes: ph.Nodes}
 }

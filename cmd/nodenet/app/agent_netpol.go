@@ -3,14 +3,11 @@ package app
 import (
 	"context"
 
-	v1 "k8s.io/api/core/v1"
-
 	"github.com/nodenet/nodenet/netpol"
 	"github.com/nodenet/nodenet/netpol/controller"
 	"github.com/nodenet/nodenet/netpol/firewall"
 	"github.com/nodenet/nodenet/proxy"
-	"github.com/nodenet/nodenet/proxy/eventrecorder"
-	"github.com/nodenet/nodenet/proxy/source"
+	"github.com/nodenet/nodenet/source"
 )
 
 // newNetpolController returns the NetworkPolicy controller, nil with
@@ -39,25 +36,24 @@ func newNetpolEnforcer(cfg netpolConfig) netpol.Enforcer {
 
 // netpolEvents records Warning Events on invalid NetworkPolicies; nil
 // without an API server (--manifests): the log line is all there is then.
-// Their source host is the node the agent runs as, not the hostname.
 func netpolEvents(ctx context.Context, client *source.Client, nodeName string) controller.EventRecorder {
 	if client == nil {
 		return nil
 	}
-	return eventrecorder.New(ctx, client.EventSink(ctx), source.Scheme(), v1.EventSource{Component: "nodenet", Host: nodeName})
+	return newEventRecorder(ctx, client, nodeName)
 }
 
 // withNetpol adds the controller's handlers to h: Pods, Namespaces and
 // NetworkPolicies, and the own Node beside the handlers already there.
 // With ctrl nil (--netpol=false) h is unchanged, so the source does not
 // watch those kinds at all.
-func withNetpol(h proxy.Handlers, ctrl *controller.Controller) proxy.Handlers {
+func withNetpol(h source.Handlers, ctrl *controller.Controller) source.Handlers {
 	if ctrl == nil {
 		return h
 	}
 	mine := ctrl.Handlers()
 	h.Pods, h.Namespaces, h.NetworkPolicies = mine.Pods, mine.Namespaces, mine.NetworkPolicies
-	h.Nodes = proxy.NodeFanout{h.Nodes, mine.Nodes}
+	h.Nodes = source.NodeFanout{h.Nodes, mine.Nodes}
 	return h
 }
 

@@ -8,7 +8,7 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 
-	"github.com/nodenet/nodenet/proxy"
+	"github.com/nodenet/nodenet/source"
 )
 
 func TestNetpolOffWatchesNothing(t *testing.T) {
@@ -17,11 +17,11 @@ func TestNetpolOffWatchesNothing(t *testing.T) {
 	if ctrl != nil {
 		t.Fatal("--netpol=false built a controller")
 	}
-	h := withNetpol(newTestProxier().Handlers(), ctrl)
+	h := withNetpol(proxyHandlers(newTestProxier()), ctrl)
 	if h.Pods != nil || h.Namespaces != nil || h.NetworkPolicies != nil {
 		t.Error("--netpol=false still asks the source for Pods, Namespaces or NetworkPolicies")
 	}
-	if _, fanout := h.Nodes.(proxy.NodeFanout); fanout {
+	if _, fanout := h.Nodes.(source.NodeFanout); fanout {
 		t.Error("--netpol=false added a Node handler")
 	}
 	if len(runLoops(newTestProxier(), ctrl)) != 1 {
@@ -35,14 +35,14 @@ func TestNetpolOnAddsHandlersBesideTheProxier(t *testing.T) {
 	// touches the kernel.
 	ctrl := newNetpolController(t.Context(), cfg, nil, nil)
 	p := newTestProxier()
-	h := withNetpol(p.Handlers(), ctrl)
+	h := withNetpol(proxyHandlers(p), ctrl)
 	if h.Pods == nil || h.Namespaces == nil || h.NetworkPolicies == nil {
 		t.Fatal("the controller's handlers are missing")
 	}
 	if h.Services == nil || h.EndpointSlices == nil {
 		t.Error("the proxier's handlers were dropped")
 	}
-	fanout, ok := h.Nodes.(proxy.NodeFanout)
+	fanout, ok := h.Nodes.(source.NodeFanout)
 	if !ok || len(fanout) != 2 {
 		t.Fatalf("Nodes = %T, want the proxier's and the controller's", h.Nodes)
 	}
@@ -61,11 +61,11 @@ func TestMetricsServerNetpolPaths(t *testing.T) {
 		wantCode int
 		wantBody string
 	}{
-		{"off", metricsHandler(p, nil), "/netpol/policies", http.StatusNotFound, "--netpol=false"},
-		{"not synced", metricsHandler(p, netpolModel(newNetpolController(t.Context(), &agentConfig{Netpol: netpolConfig{Enabled: true}}, nil, nil))),
+		{"off", metricsHandler(p, "iptables", nil), "/netpol/policies", http.StatusNotFound, "--netpol=false"},
+		{"not synced", metricsHandler(p, "iptables", netpolModel(newNetpolController(t.Context(), &agentConfig{Netpol: netpolConfig{Enabled: true}}, nil, nil))),
 			"/netpol/trace?from=x/a&to=x/b&port=80", http.StatusServiceUnavailable, "not computed yet"},
-		{"dump still served", metricsHandler(p, nil), "/dump", http.StatusOK, "servicePorts"},
-		{"unknown path", metricsHandler(p, nil), "/nope", http.StatusNotFound, "404 page not found"},
+		{"dump still served", metricsHandler(p, "iptables", nil), "/dump", http.StatusOK, "servicePorts"},
+		{"unknown path", metricsHandler(p, "iptables", nil), "/nope", http.StatusNotFound, "404 page not found"},
 	}
 	for _, tt := range tests {
 		rec := httptest.NewRecorder()

@@ -12,6 +12,9 @@ import (
 	"github.com/spf13/pflag"
 	v1 "k8s.io/api/core/v1"
 	logsapi "k8s.io/component-base/logs/api/v1"
+
+	"github.com/nodenet/nodenet/nodeport"
+	"github.com/nodenet/nodenet/proxymode"
 )
 
 // agentOptions holds the agent's flags as typed. Names, defaults and
@@ -48,7 +51,7 @@ const (
 
 func newAgentOptions() *agentOptions {
 	return &agentOptions{
-		ProxyMode:        "iptables",
+		ProxyMode:        proxyModes[0].Name(),
 		MasqueradeBit:    14,
 		MinSyncPeriod:    time.Second,
 		SyncPeriod:       30 * time.Second,
@@ -66,7 +69,7 @@ func (o *agentOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Kubeconfig, "kubeconfig", o.Kubeconfig, "Path to kubeconfig file with authorization information (the master location can be overridden by --master). Empty: in-cluster config.")
 	fs.StringVar(&o.Master, "master", o.Master, "The address of the Kubernetes API server (overrides any value in kubeconfig).")
 	fs.StringVar(&o.HostnameOverride, "hostname-override", o.HostnameOverride, "If non-empty, will be used as the name of the Node nodenet runs on. If unset, the node name is the host's hostname, lower-cased.")
-	fs.StringVar(&o.ProxyMode, "proxy-mode", o.ProxyMode, "Which proxy mode to use: only 'iptables' for now.")
+	fs.StringVar(&o.ProxyMode, "proxy-mode", o.ProxyMode, "Which proxy mode to use: "+modeNames()+".")
 	fs.StringSliceVar(&o.ClusterCIDRs, "cluster-cidr", o.ClusterCIDRs, "Comma-separated CIDR ranges of the pods in the cluster, at most one per IP family (dual-stack: one IPv4 and one IPv6). Traffic to a ClusterIP from outside them is masqueraded.")
 	fs.StringSliceVar(&o.NodePortAddresses, "nodeport-addresses", o.NodePortAddresses, "Comma-separated CIDR ranges, or 'primary' (the node's primary IPs, from its Node object: its first InternalIP of each family); NodePorts are only served on local addresses inside them, each family's backend using the CIDRs of its family. Empty: all local addresses.")
 	fs.BoolVar(&o.MasqueradeAll, "masquerade-all", o.MasqueradeAll, "SNAT all traffic sent via Service cluster IPs.")
@@ -88,30 +91,31 @@ func (o *agentOptions) addFlags(fs *pflag.FlagSet) {
 type agentConfig struct {
 	NodeName string
 	// Exactly one of Manifests and (Master, Kubeconfig) is the source.
-	Manifests         string
-	Master            string
-	Kubeconfig        string
-	ClusterCIDRs      []netip.Prefix
-	NodePortAddresses []netip.Prefix
-	NodePortPrimary   bool // --nodeport-addresses primary (agent_nodeports.go)
-	MasqueradeAll     bool
-	MasqueradeBit     int
-	MinSyncPeriod     time.Duration
-	SyncPeriod        time.Duration
-	ConfigSyncPeriod  time.Duration
-	HealthzBindAddr   string
-	MetricsBindAddr   string
-	CNIConfDir        string
-	CNIBinDir         string
-	Netpol            netpolConfig
-	PodRoutes         bool
+	Manifests        string
+	Master           string
+	Kubeconfig       string
+	Mode             proxymode.Mode // --proxy-mode, from the registry (modes.go)
+	ClusterCIDRs     []netip.Prefix
+	NodePorts        nodeport.Addresses
+	MasqueradeAll    bool
+	MasqueradeBit    int
+	MinSyncPeriod    time.Duration
+	SyncPeriod       time.Duration
+	ConfigSyncPeriod time.Duration
+	HealthzBindAddr  string
+	MetricsBindAddr  string
+	CNIConfDir       string
+	CNIBinDir        string
+	Netpol           netpolConfig
+	PodRoutes        bool
 }
 
 // complete validates o and returns the config to run. hostname is
 // os.Hostname outside tests. Each error is one line naming the flag.
 func (o *agentOptions) complete(hostname func() (string, error)) (*agentConfig, error) {
-	if err := checkProxyMode("--proxy-mode", o.ProxyMode); err != nil {
-		return nil, err
+	mode, err := lookupMode(o.ProxyMode)
+	if err != nil {
+		return nil, fmt.Errorf("--proxy-mode: %w", err)
 	}
 	if err := o.validateSource(); err != nil {
 		return nil, err
@@ -136,9 +140,9 @@ func (o *agentOptions) complete(hostname func() (string, error)) (*agentConfig, 
 	if err := onePerFamily("--cluster-cidr", clusterCIDRs); err != nil {
 		return nil, err
 	}
-	nodePortAddresses, nodePortPrimary, err := parseNodePortAddresses(o.NodePortAddresses)
+	nodePorts, err := nodeport.ParseAddresses(o.NodePortAddresses)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("--nodeport-addresses: %w", err)
 	}
 	if (o.CNIConfDir == "") != (o.CNIBinDir == "") {
 		return nil, fmt.Errorf("--cni-conf-dir and --cni-bin-dir go together (got %q and %q)", o.CNIConfDir, o.CNIBinDir)
@@ -156,36 +160,25 @@ func (o *agentOptions) complete(hostname func() (string, error)) (*agentConfig, 
 		return nil, err
 	}
 	return &agentConfig{
-		NodeName:          nodeName,
-		Manifests:         o.Manifests,
-		Master:            o.Master,
-		Kubeconfig:        o.Kubeconfig,
-		ClusterCIDRs:      clusterCIDRs,
-		NodePortAddresses: nodePortAddresses,
-		NodePortPrimary:   nodePortPrimary,
-		MasqueradeAll:     o.MasqueradeAll,
-		MasqueradeBit:     int(o.MasqueradeBit),
-		MinSyncPeriod:     o.MinSyncPeriod,
-		SyncPeriod:        o.SyncPeriod,
-		ConfigSyncPeriod:  o.ConfigSyncPeriod,
-		HealthzBindAddr:   healthz,
-		MetricsBindAddr:   metrics,
-		CNIConfDir:        o.CNIConfDir,
-		CNIBinDir:         o.CNIBinDir,
-		Netpol:            netpolCfg,
-		PodRoutes:         o.PodRoutes,
+		NodeName:         nodeName,
+		Manifests:        o.Manifests,
+		Master:           o.Master,
+		Kubeconfig:       o.Kubeconfig,
+		Mode:             mode,
+		ClusterCIDRs:     clusterCIDRs,
+		NodePorts:        nodePorts,
+		MasqueradeAll:    o.MasqueradeAll,
+		MasqueradeBit:    int(o.MasqueradeBit),
+		MinSyncPeriod:    o.MinSyncPeriod,
+		SyncPeriod:       o.SyncPeriod,
+		ConfigSyncPeriod: o.ConfigSyncPeriod,
+		HealthzBindAddr:  healthz,
+		MetricsBindAddr:  metrics,
+		CNIConfDir:       o.CNIConfDir,
+		CNIBinDir:        o.CNIBinDir,
+		Netpol:           netpolCfg,
+		PodRoutes:        o.PodRoutes,
 	}, nil
-}
-
-// checkProxyMode checks the mode given by name (a flag or a file field).
-func checkProxyMode(name, mode string) error {
-	switch mode {
-	case "", "iptables": // kube-proxy treats "" as the platform default, iptables on Linux
-		return nil
-	case "ipvs", "nftables":
-		return fmt.Errorf("%s: %q is not implemented yet (use iptables)", name, mode)
-	}
-	return fmt.Errorf("%s: unknown mode %q (use iptables)", name, mode)
 }
 
 func (o *agentOptions) validateSource() error {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	v1 "k8s.io/api/core/v1"
+
+	"github.com/nodenet/nodenet/nodeport"
 )
 
 func fixedHostname(name string) func() (string, error) {
@@ -66,16 +68,16 @@ func TestAgentFlagsParsed(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := agentConfig{
-		NodeName:          "worker-1",
-		Manifests:         dir,
-		ClusterCIDRs:      prefixes("10.244.0.0/16", "fd00:10:244::/56"),
-		NodePortAddresses: prefixes("192.168.1.0/24"),
-		MasqueradeAll:     true,
-		MasqueradeBit:     5,
-		SyncPeriod:        time.Minute,
-		ConfigSyncPeriod:  15 * time.Minute,
-		HealthzBindAddr:   "127.0.0.1:10256",
-		Netpol:            netpolConfig{LogDrops: true, LogGroup: 7},
+		NodeName:         "worker-1",
+		Manifests:        dir,
+		ClusterCIDRs:     prefixes("10.244.0.0/16", "fd00:10:244::/56"),
+		NodePorts:        nodeport.Addresses{CIDRs: prefixes("192.168.1.0/24")},
+		MasqueradeAll:    true,
+		MasqueradeBit:    5,
+		SyncPeriod:       time.Minute,
+		ConfigSyncPeriod: 15 * time.Minute,
+		HealthzBindAddr:  "127.0.0.1:10256",
+		Netpol:           netpolConfig{LogDrops: true, LogGroup: 7},
 	}
 	if !equalConfig(*cfg, want) || cfg.Netpol != want.Netpol {
 		t.Errorf("config =\n%+v\nwant\n%+v", *cfg, want)
@@ -95,9 +97,7 @@ func TestAgentFlagValidation(t *testing.T) {
 		args    []string
 		wantErr string
 	}{
-		{[]string{"--proxy-mode=ipvs"}, `--proxy-mode: "ipvs" is not implemented yet`},
-		{[]string{"--proxy-mode=nftables"}, `--proxy-mode: "nftables" is not implemented yet`},
-		{[]string{"--proxy-mode=userspace"}, `--proxy-mode: unknown mode "userspace"`},
+		{[]string{"--proxy-mode=userspace"}, `--proxy-mode: unknown mode "userspace" (known: iptables`},
 		{[]string{"--cluster-cidr=10.244.0.0/16,10.300.0.0/16"}, `--cluster-cidr: "10.300.0.0/16" is not a CIDR`},
 		{[]string{"--cluster-cidr=10.244.0.0"}, `--cluster-cidr: "10.244.0.0" is not a CIDR`},
 		{[]string{"--nodeport-addresses=primary,10.0.0.0/8"}, `--nodeport-addresses: "primary" cannot be combined with CIDRs`},
@@ -152,7 +152,8 @@ func prefixes(ss ...string) []netip.Prefix {
 
 func equalConfig(a, b agentConfig) bool {
 	return slices.Equal(a.ClusterCIDRs, b.ClusterCIDRs) &&
-		slices.Equal(a.NodePortAddresses, b.NodePortAddresses) &&
+		slices.Equal(a.NodePorts.CIDRs, b.NodePorts.CIDRs) && a.NodePorts.Primary == b.NodePorts.Primary &&
+		a.modeName() == b.modeName() &&
 		a.NodeName == b.NodeName && a.Manifests == b.Manifests &&
 		a.Master == b.Master && a.Kubeconfig == b.Kubeconfig &&
 		a.MasqueradeAll == b.MasqueradeAll && a.MasqueradeBit == b.MasqueradeBit &&

@@ -8,7 +8,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/nodenet/nodenet/podroutes"
-	"github.com/nodenet/nodenet/proxy/source"
+	"github.com/nodenet/nodenet/source"
 )
 
 func (o *agentOptions) addPodRoutesFlag(fs *pflag.FlagSet) {

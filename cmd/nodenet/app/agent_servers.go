@@ -8,10 +8,10 @@ import (
 
 	"k8s.io/klog/v2"
 
+	"github.com/nodenet/nodenet/agent/serve"
 	"github.com/nodenet/nodenet/netpol"
 	"github.com/nodenet/nodenet/netpol/controller"
 	"github.com/nodenet/nodenet/proxy"
-	"github.com/nodenet/nodenet/proxy/serve"
 )
 
 // listenServers binds the healthz and metrics servers that are enabled
@@ -30,7 +30,7 @@ func listenServers(cfg *agentConfig, p *proxy.Proxier, ctrl *controller.Controll
 		servers = append(servers, s)
 	}
 	if cfg.MetricsBindAddr != "" {
-		s, err := serve.Listen("metrics", cfg.MetricsBindAddr, metricsHandler(p, netpolModel))
+		s, err := serve.Listen("metrics", cfg.MetricsBindAddr, metricsHandler(p, cfg.modeName(), netpolModel))
 		if err != nil {
 			closeAll(servers)
 			return nil, err
@@ -40,15 +40,15 @@ func listenServers(cfg *agentConfig, p *proxy.Proxier, ctrl *controller.Controll
 	return servers, nil
 }
 
-// metricsHandler is kube-proxy's metrics server plus /dump and the
-// NetworkPolicy views under /netpol/.
-func metricsHandler(p *proxy.Proxier, netpolModel func() *netpol.Model) http.Handler {
+// metricsHandler is kube-proxy's metrics server (mode on /proxyMode) plus
+// /dump and the NetworkPolicy views under /netpol/.
+func metricsHandler(p *proxy.Proxier, mode string, netpolModel func() *netpol.Model) http.Handler {
 	netpolHandler := serve.NewNetpolDisabledHandler()
 	if netpolModel != nil {
 		netpolHandler = serve.NewNetpolHandler(netpolModel)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/", serve.NewMetricsHandler(p.Snapshot, proxyMode))
+	mux.Handle("/", serve.NewMetricsHandler(p.Snapshot, mode))
 	mux.Handle("/netpol/", netpolHandler)
 	return mux
 }

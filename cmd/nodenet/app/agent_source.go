@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 
+	v1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/nodenet/nodenet/agent/eventrecorder"
 	"github.com/nodenet/nodenet/proxy"
-	"github.com/nodenet/nodenet/proxy/source"
+	"github.com/nodenet/nodenet/source"
 )
 
 func (c *agentConfig) sourceName() string {
@@ -32,12 +34,20 @@ func agentReporter(ctx context.Context, client *source.Client, nodeName string) 
 	if client == nil {
 		return proxy.LogReporter{}
 	}
-	return proxy.NewEventReporter(ctx, client.EventSink(ctx), source.Scheme(), nodeName)
+	return proxy.NewEventReporter(newEventRecorder(ctx, client, nodeName))
+}
+
+// newEventRecorder records Events through client, naming the node the
+// agent runs as (--hostname-override) as their source host, as kube-proxy
+// does: the machine's hostname may be another name altogether. It stops
+// with ctx.
+func newEventRecorder(ctx context.Context, client *source.Client, nodeName string) *eventrecorder.Recorder {
+	return eventrecorder.New(ctx, client.EventSink(ctx), source.Scheme(), v1.EventSource{Component: "nodenet", Host: nodeName})
 }
 
 // startSource starts feeding h from the manifests folder or the API
 // server (client); it returns once the watches are started.
-func startSource(ctx context.Context, cfg *agentConfig, client *source.Client, h proxy.Handlers) error {
+func startSource(ctx context.Context, cfg *agentConfig, client *source.Client, h source.Handlers) error {
 	if client == nil {
 		if err := source.RunManifests(ctx, cfg.Manifests, cfg.NodeName, h); err != nil {
 			return fmt.Errorf("reading manifests from %s: %w", cfg.Manifests, err)

@@ -6,52 +6,56 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
-	v1 "k8s.io/api/core/v1"
 
-	"github.com/nodenet/nodenet/iptables"
 	"github.com/nodenet/nodenet/netpol/firewall"
+	"github.com/nodenet/nodenet/proxymode"
 )
 
 func newCleanupCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "cleanup",
-		Short: "Remove every iptables and ip6tables chain and rule and every ipset nodenet created, then exit",
-		Long: `Remove every iptables (IPv4) and ip6tables (IPv6) chain and rule nodenet
-created, the NetworkPolicy firewall's ipsets, and nothing else. A family whose
-iptables does not work on this node (no IPv6) is skipped. Run it after stopping
-the agent, e.g. before going back to kube-proxy.`,
+		Short: "Remove every rule, chain and ipset nodenet created (every proxy mode, and the firewall), then exit",
+		Long: `Remove what every proxy mode (` + modeNames() + `) programmed for each
+IP family (IPv4, IPv6), the NetworkPolicy firewall's chains and ipsets, and
+nothing else. A mode or family that does not work on this node (no IPv6) is
+skipped. Run it after stopping the agent, e.g. before going back to
+kube-proxy or switching --proxy-mode.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return cleanupAll(cmd.OutOrStdout(), iptables.Usable, iptables.Cleanup, firewall.Cleanup)
+			return cleanupAll(cmd.OutOrStdout(), proxyModes, firewall.Cleanup)
 		},
 	}
 }
 
-// cleanupAll cleans the proxy's rules of every usable family and the
-// NetworkPolicy firewall; one failing does not stop the other.
-func cleanupAll(w io.Writer, usable, cleanup func(v1.IPFamily) error, firewallCleanup func() error) error {
-	proxyErr := cleanupFamilies(w, usable, cleanup)
+// cleanupAll cleans every mode's rules of every usable family and the
+// NetworkPolicy firewall; one failing does not stop the others. Every
+// mode, not just the default: the agent may have run another one.
+func cleanupAll(w io.Writer, modes []proxymode.Mode, firewallCleanup func() error) error {
+	var errs []error
+	for _, m := range modes {
+		errs = append(errs, cleanupFamilies(w, m))
+	}
 	if err := firewallCleanup(); err != nil {
-		return errors.Join(proxyErr, fmt.Errorf("cleaning up the NetworkPolicy firewall: %w", err))
+		return errors.Join(append(errs, fmt.Errorf("cleaning up the NetworkPolicy firewall: %w", err))...)
 	}
 	fmt.Fprintln(w, "Removed nodenet's NetworkPolicy firewall chains and ipsets.")
-	return proxyErr
+	return errors.Join(errs...)
 }
 
-// cleanupFamilies cleans every usable family; one family's failure does
-// not stop the other's, and all failures are returned.
-func cleanupFamilies(w io.Writer, usable, cleanup func(v1.IPFamily) error) error {
+// cleanupFamilies cleans every usable family of m; one family's failure
+// does not stop the other's, and all failures are returned.
+func cleanupFamilies(w io.Writer, m proxymode.Mode) error {
 	var errs []error
-	for _, fam := range iptables.Families {
-		if err := usable(fam); err != nil {
-			fmt.Fprintf(w, "Skipped %s: its iptables is not usable here (%v).\n", fam, err)
+	for _, fam := range proxymode.Families {
+		if err := m.Usable(fam); err != nil {
+			fmt.Fprintf(w, "Skipped %s %s: not usable here (%v).\n", fam, m.Name(), err)
 			continue
 		}
-		if err := cleanup(fam); err != nil {
-			errs = append(errs, fmt.Errorf("cleaning up %s iptables rules: %w", fam, err))
+		if err := m.Cleanup(fam); err != nil {
+			errs = append(errs, fmt.Errorf("cleaning up %s %s rules: %w", fam, m.Name(), err))
 			continue
 		}
-		fmt.Fprintf(w, "Removed nodenet's %s iptables chains and rules.\n", fam)
+		fmt.Fprintf(w, "Removed nodenet's %s %s rules.\n", fam, m.Name())
 	}
 	return errors.Join(errs...)
 }

@@ -2,38 +2,28 @@ package app
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
 	v1 "k8s.io/api/core/v1"
+
+	"github.com/nodenet/nodenet/proxymode"
 )
 
-// TestCleanupEveryUsableFamily: both families are cleaned, an unusable
-// one is skipped, and one family's failure does not stop the other.
-func TestCleanupEveryUsableFamily(t *testing.T) {
-	var cleaned []v1.IPFamily
+// TestCleanupEveryModeAndUsableFamily: every registered mode is cleaned
+// in both families, an unusable family is skipped, and one family's
+// failure stops neither the other family nor the other modes.
+func TestCleanupEveryModeAndUsableFamily(t *testing.T) {
 	var out strings.Builder
-	noV6 := func(f v1.IPFamily) error {
-		if f == v1.IPv6Protocol {
-			return errors.New("no ip6tables")
-		}
-		return nil
+	partial := &fakeMode{name: "a", unusable: noIPv6()}
+	failing := &fakeMode{name: "b", failing: map[v1.IPFamily]error{v1.IPv4Protocol: errors.New("boom")}}
+	err := cleanupAll(&out, []proxymode.Mode{partial, failing}, func() error { return nil })
+	if !slices.Equal(partial.cleaned, []v1.IPFamily{v1.IPv4Protocol}) || !strings.Contains(out.String(), "Skipped IPv6 a") {
+		t.Errorf("mode a cleaned %v, output %q; want IPv4 only and IPv6 skipped", partial.cleaned, out.String())
 	}
-	record := func(f v1.IPFamily) error { cleaned = append(cleaned, f); return nil }
-	if err := cleanupFamilies(&out, noV6, record); err != nil || len(cleaned) != 1 || !strings.Contains(out.String(), "Skipped IPv6") {
-		t.Fatalf("no IPv6: cleaned %v, err %v, output %q", cleaned, err, out.String())
-	}
-	cleaned = nil
-	failV4 := func(f v1.IPFamily) error {
-		cleaned = append(cleaned, f)
-		if f == v1.IPv4Protocol {
-			return errors.New("boom")
-		}
-		return nil
-	}
-	err := cleanupFamilies(&out, func(v1.IPFamily) error { return nil }, failV4)
-	if err == nil || len(cleaned) != 2 {
-		t.Fatalf("IPv4 failing: cleaned %v, err %v; want both tried and the error", cleaned, err)
+	if len(failing.cleaned) != 2 || err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Errorf("mode b cleaned %v, err %v; want both families tried and the error", failing.cleaned, err)
 	}
 }
 
@@ -41,15 +31,14 @@ func TestCleanupEveryUsableFamily(t *testing.T) {
 // cleanup fails, and both errors come back.
 func TestCleanupAlsoFirewall(t *testing.T) {
 	var out strings.Builder
-	ok := func(v1.IPFamily) error { return nil }
 	firewallRan := false
 	fw := func() error { firewallRan = true; return nil }
-	if err := cleanupAll(&out, ok, ok, fw); err != nil || !firewallRan || !strings.Contains(out.String(), "firewall") {
+	if err := cleanupAll(&out, []proxymode.Mode{&fakeMode{name: "ok"}}, fw); err != nil || !firewallRan || !strings.Contains(out.String(), "firewall") {
 		t.Fatalf("cleanupAll: err %v, firewall ran %t, output %q", err, firewallRan, out.String())
 	}
 	firewallRan = false
-	fail := func(v1.IPFamily) error { return errors.New("proxy boom") }
-	err := cleanupAll(&out, ok, fail, func() error { firewallRan = true; return errors.New("firewall boom") })
+	fail := &fakeMode{name: "bad", failing: map[v1.IPFamily]error{v1.IPv4Protocol: errors.New("proxy boom")}}
+	err := cleanupAll(&out, []proxymode.Mode{fail}, func() error { firewallRan = true; return errors.New("firewall boom") })
 	if err == nil || !firewallRan || !strings.Contains(err.Error(), "proxy boom") || !strings.Contains(err.Error(), "firewall boom") {
 		t.Fatalf("both failing: err %v, firewall ran %t", err, firewallRan)
 	}

@@ -8,6 +8,8 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	kubeproxyconfig "k8s.io/kube-proxy/config/v1alpha1"
+
+	"github.com/nodenet/nodenet/nodeport"
 )
 
 // fileOptions converts the honoured fields of c into option values. Each
@@ -64,23 +66,10 @@ func fileCIDRs(c *kubeproxyconfig.KubeProxyConfiguration, o *agentOptions) error
 		return err
 	}
 	o.NodePortAddresses = c.NodePortAddresses
-	if _, err := parseCIDRs("nodePortAddresses", withoutPrimary(o.NodePortAddresses)); err != nil {
-		return err
+	if _, err := nodeport.ParseAddresses(o.NodePortAddresses); err != nil {
+		return fmt.Errorf("nodePortAddresses: %w", err)
 	}
 	return nil
-}
-
-// withoutPrimary drops kube-proxy's word "primary" (the node's primary IPs)
-// from a nodePortAddresses list: its rules belong to --nodeport-addresses'
-// own parsing in complete(), which sees the value next.
-func withoutPrimary(values []string) []string {
-	var out []string
-	for _, v := range values {
-		if strings.TrimSpace(v) != "primary" {
-			out = append(out, v)
-		}
-	}
-	return out
 }
 
 func fileIPTables(c *kubeproxyconfig.KubeProxyConfiguration, o *agentOptions) error {

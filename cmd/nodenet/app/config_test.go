@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/nodenet/nodenet/nodeport"
 )
 
 // parseAgentFlagSet parses args exactly as the agent command would; the
@@ -78,17 +80,17 @@ func TestConfigFileKubeadm(t *testing.T) {
 func TestConfigFileEveryField(t *testing.T) {
 	cfg, opts, ignored := mustLoad(t, "--config=testdata/config/full.yaml")
 	checkConfig(t, cfg, agentConfig{
-		NodeName:          "worker-7",
-		Kubeconfig:        "/etc/nodenet/kubeconfig",
-		ClusterCIDRs:      prefixes("10.244.0.0/16", "fd00:10:244::/56"),
-		NodePortAddresses: prefixes("192.168.1.0/24", "10.0.0.7/32"),
-		MasqueradeAll:     true,
-		MasqueradeBit:     5,
-		MinSyncPeriod:     2 * time.Second,
-		SyncPeriod:        time.Minute,
-		ConfigSyncPeriod:  5 * time.Minute,
-		HealthzBindAddr:   "127.0.0.1:20256",
-		MetricsBindAddr:   "[::1]:10249", // bindAddress "::" makes the default IPv6
+		NodeName:         "worker-7",
+		Kubeconfig:       "/etc/nodenet/kubeconfig",
+		ClusterCIDRs:     prefixes("10.244.0.0/16", "fd00:10:244::/56"),
+		NodePorts:        nodeport.Addresses{CIDRs: prefixes("192.168.1.0/24", "10.0.0.7/32")},
+		MasqueradeAll:    true,
+		MasqueradeBit:    5,
+		MinSyncPeriod:    2 * time.Second,
+		SyncPeriod:       time.Minute,
+		ConfigSyncPeriod: 5 * time.Minute,
+		HealthzBindAddr:  "127.0.0.1:20256",
+		MetricsBindAddr:  "[::1]:10249", // bindAddress "::" makes the default IPv6
 	})
 	wantIgnored := []string{"clientConnection.qps", "enableProfiling", "iptables.localhostNodePorts",
 		"ipvs.scheduler", "conntrack.maxPerCore", "conntrack.tcpEstablishedTimeout"}
@@ -121,15 +123,15 @@ func TestConfigFileFlagsOverride(t *testing.T) {
 		"-v=6",
 	)
 	checkConfig(t, cfg, agentConfig{
-		NodeName:          "other",
-		Kubeconfig:        "/etc/nodenet/kubeconfig",
-		ClusterCIDRs:      prefixes("10.96.0.0/12"),
-		NodePortAddresses: prefixes("192.168.1.0/24", "10.0.0.7/32"),
-		MasqueradeBit:     14,
-		MinSyncPeriod:     2 * time.Second,
-		SyncPeriod:        45 * time.Second,
-		ConfigSyncPeriod:  5 * time.Minute,
-		HealthzBindAddr:   "127.0.0.1:20256",
+		NodeName:         "other",
+		Kubeconfig:       "/etc/nodenet/kubeconfig",
+		ClusterCIDRs:     prefixes("10.96.0.0/12"),
+		NodePorts:        nodeport.Addresses{CIDRs: prefixes("192.168.1.0/24", "10.0.0.7/32")},
+		MasqueradeBit:    14,
+		MinSyncPeriod:    2 * time.Second,
+		SyncPeriod:       45 * time.Second,
+		ConfigSyncPeriod: 5 * time.Minute,
+		HealthzBindAddr:  "127.0.0.1:20256",
 	})
 	if opts.Logging.Verbosity != 6 {
 		t.Errorf("verbosity = %v, want -v's 6 over the file's 3", opts.Logging.Verbosity)
@@ -169,9 +171,7 @@ func TestConfigFileErrors(t *testing.T) {
 		{"negative sync", header + "iptables:\n  syncPeriod: -1s\n", `iptables.syncPeriod: -1s must not be negative`},
 		{"min over sync", header + "iptables:\n  minSyncPeriod: 1m\n", `iptables.minSyncPeriod: 1m0s must not exceed iptables.syncPeriod (30s)`},
 		{"negative config sync", header + "configSyncPeriod: -5m\n", `configSyncPeriod: -5m0s must not be negative`},
-		{"ipvs", header + "mode: ipvs\n", `mode: "ipvs" is not implemented yet`},
-		{"nftables", header + "mode: nftables\n", `mode: "nftables" is not implemented yet`},
-		{"unknown mode", header + "mode: userspace\n", `mode: unknown mode "userspace"`},
+		{"unknown mode", header + "mode: userspace\n", `mode: unknown mode "userspace" (known: iptables`},
 		{"detect local mode", header + "detectLocalMode: Bogus\n", `detectLocalMode: unknown mode "Bogus"`},
 		{"bind address", header + "bindAddress: localhost\n", `bindAddress: "localhost" is not an IP`},
 		{"healthz address", header + "healthzBindAddress: localhost:10256\n", `healthzBindAddress: "localhost:10256" is not an IP or IP:port`},

@@ -10,10 +10,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	v1 "k8s.io/api/core/v1"
 
-	"github.com/nodenet/nodenet/iptables"
-	"github.com/nodenet/nodenet/proxy/serve"
+	"github.com/nodenet/nodenet/agent/serve"
 )
 
 // dumpTimeout bounds the request to a local agent; one that does not
@@ -48,68 +46,6 @@ func newDumpCommand() *cobra.Command {
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", opts.Output, "Output format: text or json.")
 	cmd.AddCommand(newDumpRulesCommand(), newDumpPoliciesCommand())
 	return cmd
-}
-
-func newDumpRulesCommand() *cobra.Command {
-	family := ""
-	cmd := &cobra.Command{
-		Use:   "rules",
-		Short: "Print nodenet's iptables and ip6tables chains and rules (iptables-save format)",
-		Long: `Print nodenet's chains and rules of each usable IP family, each family after a
-"# IPv4" / "# IPv6" comment line. With --ip-family the output is that family's
-only, valid iptables-restore (or ip6tables-restore) input.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			families, err := dumpFamilies(family)
-			if err != nil {
-				return err
-			}
-			return dumpRules(cmd.OutOrStdout(), cmd.ErrOrStderr(), families, len(families) > 1)
-		},
-	}
-	cmd.Flags().StringVar(&family, "ip-family", family, "IPv4 or IPv6: print that family only. Empty: every usable family.")
-	return cmd
-}
-
-// dumpFamilies are the families --ip-family asks for.
-func dumpFamilies(flag string) ([]v1.IPFamily, error) {
-	switch v1.IPFamily(flag) {
-	case "":
-		return iptables.Families, nil
-	case v1.IPv4Protocol, v1.IPv6Protocol:
-		return []v1.IPFamily{v1.IPFamily(flag)}, nil
-	}
-	return nil, fmt.Errorf("--ip-family: %q is not IPv4 or IPv6", flag)
-}
-
-// dumpRules prints each family's rules; messages go to errw, so stdout
-// stays valid iptables-save input. An unusable family is an error only
-// when asked for by name.
-func dumpRules(w, errw io.Writer, families []v1.IPFamily, headers bool) error {
-	for _, fam := range families {
-		if err := iptables.Usable(fam); err != nil {
-			if !headers {
-				return fmt.Errorf("reading %s iptables rules: %w", fam, err)
-			}
-			fmt.Fprintf(errw, "Skipped %s: its iptables is not usable here (%v).\n", fam, err)
-			continue
-		}
-		rules, err := iptables.SaveRules(fam)
-		if err != nil {
-			return fmt.Errorf("reading %s iptables rules: %w", fam, err)
-		}
-		if rules == "" {
-			fmt.Fprintf(errw, "No nodenet %s iptables rules found.\n", fam)
-			continue
-		}
-		if headers {
-			fmt.Fprintf(w, "# %s\n", fam)
-		}
-		if _, err := io.WriteString(w, rules); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // dumpURL accepts "host:port" as kube-proxy's bind flags are written, or a

@@ -6,7 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/nodenet/nodenet/proxy/serve"
+	"github.com/nodenet/nodenet/agent/serve"
+	"github.com/nodenet/nodenet/netpol/netpolview"
 )
 
 func newDumpPoliciesCommand() *cobra.Command {
@@ -34,19 +35,19 @@ manifests (--manifests, with --hostname-override naming the node).`,
 	return cmd
 }
 
-func (o *netpolSourceOptions) policies(ctx context.Context) (serve.PoliciesView, error) {
+func (o *netpolSourceOptions) policies(ctx context.Context) (netpolview.PoliciesView, error) {
 	if o.offline() {
 		m, err := o.offlineModel(ctx)
 		if err != nil {
-			return serve.PoliciesView{}, err
+			return netpolview.PoliciesView{}, err
 		}
-		return serve.NewPoliciesView(m), nil
+		return netpolview.NewPoliciesView(m), nil
 	}
-	var view serve.PoliciesView
+	var view netpolview.PoliciesView
 	err := fetchJSON(ctx, o.Server, serve.NetpolPoliciesPath, &view)
 	return view, err
 }
 
-func printPolicies(w io.Writer, view serve.PoliciesView, output string) error {
+func printPolicies(w io.Writer, view netpolview.PoliciesView, output string) error {
 	return printView(w, view, output, formatPolicies)
 }

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nodenet/nodenet/proxy/serve"
+	"github.com/nodenet/nodenet/agent/serve"
 )
 
 func TestDumpURL(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/nodenet/nodenet/proxy/serve"
+	"github.com/nodenet/nodenet/agent/serve"
 )
 
 // noEndpoints is printed for a Service port with no endpoints: kube-proxy

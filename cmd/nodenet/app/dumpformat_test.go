@@ -4,8 +4,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/nodenet/nodenet/agent/serve"
 	"github.com/nodenet/nodenet/internal/golden"
-	"github.com/nodenet/nodenet/proxy/serve"
 )
 
 func TestFormatDumpGolden(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/nodenet/nodenet/netpol"
 	"github.com/nodenet/nodenet/netpol/controller"
-	"github.com/nodenet/nodenet/proxy/source"
+	"github.com/nodenet/nodenet/source"
 )
 
 // netpolSourceOptions say where `nodenet trace` and `nodenet dump

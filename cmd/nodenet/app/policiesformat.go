@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/nodenet/nodenet/proxy/serve"
+	"github.com/nodenet/nodenet/netpol/netpolview"
 )
 
 // maxListed bounds the pods and addresses printed for one peer: a
@@ -20,7 +20,7 @@ const maxListed = 5
 //
 // then the invalid policies, if any. It is pure so that a golden test pins
 // the layout.
-func formatPolicies(view serve.PoliciesView) string {
+func formatPolicies(view netpolview.PoliciesView) string {
 	var b strings.Builder
 	invalid := map[string]bool{}
 	for _, p := range view.InvalidPolicies {
@@ -46,7 +46,7 @@ func formatPolicies(view serve.PoliciesView) string {
 	return b.String()
 }
 
-func writeDirection(b *strings.Builder, name, preposition string, d serve.DirectionView, invalid map[string]bool) {
+func writeDirection(b *strings.Builder, name, preposition string, d netpolview.DirectionView, invalid map[string]bool) {
 	if !d.Isolated {
 		fmt.Fprintf(b, "  %s: not isolated (all allowed)\n", name)
 		return
@@ -67,7 +67,7 @@ func writeDirection(b *strings.Builder, name, preposition string, d serve.Direct
 	}
 }
 
-func describePeer(p serve.PeerView) string {
+func describePeer(p netpolview.PeerView) string {
 	switch p.Kind {
 	case "pods":
 		if len(p.Pods) == 0 {
@@ -83,7 +83,7 @@ func describePeer(p serve.PeerView) string {
 	return p.Kind // "anywhere"
 }
 
-func describePorts(ports []serve.PortView) string {
+func describePorts(ports []netpolview.PortView) string {
 	if len(ports) == 0 {
 		return "any"
 	}

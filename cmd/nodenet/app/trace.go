@@ -10,12 +10,13 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/nodenet/nodenet/proxy/serve"
+	"github.com/nodenet/nodenet/agent/serve"
+	"github.com/nodenet/nodenet/netpol/netpolview"
 )
 
 type traceOptions struct {
 	netpolSourceOptions
-	query serve.TraceQuery
+	query netpolview.TraceQuery
 }
 
 func newTraceCommand() *cobra.Command {
@@ -77,15 +78,15 @@ func traceFlagError(err error) error {
 	return fmt.Errorf("%w (flags --from, --to: NAMESPACE/POD or IP; --port: N/PROTO)", err)
 }
 
-func (o *traceOptions) trace(ctx context.Context) (serve.TraceView, error) {
+func (o *traceOptions) trace(ctx context.Context) (netpolview.TraceView, error) {
 	if o.offline() {
 		m, err := o.offlineModel(ctx)
 		if err != nil {
-			return serve.TraceView{}, err
+			return netpolview.TraceView{}, err
 		}
-		return serve.Trace(m, o.query)
+		return netpolview.Trace(m, o.query)
 	}
-	var view serve.TraceView
+	var view netpolview.TraceView
 	q := url.Values{"from": {o.query.From}, "to": {o.query.To}, "port": {o.query.Port}}
 	err := fetchJSON(ctx, o.Server, serve.NetpolTracePath+"?"+q.Encode(), &view)
 	var status *agentStatusError
@@ -96,6 +97,6 @@ func (o *traceOptions) trace(ctx context.Context) (serve.TraceView, error) {
 	return view, err
 }
 
-func printTrace(w io.Writer, view serve.TraceView, output string) error {
+func printTrace(w io.Writer, view netpolview.TraceView, output string) error {
 	return printView(w, view, output, formatTrace)
 }

@@ -6,9 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nodenet/nodenet/agent/serve"
 	"github.com/nodenet/nodenet/internal/golden"
 	"github.com/nodenet/nodenet/netpol"
-	"github.com/nodenet/nodenet/proxy/serve"
+	"github.com/nodenet/nodenet/netpol/netpolview"
 )
 
 const offlineDir = "testdata/netpol"
@@ -112,7 +113,7 @@ func TestTraceFromAgent(t *testing.T) {
 }
 
 func TestFormatTrace(t *testing.T) {
-	got := formatTrace(serve.TraceView{Allowed: false, Reasons: []string{"egress of x/a: denied", "ingress of x/b: allowed by x/p"}})
+	got := formatTrace(netpolview.TraceView{Allowed: false, Reasons: []string{"egress of x/a: denied", "ingress of x/b: allowed by x/p"}})
 	want := "deny\n  egress of x/a: denied\n  ingress of x/b: allowed by x/p\n"
 	if got != want {
 		t.Errorf("formatTrace = %q, want %q", got, want)
@@ -147,7 +148,7 @@ func TestDumpPoliciesFromAgent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var view serve.PoliciesView
+	var view netpolview.PoliciesView
 	if err := json.Unmarshal([]byte(out), &view); err != nil || len(view.Pods) != 2 {
 		t.Errorf("-o json: %d pods, %v", len(view.Pods), err)
 	}
@@ -161,13 +162,13 @@ func TestFormatPoliciesEdgeCases(t *testing.T) {
 	for i := range many {
 		many[i] = "x/p" + string(rune('0'+i))
 	}
-	view := serve.PoliciesView{Node: "node-a", Pods: []serve.PodPolicyView{{
+	view := netpolview.PoliciesView{Node: "node-a", Pods: []netpolview.PodPolicyView{{
 		Pod: "x/a", IPs: []string{"10.1.0.1", "fd00::1"},
-		Ingress: serve.DirectionView{Isolated: true, IsolatedBy: []string{"x/deny"}, Rules: []serve.RuleView{}},
-		Egress: serve.DirectionView{Isolated: true, IsolatedBy: []string{"x/e"}, Rules: []serve.RuleView{
-			{Policy: "x/e", Peer: serve.PeerView{Kind: "anywhere"}, Ports: []serve.PortView{{Protocol: "UDP"}}},
-			{Policy: "x/e", Peer: serve.PeerView{Kind: "pods", Pods: many, Addresses: many[:2]}},
-			{Policy: "x/e", Peer: serve.PeerView{Kind: "pods"}},
+		Ingress: netpolview.DirectionView{Isolated: true, IsolatedBy: []string{"x/deny"}, Rules: []netpolview.RuleView{}},
+		Egress: netpolview.DirectionView{Isolated: true, IsolatedBy: []string{"x/e"}, Rules: []netpolview.RuleView{
+			{Policy: "x/e", Peer: netpolview.PeerView{Kind: "anywhere"}, Ports: []netpolview.PortView{{Protocol: "UDP"}}},
+			{Policy: "x/e", Peer: netpolview.PeerView{Kind: "pods", Pods: many, Addresses: many[:2]}},
+			{Policy: "x/e", Peer: netpolview.PeerView{Kind: "pods"}},
 		}},
 	}}}
 	want := `x/a 10.1.0.1, fd00::1
@@ -181,7 +182,7 @@ func TestFormatPoliciesEdgeCases(t *testing.T) {
 	if got := formatPolicies(view); got != want {
 		t.Errorf("formatPolicies =\n%s\nwant\n%s", got, want)
 	}
-	if got := formatPolicies(serve.PoliciesView{Node: "node-a"}); got != "No pods on node node-a.\n" {
+	if got := formatPolicies(netpolview.PoliciesView{Node: "node-a"}); got != "No pods on node node-a.\n" {
 		t.Errorf("no pods: %q", got)
 	}
 }

@@ -3,7 +3,7 @@ package app
 import (
 	"strings"
 
-	"github.com/nodenet/nodenet/proxy/serve"
+	"github.com/nodenet/nodenet/netpol/netpolview"
 )
 
 // formatTrace renders a verdict for a human:
@@ -12,7 +12,7 @@ import (
 //	  ingress of x/db: denied, isolated by x/db-allow and no rule allows ...
 //
 // The first line alone is enough for scripts (or use -o json).
-func formatTrace(view serve.TraceView) string {
+func formatTrace(view netpolview.TraceView) string {
 	var b strings.Builder
 	if view.Allowed {
 		b.WriteString("allow\n")
