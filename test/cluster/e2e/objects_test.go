@@ -50,6 +50,28 @@ type endpoint struct {
 // port, the trigger-time annotation.
 func (c *cluster) writeEndpoints(t *testing.T, svc *v1.Service, eps ...endpoint) {
 	t.Helper()
+	slice := endpointSlice(svc, eps...)
+	if _, err := c.admin.DiscoveryV1().EndpointSlices(svc.Namespace).Create(context.Background(), slice, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("creating the EndpointSlice of %s/%s: %v", svc.Namespace, svc.Name, err)
+	}
+}
+
+// replaceEndpoints makes eps the endpoints of the Service's slice.
+func (c *cluster) replaceEndpoints(t *testing.T, svc *v1.Service, eps ...endpoint) {
+	t.Helper()
+	slices := c.admin.DiscoveryV1().EndpointSlices(svc.Namespace)
+	old, err := slices.Get(context.Background(), svc.Name+"-nnt", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slice := endpointSlice(svc, eps...)
+	slice.ResourceVersion = old.ResourceVersion
+	if _, err := slices.Update(context.Background(), slice, metav1.UpdateOptions{}); err != nil {
+		t.Fatalf("updating the EndpointSlice of %s/%s: %v", svc.Namespace, svc.Name, err)
+	}
+}
+
+func endpointSlice(svc *v1.Service, eps ...endpoint) *discovery.EndpointSlice {
 	ready := true
 	slice := &discovery.EndpointSlice{
 		ObjectMeta: metav1.ObjectMeta{
@@ -71,7 +93,5 @@ func (c *cluster) writeEndpoints(t *testing.T, svc *v1.Service, eps ...endpoint)
 			Conditions: discovery.EndpointConditions{Ready: &ready},
 		})
 	}
-	if _, err := c.admin.DiscoveryV1().EndpointSlices(svc.Namespace).Create(context.Background(), slice, metav1.CreateOptions{}); err != nil {
-		t.Fatalf("creating the EndpointSlice of %s/%s: %v", svc.Namespace, svc.Name, err)
-	}
+	return slice
 }
