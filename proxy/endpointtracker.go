@@ -3,6 +3,7 @@ package proxy
 import (
 	"reflect"
 	"sync"
+	"time"
 
 	discovery "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -23,6 +24,11 @@ type EndpointTracker struct {
 	slices   map[types.NamespacedName]map[string]*discovery.EndpointSlice
 	known    map[types.NamespacedName]map[ServicePortName][]Endpoint
 	pending  map[types.NamespacedName]*endpointsChange
+	// triggers are the trigger times of the pending changes, per Service;
+	// checkpointed, those of the last Checkpoint (see TakeTriggerTimes).
+	triggers     map[types.NamespacedName][]triggerTime
+	checkpointed []triggerTime
+	started      time.Time
 	// problems hears of invalid slice entries, once each.
 	problems *problems
 }
@@ -36,6 +42,8 @@ func NewEndpointTracker(nodeName string, r Reporter) *EndpointTracker {
 		slices:   map[types.NamespacedName]map[string]*discovery.EndpointSlice{},
 		known:    map[types.NamespacedName]map[ServicePortName][]Endpoint{},
 		pending:  map[types.NamespacedName]*endpointsChange{},
+		triggers: map[types.NamespacedName][]triggerTime{},
+		started:  time.Now(),
 	}
 }
 
@@ -65,9 +73,16 @@ func (t *EndpointTracker) Update(slice *discovery.EndpointSlice, removed bool) b
 	} else {
 		t.known[svc] = current
 	}
+	defer func() { endpointChangesPending.Set(float64(len(t.pending))) }()
 	if reflect.DeepEqual(change.previous, change.current) {
+		// Back where the kernel is: nothing to program, no latency.
 		delete(t.pending, svc)
+		delete(t.triggers, svc)
 		return false
+	}
+	endpointChangesTotal.Inc()
+	if tt, ok := sliceTriggerTime(slice, t.started); ok && !removed {
+		t.triggers[svc] = append(t.triggers[svc], tt)
 	}
 	return true
 }
@@ -92,7 +107,30 @@ func (t *EndpointTracker) Checkpoint() map[types.NamespacedName]*endpointsChange
 	defer t.mu.Unlock()
 	out := t.pending
 	t.pending = map[types.NamespacedName]*endpointsChange{}
+	for _, tts := range t.triggers {
+		t.checkpointed = append(t.checkpointed, tts...)
+	}
+	t.triggers = map[types.NamespacedName][]triggerTime{}
+	endpointChangesPending.Set(0)
 	return out
+}
+
+// TakeTriggerTimes returns the trigger times of the changes handed over
+// by Checkpoint (and of earlier ones put back with RestoreTriggerTimes);
+// the proxier observes them once those changes are in the kernel.
+func (t *EndpointTracker) TakeTriggerTimes() []triggerTime {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := t.checkpointed
+	t.checkpointed = nil
+	return out
+}
+
+// RestoreTriggerTimes keeps tts for the next sync after a failed one.
+func (t *EndpointTracker) RestoreTriggerTimes(tts []triggerTime) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.checkpointed = append(tts, t.checkpointed...)
 }
 
 // Pending tells whether a change waits for the next sync.

@@ -135,11 +135,13 @@ func (p *Proxier) sync() error {
 	p.tableMu.Lock()
 	changed, stale, nodeChanged := p.table.ApplyNode(node, p.services.Checkpoint(), p.endpoints.Checkpoint())
 	p.tableMu.Unlock()
+	triggers := p.endpoints.TakeTriggerTimes()
 	p.conntrack.record(stale)
 	p.checks.update(p.table, changed)
 	full := needFull || start.Sub(p.lastFull) >= fullSyncPeriod
 	if !full && changed.Len() == 0 && !nodeChanged && !p.retry {
 		if full = p.needsRepair(start); !full {
+			observeProgrammed(triggers, p.now())
 			p.markHealthy(start)
 			p.conntrack.afterSync(p.table, false)
 			p.syncHealthChecks()
@@ -148,7 +150,10 @@ func (p *Proxier) sync() error {
 	}
 	err := p.backend.Sync(p.table, changed, full)
 	p.recordSync(start, full, changed, err)
-	if err == nil {
+	if err != nil {
+		p.endpoints.RestoreTriggerTimes(triggers)
+	} else {
+		observeProgrammed(triggers, p.now())
 		p.conntrack.afterSync(p.table, full)
 		p.syncHealthChecks()
 	}
@@ -201,13 +206,10 @@ func (p *Proxier) recordSync(start time.Time, full bool, changed sets.Set[Servic
 			// No poke: the runner retries after its back-off.
 			p.markNeedFull()
 		}
-		syncFailures.Inc()
 		klog.ErrorS(err, "Sync failed; retrying", "kind", kind, "changedServicePorts", changed.Len(), "nextSyncFull", nextFull)
 		return
 	}
 	p.retry = false
-	syncDuration.WithLabelValues(kind).Observe(elapsed.Seconds())
-	lastSyncTimestamp.SetToCurrentTime()
 	if full {
 		p.lastFull = start
 	}

@@ -65,6 +65,10 @@ func (t *ServiceTracker) Update(name types.NamespacedName, svc *v1.Service) bool
 		t.conflicts.set(other, lost.count)
 		pending = t.record(other, resolved) || pending
 	}
+	if pending {
+		serviceChangesTotal.Inc()
+	}
+	serviceChangesPending.Set(float64(len(t.pending)))
 	return pending
 }
 
@@ -98,6 +102,7 @@ func (t *ServiceTracker) Checkpoint() map[types.NamespacedName]*serviceChange {
 	defer t.mu.Unlock()
 	out := t.pending
 	t.pending = map[types.NamespacedName]*serviceChange{}
+	serviceChangesPending.Set(0)
 	return out
 }
 
