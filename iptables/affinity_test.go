@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"k8s.io/apimachinery/pkg/util/sets"
+
+	"github.com/nodenet/nodenet/iptables/iptablestest"
 )
 
 func TestSessionAffinityTrace(t *testing.T) {
@@ -12,7 +14,7 @@ func TestSessionAffinityTrace(t *testing.T) {
 	table.Services[web].StickyMaxAgeSeconds = 600
 	_, f := syncedFake(t, table)
 	eps := table.Endpoints[web]
-	pod := tcpPacket("10.244.2.5", "10.96.0.10", 80, FromOutside)
+	pod := iptablestest.TCPPacket("10.244.2.5", "10.96.0.10", 80, iptablestest.FromOutside)
 
 	got, err := f.Trace(pod)
 	if err != nil {
@@ -33,7 +35,7 @@ func TestSessionAffinityTrace(t *testing.T) {
 		}
 	}
 	// The NodePort shares the Service port's affinity lists.
-	np := tcpPacket("192.0.2.1", nodeAddr.String(), 30080, FromOutside)
+	np := iptablestest.TCPPacket("192.0.2.1", nodeAddr.String(), 30080, iptablestest.FromOutside)
 	np.Recent = []string{recentName(web, eps[1])}
 	if got, err := f.Trace(np); err != nil || len(got) != 1 || got[0].DNAT != eps[1].AddrPort() {
 		t.Errorf("NodePort with affinity reached %v (%v)", got, err)
@@ -49,7 +51,7 @@ func TestAffinityRemovedWithTheSetting(t *testing.T) {
 	if err := b.Sync(table, sets.New(web), false); err != nil {
 		t.Fatal(err)
 	}
-	p := tcpPacket("10.244.2.5", "10.96.0.10", 80, FromOutside)
+	p := iptablestest.TCPPacket("10.244.2.5", "10.96.0.10", 80, iptablestest.FromOutside)
 	p.Recent = []string{recentName(web, table.Endpoints[web][0])}
 	if got, _ := f.Trace(p); len(got) != 2 {
 		t.Errorf("without affinity a remembered client must still be spread: %v", got)

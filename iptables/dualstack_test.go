@@ -7,6 +7,7 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 
+	"github.com/nodenet/nodenet/iptables/iptablestest"
 	"github.com/nodenet/nodenet/proxy"
 )
 
@@ -30,9 +31,9 @@ func dualStackTable() *proxy.Table {
 	return t
 }
 
-func dualStackFake(t *testing.T, fam v1.IPFamily, table *proxy.Table) *FakeKernel {
+func dualStackFake(t *testing.T, fam v1.IPFamily, table *proxy.Table) *iptablestest.FakeKernel {
 	t.Helper()
-	f := NewFakeKernel(fam)
+	f := iptablestest.NewFakeKernel(fam)
 	f.SetLocalAddrs(addr("192.168.1.10"), addr("2001:db8::1"))
 	cidrs := []netip.Prefix{netip.MustParsePrefix("10.244.0.0/16"), netip.MustParsePrefix("fd00:10:244::/48")}
 	b, err := NewWithKernel(Options{Family: fam, MasqueradeBit: 14, ClusterCIDRs: cidrs}, f)
@@ -59,27 +60,27 @@ func TestDualStackEachFamilyItsOwnEndpoints(t *testing.T) {
 	f6 := dualStackFake(t, v1.IPv6Protocol, dualStackTable())
 	for _, tc := range []struct {
 		name string
-		f    *FakeKernel
-		p    Packet
-		want []Outcome
+		f    *iptablestest.FakeKernel
+		p    iptablestest.Packet
+		want []iptablestest.Outcome
 	}{
-		{"IPv4 ClusterIP", f4, tcpPacket("10.244.2.5", "10.96.0.20", 80, FromOutside), spread(false, 0.5, v4...)},
-		{"IPv6 ClusterIP", f6, tcpPacket("fd00:10:244:2::5", "fd00:10:96::14", 80, FromOutside), spread(false, 0.5, v6...)},
-		{"IPv6 ClusterIP from outside the cluster", f6, tcpPacket("2001:db8::10", "fd00:10:96::14", 80, FromOutside), spread(true, 0.5, v6...)},
-		{"IPv4 NodePort", f4, tcpPacket("192.0.2.10", "192.168.1.10", 30090, FromOutside), spread(true, 0.5, v4...)},
-		{"IPv6 NodePort", f6, tcpPacket("2001:db8::10", "2001:db8::1", 30090, FromOutside), spread(true, 0.5, v6...)},
-		{"IPv6 external IP", f6, tcpPacket("2001:db8::10", "2001:db8:1::7", 80, FromOutside), spread(true, 0.5, v6...)},
-		{"IPv4-only Service: no IPv6 NodePort", f6, tcpPacket("2001:db8::10", "2001:db8::1", 30091, FromOutside), accepted()},
-		{"IPv4-only Service: no IPv6 external IP", f6, tcpPacket("2001:db8::10", "2001:db8:1::8", 80, FromOutside), accepted()},
-		{"IPv4-only Service, IPv4 NodePort", f4, tcpPacket("192.0.2.10", "192.168.1.10", 30091, FromOutside), spread(true, 1, "10.244.1.4:8080")},
+		{"IPv4 ClusterIP", f4, iptablestest.TCPPacket("10.244.2.5", "10.96.0.20", 80, iptablestest.FromOutside), spread(false, 0.5, v4...)},
+		{"IPv6 ClusterIP", f6, iptablestest.TCPPacket("fd00:10:244:2::5", "fd00:10:96::14", 80, iptablestest.FromOutside), spread(false, 0.5, v6...)},
+		{"IPv6 ClusterIP from outside the cluster", f6, iptablestest.TCPPacket("2001:db8::10", "fd00:10:96::14", 80, iptablestest.FromOutside), spread(true, 0.5, v6...)},
+		{"IPv4 NodePort", f4, iptablestest.TCPPacket("192.0.2.10", "192.168.1.10", 30090, iptablestest.FromOutside), spread(true, 0.5, v4...)},
+		{"IPv6 NodePort", f6, iptablestest.TCPPacket("2001:db8::10", "2001:db8::1", 30090, iptablestest.FromOutside), spread(true, 0.5, v6...)},
+		{"IPv6 external IP", f6, iptablestest.TCPPacket("2001:db8::10", "2001:db8:1::7", 80, iptablestest.FromOutside), spread(true, 0.5, v6...)},
+		{"IPv4-only Service: no IPv6 NodePort", f6, iptablestest.TCPPacket("2001:db8::10", "2001:db8::1", 30091, iptablestest.FromOutside), iptablestest.Accepted()},
+		{"IPv4-only Service: no IPv6 external IP", f6, iptablestest.TCPPacket("2001:db8::10", "2001:db8:1::8", 80, iptablestest.FromOutside), iptablestest.Accepted()},
+		{"IPv4-only Service, IPv4 NodePort", f4, iptablestest.TCPPacket("192.0.2.10", "192.168.1.10", 30091, iptablestest.FromOutside), spread(true, 1, "10.244.1.4:8080")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sameOutcomes(t, mustTrace(t, tc.f, tc.p), tc.want)
+			iptablestest.AssertOutcomes(t, iptablestest.MustTrace(t, tc.f, tc.p), tc.want)
 		})
 	}
 	// Hairpin and affinity rules name the family's own addresses only.
 	for _, c := range []struct {
-		f     *FakeKernel
+		f     *iptablestest.FakeKernel
 		other string // a pod address prefix of the other family
 	}{{f4, "fd00:10:244:"}, {f6, "10.244."}} {
 		for _, line := range strings.Split(c.f.Dump(), "\n") {
@@ -104,12 +105,12 @@ func TestDualStackTargetsPerFamily(t *testing.T) {
 	eps[1].Ready, eps[1].Serving, eps[1].Terminating = false, true, true
 	table.Endpoints[ds] = eps
 	f6 := dualStackFake(t, v1.IPv6Protocol, table)
-	sameOutcomes(t, mustTrace(t, f6, tcpPacket("fd00:10:244:2::5", "fd00:10:96::14", 80, FromOutside)),
+	iptablestest.AssertOutcomes(t, iptablestest.MustTrace(t, f6, iptablestest.TCPPacket("fd00:10:244:2::5", "fd00:10:96::14", 80, iptablestest.FromOutside)),
 		spread(false, 1, "[fd00:10:244:1::2]:8080"))
 
 	table.Endpoints[ds] = readyEndpoints("10.244.1.2:8080")
 	f6 = dualStackFake(t, v1.IPv6Protocol, table)
-	sameOutcomes(t, mustTrace(t, f6, tcpPacket("fd00:10:244:2::5", "fd00:10:96::14", 80, FromOutside)), []Outcome{{Verdict: Reject, Probability: 1}})
+	iptablestest.AssertOutcomes(t, iptablestest.MustTrace(t, f6, iptablestest.TCPPacket("fd00:10:244:2::5", "fd00:10:96::14", 80, iptablestest.FromOutside)), []iptablestest.Outcome{{Verdict: iptablestest.Reject, Probability: 1}})
 	f4 := dualStackFake(t, v1.IPv4Protocol, table)
-	sameOutcomes(t, mustTrace(t, f4, tcpPacket("10.244.2.5", "10.96.0.20", 80, FromOutside)), spread(false, 1, "10.244.1.2:8080"))
+	iptablestest.AssertOutcomes(t, iptablestest.MustTrace(t, f4, iptablestest.TCPPacket("10.244.2.5", "10.96.0.20", 80, iptablestest.FromOutside)), spread(false, 1, "10.244.1.2:8080"))
 }

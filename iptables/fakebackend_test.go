@@ -9,11 +9,20 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/sets"
 
+	"github.com/nodenet/nodenet/iptables/iptablestest"
 	"github.com/nodenet/nodenet/proxy"
 )
 
 // These tests run the real backend against the fake and check, by
 // tracing packets, that the rules it writes do what Services promise.
+
+var (
+	addr = netip.MustParseAddr
+	ap   = netip.MustParseAddrPort
+)
+
+// The fake stands in for the exec kernel in every test of this package.
+var _ Kernel = (*iptablestest.FakeKernel)(nil)
 
 var nodeAddr = addr("192.168.1.10")
 
@@ -41,9 +50,9 @@ func webTable() *proxy.Table {
 	return t
 }
 
-func syncedFake(t *testing.T, table *proxy.Table) (*Backend, *FakeKernel) {
+func syncedFake(t *testing.T, table *proxy.Table) (*Backend, *iptablestest.FakeKernel) {
 	t.Helper()
-	f := NewFakeKernel(v1.IPv4Protocol)
+	f := iptablestest.NewFakeKernel(v1.IPv4Protocol)
 	f.SetLocalAddrs(nodeAddr)
 	b, err := NewWithKernel(Options{Family: v1.IPv4Protocol, MasqueradeBit: 14, ClusterCIDRs: []netip.Prefix{netip.MustParsePrefix("10.244.0.0/16")}}, f)
 	if err != nil {
@@ -55,10 +64,10 @@ func syncedFake(t *testing.T, table *proxy.Table) (*Backend, *FakeKernel) {
 	return b, f
 }
 
-func spread(masq bool, p float64, addrPorts ...string) []Outcome {
-	var out []Outcome
+func spread(masq bool, p float64, addrPorts ...string) []iptablestest.Outcome {
+	var out []iptablestest.Outcome
 	for _, s := range addrPorts {
-		out = append(out, Outcome{Verdict: Accept, DNAT: ap(s), Masqueraded: masq, Probability: p})
+		out = append(out, iptablestest.Outcome{Verdict: iptablestest.Accept, DNAT: ap(s), Masqueraded: masq, Probability: p})
 	}
 	return out
 }
@@ -68,22 +77,22 @@ func TestBackendRulesTrace(t *testing.T) {
 	both := []string{"10.244.1.2:8080", "10.244.1.3:8080"}
 	for _, tc := range []struct {
 		name string
-		p    Packet
-		want []Outcome
+		p    iptablestest.Packet
+		want []iptablestest.Outcome
 	}{
-		{"ClusterIP from a pod", tcpPacket("10.244.2.5", "10.96.0.10", 80, FromOutside), spread(false, 0.5, both...)},
-		{"ClusterIP from outside the cluster CIDR", tcpPacket("192.168.1.50", "10.96.0.10", 80, FromOutside), spread(true, 0.5, both...)},
-		{"ClusterIP from the node", tcpPacket("192.168.1.10", "10.96.0.10", 80, FromLocalProcess), spread(true, 0.5, both...)},
-		{"ClusterIP, other port", tcpPacket("10.244.2.5", "10.96.0.10", 81, FromOutside), accepted()},
-		{"NodePort on a local address", tcpPacket("192.0.2.1", "192.168.1.10", 30080, FromOutside), spread(true, 0.5, both...)},
-		{"NodePort from the node", tcpPacket("192.168.1.10", "192.168.1.10", 30080, FromLocalProcess), spread(true, 0.5, both...)},
-		{"NodePort on a non-local address", tcpPacket("192.0.2.1", "192.168.1.99", 30080, FromOutside), accepted()},
-		{"NodePort on localhost", tcpPacket("127.0.0.1", "127.0.0.1", 30080, FromLocalProcess), accepted()},
-		{"Service without endpoints", tcpPacket("10.244.2.5", "10.96.0.11", 80, FromOutside), []Outcome{{Verdict: Reject, Probability: 1}}},
-		{"Service without endpoints from the node", tcpPacket("192.168.1.10", "10.96.0.11", 80, FromLocalProcess), []Outcome{{Verdict: Reject, Probability: 1}}},
+		{"ClusterIP from a pod", iptablestest.TCPPacket("10.244.2.5", "10.96.0.10", 80, iptablestest.FromOutside), spread(false, 0.5, both...)},
+		{"ClusterIP from outside the cluster CIDR", iptablestest.TCPPacket("192.168.1.50", "10.96.0.10", 80, iptablestest.FromOutside), spread(true, 0.5, both...)},
+		{"ClusterIP from the node", iptablestest.TCPPacket("192.168.1.10", "10.96.0.10", 80, iptablestest.FromLocalProcess), spread(true, 0.5, both...)},
+		{"ClusterIP, other port", iptablestest.TCPPacket("10.244.2.5", "10.96.0.10", 81, iptablestest.FromOutside), iptablestest.Accepted()},
+		{"NodePort on a local address", iptablestest.TCPPacket("192.0.2.1", "192.168.1.10", 30080, iptablestest.FromOutside), spread(true, 0.5, both...)},
+		{"NodePort from the node", iptablestest.TCPPacket("192.168.1.10", "192.168.1.10", 30080, iptablestest.FromLocalProcess), spread(true, 0.5, both...)},
+		{"NodePort on a non-local address", iptablestest.TCPPacket("192.0.2.1", "192.168.1.99", 30080, iptablestest.FromOutside), iptablestest.Accepted()},
+		{"NodePort on localhost", iptablestest.TCPPacket("127.0.0.1", "127.0.0.1", 30080, iptablestest.FromLocalProcess), iptablestest.Accepted()},
+		{"Service without endpoints", iptablestest.TCPPacket("10.244.2.5", "10.96.0.11", 80, iptablestest.FromOutside), []iptablestest.Outcome{{Verdict: iptablestest.Reject, Probability: 1}}},
+		{"Service without endpoints from the node", iptablestest.TCPPacket("192.168.1.10", "10.96.0.11", 80, iptablestest.FromLocalProcess), []iptablestest.Outcome{{Verdict: iptablestest.Reject, Probability: 1}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sameOutcomes(t, mustTrace(t, f, tc.p), tc.want)
+			iptablestest.AssertOutcomes(t, iptablestest.MustTrace(t, f, tc.p), tc.want)
 		})
 	}
 }
@@ -100,9 +109,9 @@ func TestBackendPartialSyncTrace(t *testing.T) {
 	if strings.Contains(f.LastPayload(), "NODENET-NP-") && !strings.Contains(f.LastPayload(), "NODENET-NP-0758") {
 		t.Errorf("partial sync rewrote unrelated NodePort shards:\n%s", f.LastPayload())
 	}
-	sameOutcomes(t, mustTrace(t, f, tcpPacket("10.244.2.5", "10.96.0.10", 80, FromOutside)), spread(false, 1, "10.244.1.2:8080"))
-	sameOutcomes(t, mustTrace(t, f, tcpPacket("192.0.2.1", "192.168.1.10", 30080, FromOutside)), spread(true, 1, "10.244.1.2:8080"))
-	sameOutcomes(t, mustTrace(t, f, tcpPacket("10.244.2.5", "10.96.0.11", 80, FromOutside)), spread(false, 1, "10.244.1.4:8080"))
+	iptablestest.AssertOutcomes(t, iptablestest.MustTrace(t, f, iptablestest.TCPPacket("10.244.2.5", "10.96.0.10", 80, iptablestest.FromOutside)), spread(false, 1, "10.244.1.2:8080"))
+	iptablestest.AssertOutcomes(t, iptablestest.MustTrace(t, f, iptablestest.TCPPacket("192.0.2.1", "192.168.1.10", 30080, iptablestest.FromOutside)), spread(true, 1, "10.244.1.2:8080"))
+	iptablestest.AssertOutcomes(t, iptablestest.MustTrace(t, f, iptablestest.TCPPacket("10.244.2.5", "10.96.0.11", 80, iptablestest.FromOutside)), spread(false, 1, "10.244.1.4:8080"))
 
 	// Losing its last endpoint turns the Service into a reject again, and
 	// a later full sync (which reads the shard chains back) agrees.
@@ -116,8 +125,8 @@ func TestBackendPartialSyncTrace(t *testing.T) {
 				t.Fatalf("full sync: %v", err)
 			}
 		}
-		sameOutcomes(t, mustTrace(t, f, tcpPacket("10.244.2.5", "10.96.0.10", 80, FromOutside)), []Outcome{{Verdict: Reject, Probability: 1}})
-		sameOutcomes(t, mustTrace(t, f, tcpPacket("192.0.2.1", "192.168.1.10", 30080, FromOutside)), []Outcome{{Verdict: Reject, Probability: 1}})
+		iptablestest.AssertOutcomes(t, iptablestest.MustTrace(t, f, iptablestest.TCPPacket("10.244.2.5", "10.96.0.10", 80, iptablestest.FromOutside)), []iptablestest.Outcome{{Verdict: iptablestest.Reject, Probability: 1}})
+		iptablestest.AssertOutcomes(t, iptablestest.MustTrace(t, f, iptablestest.TCPPacket("192.0.2.1", "192.168.1.10", 30080, iptablestest.FromOutside)), []iptablestest.Outcome{{Verdict: iptablestest.Reject, Probability: 1}})
 	}
 }
 
@@ -132,7 +141,7 @@ func TestBackendCleanupOnFake(t *testing.T) {
 }
 
 func TestBackendIPv6Trace(t *testing.T) {
-	f := NewFakeKernel(v1.IPv6Protocol)
+	f := iptablestest.NewFakeKernel(v1.IPv6Protocol)
 	b, err := NewWithKernel(Options{Family: v1.IPv6Protocol, MasqueradeBit: 14, ClusterCIDRs: []netip.Prefix{netip.MustParsePrefix("fd00:244::/64")}}, f)
 	if err != nil {
 		t.Fatal(err)
@@ -144,6 +153,6 @@ func TestBackendIPv6Trace(t *testing.T) {
 	if err := b.Sync(table, nil, true); err != nil {
 		t.Fatalf("sync: %v\npayload:\n%s", err, f.LastPayload())
 	}
-	sameOutcomes(t, mustTrace(t, f, tcpPacket("fd00:244::9", "fd00:96::a", 80, FromOutside)),
+	iptablestest.AssertOutcomes(t, iptablestest.MustTrace(t, f, iptablestest.TCPPacket("fd00:244::9", "fd00:96::a", 80, iptablestest.FromOutside)),
 		spread(false, 0.5, "[fd00:244::2]:8080", "[fd00:244::3]:8080"))
 }

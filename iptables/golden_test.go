@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/sets"
 
 	"github.com/nodenet/nodenet/internal/golden"
+	"github.com/nodenet/nodenet/iptables/iptablestest"
 	"github.com/nodenet/nodenet/proxy"
 )
 
@@ -71,7 +72,7 @@ func TestGoldenPartialSyncPayload(t *testing.T) {
 }
 
 func TestGoldenIPv6FullSyncPayload(t *testing.T) {
-	f := NewFakeKernel(v1.IPv6Protocol)
+	f := iptablestest.NewFakeKernel(v1.IPv6Protocol)
 	b, err := NewWithKernel(Options{Family: v1.IPv6Protocol, MasqueradeBit: 14, ClusterCIDRs: []netip.Prefix{netip.MustParsePrefix("fd00:10:244::/56")}}, f)
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +117,7 @@ func TestOneEndpointChangeRewritesOneShard(t *testing.T) {
 	if got := strings.Count(payload, "-j DNAT"); got != 8*2-1 {
 		t.Errorf("payload has %d DNAT rules, want 15 (the shard's Services only)", got)
 	}
-	got, err := f.Trace(tcpPacket("10.244.2.5", "10.96.1.7", 80, FromOutside))
+	got, err := f.Trace(iptablestest.TCPPacket("10.244.2.5", "10.96.1.7", 80, iptablestest.FromOutside))
 	if err != nil || len(got) != 1 || got[0].DNAT != ap("10.244.1.9:8080") {
 		t.Fatalf("trace after change = %v, %v", got, err)
 	}
@@ -139,7 +140,7 @@ func TestFailedApplyMakesNextSyncFullAndRepairs(t *testing.T) {
 	if !strings.Contains(f.LastPayload(), ":"+natPostrouting) {
 		t.Fatalf("sync after a failure was not full:\n%s", f.LastPayload())
 	}
-	got, err := f.Trace(tcpPacket("10.244.2.5", "10.96.0.10", 80, FromOutside))
+	got, err := f.Trace(iptablestest.TCPPacket("10.244.2.5", "10.96.0.10", 80, iptablestest.FromOutside))
 	if err != nil || len(got) != 1 || got[0].DNAT != ap("10.244.1.3:8080") {
 		t.Fatalf("trace after repair = %v, %v", got, err)
 	}

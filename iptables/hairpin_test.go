@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"k8s.io/apimachinery/pkg/util/sets"
+
+	"github.com/nodenet/nodenet/iptables/iptablestest"
 )
 
 func TestHairpinTrace(t *testing.T) {
@@ -13,15 +15,15 @@ func TestHairpinTrace(t *testing.T) {
 	table.Endpoints[web][0].IsLocal = true // 10.244.1.2 runs on this node
 	b, f := syncedFake(t, table)
 
-	got, err := f.Trace(tcpPacket("10.244.1.2", "10.96.0.10", 80, FromOutside))
+	got, err := f.Trace(iptablestest.TCPPacket("10.244.1.2", "10.96.0.10", 80, iptablestest.FromOutside))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Outcome{
-		{Verdict: Accept, DNAT: ap("10.244.1.2:8080"), Masqueraded: true, Probability: 0.5},
-		{Verdict: Accept, DNAT: ap("10.244.1.3:8080"), Masqueraded: false, Probability: 0.5},
+	want := []iptablestest.Outcome{
+		{Verdict: iptablestest.Accept, DNAT: ap("10.244.1.2:8080"), Masqueraded: true, Probability: 0.5},
+		{Verdict: iptablestest.Accept, DNAT: ap("10.244.1.3:8080"), Masqueraded: false, Probability: 0.5},
 	}
-	assertOutcomes(t, got, want)
+	iptablestest.AssertOutcomes(t, got, want)
 
 	// The endpoint leaves: its hairpin rule goes in a partial sync.
 	table.Endpoints[web] = table.Endpoints[web][1:]
@@ -45,18 +47,5 @@ func TestHairpinChainUntouchedWhenLocalEndpointsStay(t *testing.T) {
 	}
 	if strings.Contains(f.LastPayload(), natHairpin) {
 		t.Errorf("a change to remote endpoints rewrote the hairpin chain:\n%s", f.LastPayload())
-	}
-}
-
-func assertOutcomes(t *testing.T, got, want []Outcome) {
-	t.Helper()
-	if len(got) != len(want) {
-		t.Fatalf("outcomes %v, want %v", got, want)
-	}
-	for i := range want {
-		if got[i].Verdict != want[i].Verdict || got[i].DNAT != want[i].DNAT || got[i].Masqueraded != want[i].Masqueraded ||
-			got[i].Probability < want[i].Probability-1e-6 || got[i].Probability > want[i].Probability+1e-6 {
-			t.Fatalf("outcomes %v, want %v", got, want)
-		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
 
+	"github.com/nodenet/nodenet/iptables/iptablestest"
 	"github.com/nodenet/nodenet/nodeport"
 	"github.com/nodenet/nodenet/proxy"
 )
@@ -15,9 +16,9 @@ import (
 // podNetAddr is the node's second local address, on the pod network.
 var podNetAddr = addr("10.244.1.1")
 
-func primaryFake(t *testing.T) (*Backend, *FakeKernel) {
+func primaryFake(t *testing.T) (*Backend, *iptablestest.FakeKernel) {
 	t.Helper()
-	f := NewFakeKernel(v1.IPv4Protocol)
+	f := iptablestest.NewFakeKernel(v1.IPv4Protocol)
 	f.SetLocalAddrs(nodeAddr, podNetAddr)
 	b, err := NewWithKernel(Options{Family: v1.IPv4Protocol, MasqueradeBit: 14, NodePorts: nodeport.Addresses{Primary: true}}, f)
 	if err != nil {
@@ -28,7 +29,7 @@ func primaryFake(t *testing.T) (*Backend, *FakeKernel) {
 
 // syncNothingChanged is a partial sync with no changed Service: only the
 // primary IPs can make it write anything.
-func syncNothingChanged(t *testing.T, b *Backend, f *FakeKernel, table *proxy.Table) {
+func syncNothingChanged(t *testing.T, b *Backend, f *iptablestest.FakeKernel, table *proxy.Table) {
 	t.Helper()
 	if err := b.Sync(table, sets.New[proxy.ServicePortName](), false); err != nil {
 		t.Fatalf("%v\n%s", err, f.LastPayload())
@@ -38,9 +39,9 @@ func syncNothingChanged(t *testing.T, b *Backend, f *FakeKernel, table *proxy.Ta
 func nodePortCases(dnatOn, untouchedOn netip.Addr) []traceCase {
 	var out []traceCase
 	if dnatOn.IsValid() {
-		out = append(out, traceCase{"NodePort on " + dnatOn.String(), tcpPacket("192.0.2.1", dnatOn.String(), 30080, FromOutside), spread(true, 0.5, bothEndpoints...)})
+		out = append(out, traceCase{"NodePort on " + dnatOn.String(), iptablestest.TCPPacket("192.0.2.1", dnatOn.String(), 30080, iptablestest.FromOutside), spread(true, 0.5, bothEndpoints...)})
 	}
-	return append(out, traceCase{"NodePort on " + untouchedOn.String(), tcpPacket("192.0.2.1", untouchedOn.String(), 30080, FromOutside), accepted()})
+	return append(out, traceCase{"NodePort on " + untouchedOn.String(), iptablestest.TCPPacket("192.0.2.1", untouchedOn.String(), 30080, iptablestest.FromOutside), iptablestest.Accepted()})
 }
 
 func TestNodePortPrimaryTrace(t *testing.T) {
@@ -69,7 +70,7 @@ func TestNodePortPrimaryTrace(t *testing.T) {
 
 func TestNodePortPrimaryExcludesCIDRs(t *testing.T) {
 	_, err := NewWithKernel(Options{Family: v1.IPv4Protocol, NodePorts: nodeport.Addresses{Primary: true,
-		CIDRs: []netip.Prefix{netip.MustParsePrefix("192.168.1.0/24")}}}, NewFakeKernel(v1.IPv4Protocol))
+		CIDRs: []netip.Prefix{netip.MustParsePrefix("192.168.1.0/24")}}}, iptablestest.NewFakeKernel(v1.IPv4Protocol))
 	if err == nil {
 		t.Fatal("primary with CIDRs was accepted")
 	}

@@ -6,6 +6,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/sets"
 
+	"github.com/nodenet/nodenet/iptables/iptablestest"
 	"github.com/nodenet/nodenet/proxy"
 )
 
@@ -27,38 +28,38 @@ func rangedWebTable(localPolicy bool) *proxy.Table {
 
 type traceCase struct {
 	name string
-	p    Packet
-	want []Outcome
+	p    iptablestest.Packet
+	want []iptablestest.Outcome
 }
 
-func runTraceCases(t *testing.T, f *FakeKernel, cases []traceCase) {
+func runTraceCases(t *testing.T, f *iptablestest.FakeKernel, cases []traceCase) {
 	t.Helper()
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) { sameOutcomes(t, mustTrace(t, f, tc.p), tc.want) })
+		t.Run(tc.name, func(t *testing.T) { iptablestest.AssertOutcomes(t, iptablestest.MustTrace(t, f, tc.p), tc.want) })
 	}
 }
 
 func TestSourceRangesTrace(t *testing.T) {
 	_, f := syncedFake(t, rangedWebTable(false))
 	runTraceCases(t, f, []traceCase{
-		{"allowed client", tcpPacket("192.0.2.1", lbAddr, 80, FromOutside), spread(true, 0.5, bothEndpoints...)},
-		{"other client", tcpPacket("198.51.100.9", lbAddr, 80, FromOutside), dropped},
-		{"allowed pod", tcpPacket("10.244.2.5", lbAddr, 80, FromOutside), spread(true, 0.5, bothEndpoints...)},
-		{"other pod", tcpPacket("10.244.3.5", lbAddr, 80, FromOutside), dropped},
-		{"the node, outside the ranges", tcpPacket("192.168.1.10", lbAddr, 80, FromLocalProcess), dropped},
+		{"allowed client", iptablestest.TCPPacket("192.0.2.1", lbAddr, 80, iptablestest.FromOutside), spread(true, 0.5, bothEndpoints...)},
+		{"other client", iptablestest.TCPPacket("198.51.100.9", lbAddr, 80, iptablestest.FromOutside), dropped},
+		{"allowed pod", iptablestest.TCPPacket("10.244.2.5", lbAddr, 80, iptablestest.FromOutside), spread(true, 0.5, bothEndpoints...)},
+		{"other pod", iptablestest.TCPPacket("10.244.3.5", lbAddr, 80, iptablestest.FromOutside), dropped},
+		{"the node, outside the ranges", iptablestest.TCPPacket("192.168.1.10", lbAddr, 80, iptablestest.FromLocalProcess), dropped},
 		// Only load-balancer IPs are restricted, as in kube-proxy.
-		{"NodePort from another client", tcpPacket("198.51.100.9", "192.168.1.10", 30080, FromOutside), spread(true, 0.5, bothEndpoints...)},
-		{"ClusterIP from another pod", tcpPacket("10.244.3.5", "10.96.0.10", 80, FromOutside), spread(false, 0.5, bothEndpoints...)},
+		{"NodePort from another client", iptablestest.TCPPacket("198.51.100.9", "192.168.1.10", 30080, iptablestest.FromOutside), spread(true, 0.5, bothEndpoints...)},
+		{"ClusterIP from another pod", iptablestest.TCPPacket("10.244.3.5", "10.96.0.10", 80, iptablestest.FromOutside), spread(false, 0.5, bothEndpoints...)},
 	})
 }
 
 func TestSourceRangesWithLocalPolicyTrace(t *testing.T) {
 	_, f := syncedFake(t, rangedWebTable(true))
 	runTraceCases(t, f, []traceCase{
-		{"allowed client keeps its address", tcpPacket("192.0.2.1", lbAddr, 80, FromOutside), spread(false, 1, "10.244.1.2:8080")},
-		{"other client", tcpPacket("198.51.100.9", lbAddr, 80, FromOutside), dropped},
-		{"allowed pod reaches all endpoints", tcpPacket("10.244.2.5", lbAddr, 80, FromOutside), spread(false, 0.5, bothEndpoints...)},
-		{"other pod", tcpPacket("10.244.3.5", lbAddr, 80, FromOutside), dropped},
+		{"allowed client keeps its address", iptablestest.TCPPacket("192.0.2.1", lbAddr, 80, iptablestest.FromOutside), spread(false, 1, "10.244.1.2:8080")},
+		{"other client", iptablestest.TCPPacket("198.51.100.9", lbAddr, 80, iptablestest.FromOutside), dropped},
+		{"allowed pod reaches all endpoints", iptablestest.TCPPacket("10.244.2.5", lbAddr, 80, iptablestest.FromOutside), spread(false, 0.5, bothEndpoints...)},
+		{"other pod", iptablestest.TCPPacket("10.244.3.5", lbAddr, 80, iptablestest.FromOutside), dropped},
 	})
 }
 
@@ -69,8 +70,8 @@ func TestSourceRangesWithoutEndpointsTrace(t *testing.T) {
 	delete(table.Endpoints, svcName("web"))
 	_, f := syncedFake(t, table)
 	runTraceCases(t, f, []traceCase{
-		{"allowed client", tcpPacket("192.0.2.1", lbAddr, 80, FromOutside), []Outcome{{Verdict: Reject, Probability: 1}}},
-		{"other client", tcpPacket("198.51.100.9", lbAddr, 80, FromOutside), dropped},
+		{"allowed client", iptablestest.TCPPacket("192.0.2.1", lbAddr, 80, iptablestest.FromOutside), []iptablestest.Outcome{{Verdict: iptablestest.Reject, Probability: 1}}},
+		{"other client", iptablestest.TCPPacket("198.51.100.9", lbAddr, 80, iptablestest.FromOutside), dropped},
 	})
 }
 
@@ -80,7 +81,7 @@ func TestSourceRangesOfOtherFamilyOnlyDrop(t *testing.T) {
 	table := rangedWebTable(false)
 	table.Services[svcName("web")].LoadBalancerSourceRanges = []netip.Prefix{netip.MustParsePrefix("2001:db8::/32")}
 	_, f := syncedFake(t, table)
-	runTraceCases(t, f, []traceCase{{"any client", tcpPacket("192.0.2.1", lbAddr, 80, FromOutside), dropped}})
+	runTraceCases(t, f, []traceCase{{"any client", iptablestest.TCPPacket("192.0.2.1", lbAddr, 80, iptablestest.FromOutside), dropped}})
 }
 
 func TestGoldenSourceRangesPayload(t *testing.T) {
@@ -119,13 +120,13 @@ func TestSourceRangesChangePartialSync(t *testing.T) {
 		t.Fatalf("%v\n%s", err, f.LastPayload())
 	}
 	runTraceCases(t, f, []traceCase{
-		{"newly allowed client", tcpPacket("198.51.100.9", lbAddr, 80, FromOutside), spread(true, 0.5, bothEndpoints...)},
-		{"no longer allowed client", tcpPacket("192.0.2.1", lbAddr, 80, FromOutside), dropped},
+		{"newly allowed client", iptablestest.TCPPacket("198.51.100.9", lbAddr, 80, iptablestest.FromOutside), spread(true, 0.5, bothEndpoints...)},
+		{"no longer allowed client", iptablestest.TCPPacket("192.0.2.1", lbAddr, 80, iptablestest.FromOutside), dropped},
 	})
 	// Without ranges the load-balancer IP is open again, DROP gone.
 	sp.LoadBalancerSourceRanges = nil
 	if err := b.Sync(table, sets.New(web), false); err != nil {
 		t.Fatalf("%v\n%s", err, f.LastPayload())
 	}
-	runTraceCases(t, f, []traceCase{{"any client", tcpPacket("192.0.2.1", lbAddr, 80, FromOutside), spread(true, 0.5, bothEndpoints...)}})
+	runTraceCases(t, f, []traceCase{{"any client", iptablestest.TCPPacket("192.0.2.1", lbAddr, 80, iptablestest.FromOutside), spread(true, 0.5, bothEndpoints...)}})
 }

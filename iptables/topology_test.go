@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"k8s.io/apimachinery/pkg/util/sets"
+
+	"github.com/nodenet/nodenet/iptables/iptablestest"
 )
 
 // TestTopologyHintsTrace: the backend renders what the core's targets say,
@@ -17,12 +19,12 @@ func TestTopologyHintsTrace(t *testing.T) {
 	table.Endpoints[web][0].ZoneHints = "zone-a"
 	table.Endpoints[web][1].ZoneHints = "zone-b"
 	b, f := syncedFake(t, table)
-	pod := tcpPacket("10.244.2.5", "10.96.0.10", 80, FromOutside)
+	pod := iptablestest.TCPPacket("10.244.2.5", "10.96.0.10", 80, iptablestest.FromOutside)
 	got, err := f.Trace(pod)
 	if err != nil {
 		t.Fatal(err)
 	}
-	assertOutcomes(t, got, spread(false, 1, "10.244.1.2:8080"))
+	iptablestest.AssertOutcomes(t, got, spread(false, 1, "10.244.1.2:8080"))
 
 	table.Endpoints[web][1].ZoneHints = ""
 	if err := b.Sync(table, sets.New(web), false); err != nil {
@@ -32,5 +34,5 @@ func TestTopologyHintsTrace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	assertOutcomes(t, got, spread(false, 0.5, "10.244.1.2:8080", "10.244.1.3:8080"))
+	iptablestest.AssertOutcomes(t, got, spread(false, 0.5, "10.244.1.2:8080", "10.244.1.3:8080"))
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path"
 	"strings"
 	"testing"
 )
@@ -58,6 +59,24 @@ func TestBinaryAvoidsHeavyClientGoPackages(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestBinaryLinksNoTestSupport: test doubles (iptables/iptablestest, and
+// any later <pkg>test package) and the test harness under test/ are for
+// tests only; a production package importing one would compile the fake
+// kernel into the agent.
+func TestBinaryLinksNoTestSupport(t *testing.T) {
+	for _, p := range goListDeps(t, ".") {
+		for _, imp := range p.Imports {
+			if strings.HasPrefix(imp, module) && isTestSupport(strings.TrimPrefix(imp, module)) {
+				t.Errorf("%s imports the test-support package %s", p.ImportPath, imp)
+			}
+		}
+	}
+}
+
+func isTestSupport(rel string) bool {
+	return strings.HasPrefix(rel, "test/") || strings.HasSuffix(path.Base(rel), "test")
 }
 
 // TestPluginImportsStayLight: see pluginForbiddenDeps.

@@ -10,7 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
-	"github.com/nodenet/nodenet/iptables"
+	"github.com/nodenet/nodenet/iptables/iptablestest"
 	"github.com/nodenet/nodenet/netpol"
 )
 
@@ -141,19 +141,19 @@ func compute(t testing.TB, in netpol.Input) *netpol.Model {
 // fakes are wired fake kernels: the iptables fakes validate and trace
 // -m set rules against the set fake, which asks them before destroying.
 type fakes struct {
-	v4, v6 *iptables.FakeKernel
+	v4, v6 *iptablestest.FakeKernel
 	sets   *FakeSets
 	sysctl *fakeSysctl
 }
 
 func newFakes() *fakes {
 	f := &fakes{
-		v4:     iptables.NewFakeKernel(v1.IPv4Protocol),
-		v6:     iptables.NewFakeKernel(v1.IPv6Protocol),
+		v4:     iptablestest.NewFakeKernel(v1.IPv4Protocol),
+		v6:     iptablestest.NewFakeKernel(v1.IPv6Protocol),
 		sets:   NewFakeSets(),
 		sysctl: &fakeSysctl{values: map[string]string{}},
 	}
-	for _, k := range []*iptables.FakeKernel{f.v4, f.v6} {
+	for _, k := range []*iptablestest.FakeKernel{f.v4, f.v6} {
 		k.UseIPSets(f.sets)
 		f.sets.ReferencedBy(k.ReferencesSet)
 	}

@@ -9,6 +9,7 @@ import (
 	v1 "k8s.io/api/core/v1"
 
 	"github.com/nodenet/nodenet/iptables"
+	"github.com/nodenet/nodenet/iptables/iptablestest"
 	nodenetproxy "github.com/nodenet/nodenet/proxy"
 )
 
@@ -53,7 +54,7 @@ func TestCleanupRestoresTheKernel(t *testing.T) {
 	}
 	before := f.dump()
 	mustSync(t, f.firewall(t, Options{LogDrops: true}), compute(t, testInput()), false)
-	for _, k := range []*iptables.FakeKernel{f.v4, f.v6} {
+	for _, k := range []*iptablestest.FakeKernel{f.v4, f.v6} {
 		if err := iptables.CleanupKernel(k); err != nil {
 			t.Fatal(err)
 		}

@@ -5,7 +5,7 @@ import (
 	"net/netip"
 	"testing"
 
-	"github.com/nodenet/nodenet/iptables"
+	"github.com/nodenet/nodenet/iptables/iptablestest"
 )
 
 // TestFailedRestoreKeepsNewPodGated: a local pod new to the model must
@@ -23,7 +23,7 @@ func TestFailedRestoreKeepsNewPodGated(t *testing.T) {
 	if err := fw.Sync(compute(t, in), false); err == nil {
 		t.Fatal("Sync succeeded despite a failed restore")
 	}
-	if got := trace(t, f, addr("10.2.0.10"), addr("10.1.0.21"), 80, protoTCP); got != iptables.Reject {
+	if got := trace(t, f, addr("10.2.0.10"), addr("10.1.0.21"), 80, protoTCP); got != iptablestest.Reject {
 		t.Fatalf("10.2.0.10 -> new pod 10.1.0.21:80 after a failed sync: %s, want Reject", got)
 	}
 }
@@ -59,7 +59,7 @@ func TestFailedGateDelKeepsDeletedPodGated(t *testing.T) {
 	if err := fw.Sync(compute(t, in), false); err == nil {
 		t.Fatal("Sync succeeded despite a failed set operation")
 	}
-	if got := trace(t, f, addr("10.2.0.10"), addr("10.1.0.20"), 80, protoTCP); got != iptables.Reject {
+	if got := trace(t, f, addr("10.2.0.10"), addr("10.1.0.20"), 80, protoTCP); got != iptablestest.Reject {
 		t.Fatalf("10.2.0.10 -> deleted pod's 10.1.0.20:80 after a failed sync: %s, want Reject", got)
 	}
 }
@@ -75,9 +75,9 @@ func TestLinkLocalGated(t *testing.T) {
 			in.Policies = nil
 		}
 		mustSync(t, f.firewall(t, Options{}), compute(t, in), false)
-		want := iptables.Accept
+		want := iptablestest.Accept
 		if policies {
-			want = iptables.Reject
+			want = iptablestest.Reject
 		}
 		for _, p := range [][2]string{{"fe80::1", "fe80::2"}, {"fd01::10", "fe80::2"}, {"fe80::1", "fd01::10"}} {
 			if got := trace(t, f, addr(p[0]), addr(p[1]), 80, protoTCP); got != want {
@@ -128,7 +128,7 @@ func TestFailedRestoreAllowsNoMoreThanEitherModel(t *testing.T) {
 	if err := fw.Sync(compute(t, in), false); err == nil {
 		t.Fatal("Sync succeeded despite a failed restore")
 	}
-	if got := trace(t, f, addr("10.1.0.30"), addr("10.1.0.10"), 80, protoTCP); got != iptables.Reject {
+	if got := trace(t, f, addr("10.1.0.30"), addr("10.1.0.10"), 80, protoTCP); got != iptablestest.Reject {
 		t.Fatalf("x/open -> x/a:80, allowed by neither model, after a failed sync: %s, want Reject", got)
 	}
 }

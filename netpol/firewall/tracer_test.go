@@ -8,7 +8,7 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 
-	"github.com/nodenet/nodenet/iptables"
+	"github.com/nodenet/nodenet/iptables/iptablestest"
 	"github.com/nodenet/nodenet/netpol"
 )
 
@@ -64,7 +64,7 @@ func traceAll(t *testing.T, f *fakes, m *netpol.Model) (allowed, denied int) {
 				if got != want {
 					t.Errorf("%s %s -> %s:%d: traced %s, want %s (%v)", pp.proto, src, dst, pp.port, got, want, why)
 				}
-				if want == iptables.Accept {
+				if want == iptablestest.Accept {
 					allowed++
 				} else {
 					denied++
@@ -79,16 +79,16 @@ func traceAll(t *testing.T, f *fakes, m *netpol.Model) (allowed, denied int) {
 // an address of this node's pod ranges that is neither a local pod nor
 // the node is rejected both ways, but for traffic with the node itself,
 // which never crosses FORWARD and is always allowed.
-func expectedVerdict(m *netpol.Model, src, dst netip.Addr, port int, proto v1.Protocol) (iptables.Verdict, []string) {
+func expectedVerdict(m *netpol.Model, src, dst netip.Addr, port int, proto v1.Protocol) (iptablestest.Verdict, []string) {
 	withNode := slices.Contains(m.NodeIPs, src) || slices.Contains(m.NodeIPs, dst)
 	if !withNode && (unknownLocal(m, src) || unknownLocal(m, dst)) {
-		return iptables.Reject, []string{"unknown address in the node's pod range"}
+		return iptablestest.Reject, []string{"unknown address in the node's pod range"}
 	}
 	ok, why := m.Verdict(netpol.EndpointIP(src), netpol.EndpointIP(dst), int32(port), proto)
 	if ok {
-		return iptables.Accept, why
+		return iptablestest.Accept, why
 	}
-	return iptables.Reject, why
+	return iptablestest.Reject, why
 }
 
 func unknownLocal(m *netpol.Model, a netip.Addr) bool {
@@ -110,17 +110,17 @@ func unknownLocal(m *netpol.Model, a netip.Addr) bool {
 
 // trace follows one packet: from the node itself it starts in OUTPUT,
 // anything else arrives on an interface (a pod's veth, or another node).
-func trace(t *testing.T, f *fakes, src, dst netip.Addr, port int, proto v1.Protocol) iptables.Verdict {
+func trace(t *testing.T, f *fakes, src, dst netip.Addr, port int, proto v1.Protocol) iptablestest.Verdict {
 	t.Helper()
 	k := f.v4
 	if src.Is6() {
 		k = f.v6
 	}
-	origin := iptables.FromOutside
+	origin := iptablestest.FromOutside
 	if slices.Contains(nodeIPs, src) {
-		origin = iptables.FromLocalProcess
+		origin = iptablestest.FromLocalProcess
 	}
-	out, err := k.Trace(iptables.Packet{Src: src, Dst: dst, Proto: proto, DPort: port, Origin: origin})
+	out, err := k.Trace(iptablestest.Packet{Src: src, Dst: dst, Proto: proto, DPort: port, Origin: origin})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ package firewall
 import (
 	"net/netip"
 	"regexp"
-	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -15,34 +14,14 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
-	vnetns "github.com/vishvananda/netns"
-
 	"github.com/nodenet/nodenet/netpol"
 	"github.com/nodenet/nodenet/test/netns"
 )
 
-// within runs fn on a fresh OS thread switched into namespace ns, so that
-// everything the firewall does from it (iptables execs, the netlink
-// socket it opens, /proc/sys writes) happens there. The thread is thrown
-// away afterwards rather than switched back.
+// within runs fn inside namespace ns (netns.Within).
 func within(t testing.TB, ns string, fn func() error) error {
 	t.Helper()
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread dies with the goroutine
-		h, err := vnetns.GetFromName(ns)
-		if err != nil {
-			errc <- err
-			return
-		}
-		defer h.Close()
-		if err := vnetns.Set(h); err != nil {
-			errc <- err
-			return
-		}
-		errc <- fn()
-	}()
-	return <-errc
+	return netns.Within(ns, fn)
 }
 
 func mustWithin(t testing.TB, ns string, fn func() error) {

@@ -1,4 +1,4 @@
-package iptables
+package iptablestest
 
 import (
 	"errors"
@@ -237,6 +237,9 @@ func (p *ruleParser) endGroup() error {
 		return nil
 	}
 	p.group = nil
+	if canon := canonicalOptions[g.name]; canon != nil {
+		g.opts = canon(p.fam, g.opts)
+	}
 	m, err := parseModule(g)
 	if err != nil {
 		return fmt.Errorf("-m %s: %w", g.name, err)
@@ -276,6 +279,10 @@ func (p *ruleParser) target() error {
 	t, err := parseTarget(p.fam, name, rest)
 	if err != nil {
 		return fmt.Errorf("-j %s: %w", name, err)
+	}
+	if t.kind == targetDNAT && t.dnatPort != 0 && !protoModules[p.proto] {
+		// libxt_DNAT, as the kernel contract test saw.
+		return fmt.Errorf("-j DNAT to a port: need TCP, UDP, SCTP or DCCP with port specification")
 	}
 	p.rule.target = t
 	return nil

@@ -1,8 +1,7 @@
-package iptables
+package iptablestest
 
 import (
 	"fmt"
-	"math"
 	"net/netip"
 	"strings"
 	"testing"
@@ -14,35 +13,6 @@ var (
 	addr = netip.MustParseAddr
 	ap   = netip.MustParseAddrPort
 )
-
-func tcpPacket(src, dst string, port int, origin Origin) Packet {
-	return Packet{Src: addr(src), Dst: addr(dst), Proto: v1.ProtocolTCP, DPort: port, Origin: origin}
-}
-
-func mustTrace(t *testing.T, f *FakeKernel, p Packet) []Outcome {
-	t.Helper()
-	out, err := f.Trace(p)
-	if err != nil {
-		t.Fatalf("trace: %v", err)
-	}
-	return out
-}
-
-// sameOutcomes compares outcomes, probabilities within 1e-6.
-func sameOutcomes(t *testing.T, got, want []Outcome) {
-	t.Helper()
-	ok := len(got) == len(want)
-	for i := 0; ok && i < len(got); i++ {
-		g, w := got[i], want[i]
-		ok = g.Verdict == w.Verdict && g.DNAT == w.DNAT && g.Masqueraded == w.Masqueraded &&
-			math.Abs(g.Probability-w.Probability) < 1e-6
-	}
-	if !ok {
-		t.Fatalf("outcomes = %v, want %v", got, want)
-	}
-}
-
-func accepted() []Outcome { return []Outcome{{Verdict: Accept, Probability: 1}} }
 
 func TestTraceAddressMasks(t *testing.T) {
 	// rule rejects dst and lets otherDst through.
@@ -63,8 +33,8 @@ func TestTraceAddressMasks(t *testing.T) {
 			if tc.fam == v1.IPv6Protocol {
 				src = "fd00::100"
 			}
-			sameOutcomes(t, mustTrace(t, f, tcpPacket(src, tc.dst, 80, FromOutside)), []Outcome{{Verdict: Reject, Probability: 1}})
-			sameOutcomes(t, mustTrace(t, f, tcpPacket(src, tc.otherDst, 80, FromOutside)), accepted())
+			AssertOutcomes(t, MustTrace(t, f, TCPPacket(src, tc.dst, 80, FromOutside)), []Outcome{{Verdict: Reject, Probability: 1}})
+			AssertOutcomes(t, MustTrace(t, f, TCPPacket(src, tc.otherDst, 80, FromOutside)), Accepted())
 		})
 	}
 }
@@ -85,7 +55,7 @@ func TestTraceProtocolsAndPorts(t *testing.T) {
 		{v1.ProtocolTCP, 30016, Drop}, {v1.ProtocolTCP, 80, Accept}, {v1.ProtocolUDP, 30000, Accept},
 	} {
 		p := Packet{Src: addr("10.0.0.1"), Dst: addr("10.0.0.2"), Proto: tc.proto, DPort: tc.port}
-		sameOutcomes(t, mustTrace(t, f, p), []Outcome{{Verdict: tc.want, Probability: 1}})
+		AssertOutcomes(t, MustTrace(t, f, p), []Outcome{{Verdict: tc.want, Probability: 1}})
 	}
 }
 
@@ -94,13 +64,13 @@ func TestTraceProtocolsAndPorts(t *testing.T) {
 func TestTraceStatisticExploresEveryBranch(t *testing.T) {
 	f := NewFakeKernel(v1.IPv4Protocol)
 	mustRestore(t, f, "*nat", ":SVC - [0:0]",
-		"-A SVC -m statistic --mode random --probability 0.3333333333 -j DNAT --to-destination 10.1.0.1:8080",
-		"-A SVC -m statistic --mode random --probability 0.5000000000 -j DNAT --to-destination 10.1.0.2:8080",
-		"-A SVC -j DNAT --to-destination 10.1.0.3:8080",
+		"-A SVC -p tcp -m statistic --mode random --probability 0.3333333333 -j DNAT --to-destination 10.1.0.1:8080",
+		"-A SVC -p tcp -m statistic --mode random --probability 0.5000000000 -j DNAT --to-destination 10.1.0.2:8080",
+		"-A SVC -p tcp -j DNAT --to-destination 10.1.0.3:8080",
 		"-A PREROUTING -d 10.96.0.1 -j SVC",
 		"COMMIT")
 	third := 1.0 / 3
-	sameOutcomes(t, mustTrace(t, f, tcpPacket("10.0.0.1", "10.96.0.1", 80, FromOutside)), []Outcome{
+	AssertOutcomes(t, MustTrace(t, f, TCPPacket("10.0.0.1", "10.96.0.1", 80, FromOutside)), []Outcome{
 		{Verdict: Accept, DNAT: ap("10.1.0.1:8080"), Probability: third},
 		{Verdict: Accept, DNAT: ap("10.1.0.2:8080"), Probability: third},
 		{Verdict: Accept, DNAT: ap("10.1.0.3:8080"), Probability: third},
@@ -117,7 +87,7 @@ func TestTraceMergesIdenticalOutcomes(t *testing.T) {
 		"-A A -j DROP",
 		"-A FORWARD -j A",
 		"COMMIT")
-	sameOutcomes(t, mustTrace(t, f, tcpPacket("10.0.0.1", "10.0.0.2", 80, FromOutside)), []Outcome{
+	AssertOutcomes(t, MustTrace(t, f, TCPPacket("10.0.0.1", "10.0.0.2", 80, FromOutside)), []Outcome{
 		{Verdict: Accept, Probability: 0.25 + 0.75*0.5},
 		{Verdict: Drop, Probability: 0.75 * 0.5},
 	})
@@ -139,9 +109,9 @@ func TestTraceMarkMasqueradeAndCtstate(t *testing.T) {
 		"-A FORWARD -m mark --mark 0x4000/0x4000 -j ACCEPT",
 		"-A FORWARD -m conntrack --ctstate NEW -j ACCEPT",
 		"COMMIT")
-	sameOutcomes(t, mustTrace(t, f, tcpPacket("192.0.2.1", "10.96.0.1", 80, FromOutside)),
+	AssertOutcomes(t, MustTrace(t, f, TCPPacket("192.0.2.1", "10.96.0.1", 80, FromOutside)),
 		[]Outcome{{Verdict: Accept, DNAT: ap("10.244.1.1:80"), Masqueraded: true, Probability: 1}})
-	sameOutcomes(t, mustTrace(t, f, tcpPacket("10.244.2.2", "10.96.0.1", 80, FromOutside)),
+	AssertOutcomes(t, MustTrace(t, f, TCPPacket("10.244.2.2", "10.96.0.1", 80, FromOutside)),
 		[]Outcome{{Verdict: Accept, DNAT: ap("10.244.1.1:80"), Probability: 1}})
 }
 
@@ -154,11 +124,11 @@ func TestTraceRoutesByLocalAddress(t *testing.T) {
 		"-A OUTPUT -d 192.0.2.0/24 -j REJECT --reject-with tcp-reset",
 		"COMMIT")
 	assertVerdicts(t, f, []verdictCase{
-		{tcpPacket("192.0.2.1", "192.168.1.10", 80, FromOutside), Reject}, // local: INPUT
-		{tcpPacket("192.0.2.1", "192.168.1.11", 80, FromOutside), Drop},   // routed: FORWARD
-		{tcpPacket("192.168.1.10", "192.0.2.7", 80, FromLocalProcess), Reject},
-		{tcpPacket("192.168.1.10", "127.0.0.1", 80, FromLocalProcess), Reject}, // loops back: INPUT
-		{tcpPacket("192.168.1.10", "198.51.100.1", 80, FromLocalProcess), Accept},
+		{TCPPacket("192.0.2.1", "192.168.1.10", 80, FromOutside), Reject}, // local: INPUT
+		{TCPPacket("192.0.2.1", "192.168.1.11", 80, FromOutside), Drop},   // routed: FORWARD
+		{TCPPacket("192.168.1.10", "192.0.2.7", 80, FromLocalProcess), Reject},
+		{TCPPacket("192.168.1.10", "127.0.0.1", 80, FromLocalProcess), Reject}, // loops back: INPUT
+		{TCPPacket("192.168.1.10", "198.51.100.1", 80, FromLocalProcess), Accept},
 	})
 }
 
@@ -171,20 +141,20 @@ type verdictCase struct {
 func assertVerdicts(t *testing.T, f *FakeKernel, cases []verdictCase) {
 	t.Helper()
 	for _, tc := range cases {
-		sameOutcomes(t, mustTrace(t, f, tc.p), []Outcome{{Verdict: tc.want, Probability: 1}})
+		AssertOutcomes(t, MustTrace(t, f, tc.p), []Outcome{{Verdict: tc.want, Probability: 1}})
 	}
 }
 
 func TestTraceFollowsPolicy(t *testing.T) {
 	f := NewFakeKernel(v1.IPv4Protocol)
 	mustRestore(t, f, "*filter", ":FORWARD DROP [0:0]", ":A - [0:0]", "-A A -j RETURN", "-A FORWARD -j A", "COMMIT")
-	sameOutcomes(t, mustTrace(t, f, tcpPacket("10.0.0.1", "10.0.0.2", 80, FromOutside)), []Outcome{{Verdict: Drop, Probability: 1}})
+	AssertOutcomes(t, MustTrace(t, f, TCPPacket("10.0.0.1", "10.0.0.2", 80, FromOutside)), []Outcome{{Verdict: Drop, Probability: 1}})
 }
 
 func TestTraceIPv6DNAT(t *testing.T) {
 	f := NewFakeKernel(v1.IPv6Protocol)
 	mustRestore(t, f, "*nat", "-A OUTPUT -d fd00:96::a/128 -p tcp --dport 80 -j DNAT --to-destination [fd00:244::2]:8080", "COMMIT")
-	sameOutcomes(t, mustTrace(t, f, tcpPacket("fd00::1", "fd00:96::a", 80, FromLocalProcess)),
+	AssertOutcomes(t, MustTrace(t, f, TCPPacket("fd00::1", "fd00:96::a", 80, FromLocalProcess)),
 		[]Outcome{{Verdict: Accept, DNAT: ap("[fd00:244::2]:8080"), Probability: 1}})
 }
 
@@ -202,7 +172,7 @@ func TestTraceRefusesWhatItCannotEvaluate(t *testing.T) {
 		t.Run(rule, func(t *testing.T) {
 			f := NewFakeKernel(v1.IPv4Protocol)
 			mustRestore(t, f, "*filter", rule, "COMMIT")
-			_, err := f.Trace(tcpPacket("10.0.0.1", "10.0.0.2", 80, FromOutside))
+			_, err := f.Trace(TCPPacket("10.0.0.1", "10.0.0.2", 80, FromOutside))
 			if err == nil || !strings.Contains(err.Error(), errUnsupported.Error()) {
 				t.Fatalf("err = %v, want unsupported", err)
 			}
@@ -214,7 +184,7 @@ func TestTraceChecksPacket(t *testing.T) {
 	f := NewFakeKernel(v1.IPv4Protocol)
 	for _, p := range []Packet{
 		{Src: addr("10.0.0.1"), Proto: v1.ProtocolTCP},
-		tcpPacket("fd00::1", "fd00::2", 80, FromOutside),
+		TCPPacket("fd00::1", "fd00::2", 80, FromOutside),
 		{Src: addr("10.0.0.1"), Dst: addr("10.0.0.2"), DPort: 80},
 	} {
 		if _, err := f.Trace(p); err == nil {
@@ -225,8 +195,8 @@ func TestTraceChecksPacket(t *testing.T) {
 
 func ExampleFakeKernel_Trace() {
 	f := NewFakeKernel(v1.IPv4Protocol)
-	_ = f.Restore([]byte("*nat\n-A PREROUTING -m statistic --mode random --probability 0.5 -j DNAT --to-destination 10.1.0.1:80\n" +
-		"-A PREROUTING -j DNAT --to-destination 10.1.0.2:80\nCOMMIT\n"))
+	_ = f.Restore([]byte("*nat\n-A PREROUTING -p tcp -m statistic --mode random --probability 0.5 -j DNAT --to-destination 10.1.0.1:80\n" +
+		"-A PREROUTING -p tcp -j DNAT --to-destination 10.1.0.2:80\nCOMMIT\n"))
 	out, _ := f.Trace(Packet{Src: addr("10.0.0.1"), Dst: addr("10.96.0.1"), Proto: v1.ProtocolTCP, DPort: 80})
 	for _, o := range out {
 		fmt.Println(o)
@@ -247,8 +217,8 @@ func TestTraceAddrtypeSrcLocal(t *testing.T) {
 		"-A FORWARD -m addrtype ! --src-type LOCAL -j DROP",
 		"COMMIT")
 	assertVerdicts(t, f, []verdictCase{
-		{tcpPacket("192.168.1.10", "192.0.2.7", 80, FromLocalProcess), Reject},
-		{tcpPacket("192.0.2.1", "192.168.1.11", 80, FromOutside), Drop},
-		{tcpPacket("192.168.1.10", "192.168.1.11", 80, FromOutside), Accept},
+		{TCPPacket("192.168.1.10", "192.0.2.7", 80, FromLocalProcess), Reject},
+		{TCPPacket("192.0.2.1", "192.168.1.11", 80, FromOutside), Drop},
+		{TCPPacket("192.168.1.10", "192.168.1.11", 80, FromOutside), Accept},
 	})
 }

@@ -1,4 +1,4 @@
-package iptables
+package iptablestest
 
 import (
 	"errors"
@@ -43,6 +43,8 @@ func TestFakeSaveIsCanonical(t *testing.T) {
 		"-A NODENET-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN",
 		"-A NODENET-POSTROUTING -j MARK --xor-mark 0x4000",
 		"-A NODENET-POSTROUTING -j MASQUERADE --random-fully",
+		"-A NODENET-SVC-0A -d 10.96.0.10/32 -p tcp -m tcp --dport 80 -m recent --name NODENET-204c18f7e3a --update --seconds 10800 --reap --rsource -j DNAT --to-destination 10.244.1.2:8080",
+		"-A NODENET-SVC-0A -d 10.96.0.10/32 -p tcp -m tcp --dport 80 -m recent --name NODENET-204c18f7e3a --set --rsource -j DNAT --to-destination 10.244.1.2:8080",
 		`-A POSTROUTING -m comment --comment "nodenet masquerade" -j NODENET-POSTROUTING`,
 		"COMMIT",
 	)
@@ -59,6 +61,8 @@ func TestFakeSaveIsCanonical(t *testing.T) {
 -A NODENET-POSTROUTING -j MASQUERADE --random-fully
 -A NODENET-SVC-0A ! -s 10.244.0.0/16 -d 10.96.0.10/32 -p tcp -m tcp --dport 80 -m comment --comment "default/web:http/TCP" -j MARK --set-xmark 0x4000/0x4000
 -A NODENET-SVC-0A -d 10.96.0.10/32 -p tcp -m tcp --dport 80 -m comment --comment "default/web:http/TCP" -j DNAT --to-destination 10.244.1.2:8080
+-A NODENET-SVC-0A -d 10.96.0.10/32 -p tcp -m tcp --dport 80 -m recent --update --seconds 10800 --reap --name NODENET-204c18f7e3a --mask 255.255.255.255 --rsource -j DNAT --to-destination 10.244.1.2:8080
+-A NODENET-SVC-0A -d 10.96.0.10/32 -p tcp -m tcp --dport 80 -m recent --set --name NODENET-204c18f7e3a --mask 255.255.255.255 --rsource -j DNAT --to-destination 10.244.1.2:8080
 COMMIT
 `
 	if got, _ := f.Save("nat"); got != want {
@@ -69,7 +73,7 @@ COMMIT
 // xt_statistic keeps the probability as a fraction of 2^31, and iptables
 // prints that value with 11 decimals (kube-proxy's 0.33333333349).
 func TestFakeStatisticProbabilityIsKernels(t *testing.T) {
-	r, err := parseRule(familyV4, strings.Fields("-m statistic --mode random --probability 0.3333333333 -j ACCEPT"))
+	r, err := parseRule(families[v1.IPv4Protocol], strings.Fields("-m statistic --mode random --probability 0.3333333333 -j ACCEPT"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +95,8 @@ func TestFakeRestoreValidation(t *testing.T) {
 		{"delete built-in chain", "built-in", []string{"*filter", "-X INPUT", "COMMIT"}},
 		{"delete missing chain", "does not exist", []string{"*filter", "-X C", "COMMIT"}},
 		{"REJECT in nat", "only valid in the filter table", []string{"*nat", ":N - [0:0]", "-A N -j REJECT", "COMMIT"}},
-		{"DNAT in filter", "only valid in the nat table", []string{"*filter", "-A A -j DNAT --to-destination 10.0.0.1:80", "COMMIT"}},
+		{"DNAT in filter", "only valid in the nat table", []string{"*filter", "-A A -p tcp -j DNAT --to-destination 10.0.0.1:80", "COMMIT"}},
+		{"DNAT to a port without a protocol", "need TCP, UDP, SCTP or DCCP", []string{"*nat", "-A PREROUTING -j DNAT --to-destination 10.0.0.1:80", "COMMIT"}},
 		{"MASQUERADE in filter", "only valid in the nat table", []string{"*filter", "-A A -j MASQUERADE", "COMMIT"}},
 		{"DROP in nat", "inhibited", []string{"*nat", ":N - [0:0]", "-A N -j DROP", "COMMIT"}},
 		{"MASQUERADE reachable from PREROUTING", "reachable from PREROUTING", []string{"*nat", ":N - [0:0]", "-A N -j MASQUERADE", "-A PREROUTING -j N", "COMMIT"}},
@@ -231,5 +236,32 @@ func TestSplitLine(t *testing.T) {
 	}
 	if _, err := splitLine(`-A X --comment "open`); err == nil {
 		t.Fatal("unterminated quote accepted")
+	}
+}
+
+// Options whose printed form is not the written one, as iptables -S
+// v1.8.9 printed them (checked by test/contract): NFLOG's in libxt_NFLOG's
+// order, group 0 (the default) left out; -m limit's rate in its canonical
+// unit (3/hour when not given), a burst of 5 (the default) left out.
+func TestFakeListsOptionsAsIptablesDoes(t *testing.T) {
+	f := NewFakeKernel(v1.IPv4Protocol)
+	mustRestore(t, f, "*filter", ":FW - [0:0]",
+		`-A FW -j NFLOG --nflog-group 5 --nflog-prefix "nnt drop"`,
+		"-A FW -j NFLOG --nflog-group 0 --nflog-prefix x",
+		"-A FW -m limit --limit 10/second --limit-burst 20 -j ACCEPT",
+		"-A FW -m limit --limit 60/minute --limit-burst 5 -j ACCEPT",
+		"-A FW -m limit --limit 7/m -j ACCEPT",
+		"-A FW -m limit --limit-burst 7 -j ACCEPT",
+		"COMMIT")
+	got, _ := f.ListRules("filter", "FW")
+	want := []string{"-N FW",
+		`-A FW -j NFLOG --nflog-prefix "nnt drop" --nflog-group 5`,
+		"-A FW -j NFLOG --nflog-prefix x",
+		"-A FW -m limit --limit 10/sec --limit-burst 20 -j ACCEPT",
+		"-A FW -m limit --limit 1/sec -j ACCEPT",
+		"-A FW -m limit --limit 7/min -j ACCEPT",
+		"-A FW -m limit --limit 3/hour --limit-burst 7 -j ACCEPT"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("ListRules =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -1,4 +1,4 @@
-package iptables
+package iptablestest
 
 import (
 	"fmt"
@@ -10,7 +10,7 @@ import (
 	v1 "k8s.io/api/core/v1"
 )
 
-// FakeKernel is an in-memory Kernel for tests, in the spirit of
+// FakeKernel is an in-memory iptables.Kernel for tests, in the spirit of
 // knftables' fake and kube-proxy's iptables fake: it keeps the nat and
 // filter tables, validates what it is given the way iptables and the
 // kernel would (missing chains, deleting referenced chains, targets in
@@ -28,15 +28,13 @@ type FakeKernel struct {
 	ipsets      FakeIPSets // for -m set rules (fakeipset.go)
 }
 
-var _ Kernel = (*FakeKernel)(nil)
-
 // NewFakeKernel returns a fake with empty nat and filter tables for
 // family (IPv4 or IPv6); it panics on any other family, as it is a test
 // helper.
 func NewFakeKernel(ipFamily v1.IPFamily) *FakeKernel {
-	fam, err := familyFor(ipFamily)
-	if err != nil {
-		panic(err)
+	fam, ok := families[ipFamily]
+	if !ok {
+		panic(fmt.Sprintf("unknown IP family %q", ipFamily))
 	}
 	f := &FakeKernel{fam: fam, tables: map[string]*fakeTable{}, localAddrs: map[netip.Addr]bool{}}
 	for _, t := range []string{tableNAT, tableFilter} {
@@ -86,7 +84,7 @@ func (f *FakeKernel) table(name string) (*fakeTable, error) {
 	return t, nil
 }
 
-// Restore implements Kernel.
+// Restore implements iptables.Kernel.
 func (f *FakeKernel) Restore(payload []byte) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -102,7 +100,7 @@ func (f *FakeKernel) Restore(payload []byte) error {
 	return nil
 }
 
-// ListRules implements Kernel, returning what go-iptables' List does:
+// ListRules implements iptables.Kernel, returning what go-iptables' List does:
 // `iptables -S chain`, whose first line is "-N chain" ("-P chain POLICY"
 // for a built-in chain).
 func (f *FakeKernel) ListRules(table, chain string) ([]string, error) {
@@ -119,7 +117,7 @@ func (f *FakeKernel) ListRules(table, chain string) ([]string, error) {
 	return t.listRules(chain, c), nil
 }
 
-// ListChains implements Kernel: built-in chains, then user chains sorted.
+// ListChains implements iptables.Kernel: built-in chains, then user chains sorted.
 func (f *FakeKernel) ListChains(table string) ([]string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -130,9 +128,10 @@ func (f *FakeKernel) ListChains(table string) ([]string, error) {
 	return t.chainNames(), nil
 }
 
-// EnsureRule implements Kernel. The rule is compared in canonical form,
-// as `iptables -C` compares rules, and inserted at the top when absent;
-// the table must still validate afterwards (its jump target must exist).
+// EnsureRule does what `iptables -C || iptables -I` does: the rule is
+// compared in canonical form, as `iptables -C` compares rules, and
+// inserted at the top when absent; the table must still validate
+// afterwards (its jump target must exist).
 func (f *FakeKernel) EnsureRule(table, chain string, rulespec ...string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -160,7 +159,7 @@ func (f *FakeKernel) EnsureRule(table, chain string, rulespec ...string) error {
 	return nil
 }
 
-// DeleteRule implements Kernel: a missing chain or rule is not an error.
+// DeleteRule implements iptables.Kernel: a missing chain or rule is not an error.
 func (f *FakeKernel) DeleteRule(table, chain string, rulespec ...string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -182,7 +181,7 @@ func (f *FakeKernel) DeleteRule(table, chain string, rulespec ...string) error {
 	return nil
 }
 
-// Save implements Kernel: table in iptables-save format, deterministic.
+// Save implements iptables.Kernel: table in iptables-save format, deterministic.
 func (f *FakeKernel) Save(table string) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

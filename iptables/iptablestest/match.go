@@ -1,4 +1,4 @@
-package iptables
+package iptablestest
 
 import (
 	"errors"
@@ -276,6 +276,38 @@ func kernelProbability(s string) (float64, error) {
 		return 0, fmt.Errorf("bad probability %q", s)
 	}
 	return math.Round(p*0x80000000) / 0x80000000, nil
+}
+
+// canonicalOptions put a module's options in the order, and with the
+// defaults, that iptables -S prints them, where that is not simply the
+// order they were given in.
+var canonicalOptions = map[string]func(family, []moduleOption) []moduleOption{
+	"recent": recentOptions,
+}
+
+// recentOrder is the order libxt_recent's save function prints options in.
+var recentOrder = []string{"set", "rcheck", "update", "remove", "seconds", "reap", "hitcount", "rttl", "name", "mask", "rsource", "rdest"}
+
+// recentOptions sorts -m recent's options as iptables prints them and
+// adds the defaults it prints: --name DEFAULT, a full-length --mask (the
+// kernel contract test saw `--mask 255.255.255.255` on rules written
+// without one) and --rsource.
+func recentOptions(fam family, opts []moduleOption) []moduleOption {
+	has := map[string]bool{}
+	for _, o := range opts {
+		has[o.name] = true
+	}
+	out := opts
+	if !has["name"] {
+		out = append(out, moduleOption{name: "name", args: []string{"DEFAULT"}})
+	}
+	if !has["mask"] {
+		out = append(out, moduleOption{name: "mask", args: []string{prefixMask(fam.hostBits == 32, fam.hostBits).String()}})
+	}
+	if !has["rsource"] && !has["rdest"] {
+		out = append(out, moduleOption{name: "rsource"})
+	}
+	return inOrder(out, recentOrder)
 }
 
 // recentModule: --set always matches (it records the source); --rcheck

@@ -1,4 +1,4 @@
-package iptables
+package iptablestest
 
 import (
 	"net/netip"
@@ -47,7 +47,7 @@ func TestTraceSetLimitNFLOG(t *testing.T) {
 		{"10.9.0.1", "10.1.0.7", 81, Reject},
 		{"10.9.0.1", "10.9.0.2", 80, Reject},
 	} {
-		out := mustTrace(t, f, tcpPacket(tc.src, tc.dst, tc.port, FromOutside))
+		out := MustTrace(t, f, TCPPacket(tc.src, tc.dst, tc.port, FromOutside))
 		if len(out) != 1 || out[0].Verdict != tc.want {
 			t.Errorf("%s -> %s:%d = %v, want %s", tc.src, tc.dst, tc.port, out, tc.want)
 		}

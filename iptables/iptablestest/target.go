@@ -1,8 +1,9 @@
-package iptables
+package iptablestest
 
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -73,8 +74,44 @@ func parseTarget(fam family, name string, rest []string) (ruleTarget, error) {
 		err = t.masquerade(opts)
 	case targetMark:
 		err = t.mark(opts)
+	case targetLog:
+		if name == "NFLOG" {
+			err = t.nflog(opts)
+		}
 	}
 	return t, err
+}
+
+// nflogOrder is the order libxt_NFLOG prints its options in.
+var nflogOrder = []string{"nflog-prefix", "nflog-group", "nflog-size", "nflog-range", "nflog-threshold"}
+
+// nflog checks NFLOG's options and prints them as iptables -S does, in
+// libxt_NFLOG's order whatever order they were given in (the kernel
+// contract test saw --nflog-prefix printed before --nflog-group), and
+// without --nflog-group 0, the default.
+func (t *ruleTarget) nflog(opts []moduleOption) error {
+	for _, o := range opts {
+		if !slices.Contains(nflogOrder, o.name) || len(o.args) != 1 {
+			return fmt.Errorf("bad option --%s", o.name)
+		}
+	}
+	t.text = []string{"NFLOG"}
+	for _, o := range inOrder(opts, nflogOrder) {
+		if o.name != "nflog-group" || o.args[0] != "0" {
+			t.text = append(t.text, "--"+o.name, o.args[0])
+		}
+	}
+	return nil
+}
+
+// inOrder sorts options by their name's place in order (stable: an
+// option given twice keeps its order).
+func inOrder(opts []moduleOption, order []string) []moduleOption {
+	out := slices.Clone(opts)
+	slices.SortStableFunc(out, func(a, b moduleOption) int {
+		return slices.Index(order, a.name) - slices.Index(order, b.name)
+	})
+	return out
 }
 
 // parseTargetOptions splits "--a x --b --c y" into options.
