@@ -6,13 +6,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"runtime"
 	"testing"
 	"time"
 
 	"github.com/containernetworking/cni/libcni"
 	current "github.com/containernetworking/cni/pkg/types/100"
-	vnetns "github.com/vishvananda/netns"
 	v1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -48,7 +46,7 @@ func (nd *node) cniAdd(t *testing.T, podNS string) *current.Result {
 	cni := libcni.NewCNIConfigWithCacheDir([]string{nd.binDir}, nd.ipamDir+"/cache", nil)
 	rt := &libcni.RuntimeConf{ContainerID: podNS, NetNS: "/run/netns/" + podNS, IfName: "eth0"}
 	var result *current.Result
-	err := inNamespace(nd.ns.Name, func() error {
+	err := netns.Within(nd.ns.Name, func() error {
 		r, err := cni.AddNetworkList(context.Background(), list, rt)
 		if err != nil {
 			return err
@@ -88,28 +86,6 @@ func (nd *node) conflist(t *testing.T) *libcni.NetworkConfigList {
 		t.Fatal(err)
 	}
 	return list
-}
-
-// inNamespace runs fn on an OS thread switched into namespace name; the
-// thread is never switched back, so its goroutine ends locked and Go
-// discards the thread.
-func inNamespace(name string, fn func() error) error {
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		h, err := vnetns.GetFromName(name)
-		if err != nil {
-			errc <- err
-			return
-		}
-		defer h.Close()
-		if err := vnetns.Set(h); err != nil {
-			errc <- err
-			return
-		}
-		errc <- fn()
-	}()
-	return <-errc
 }
 
 // registerPod creates the Pod object and sets its status as the kubelet
