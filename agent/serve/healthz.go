@@ -27,18 +27,16 @@ func NewHealthzHandler(health func() proxy.HealthState, now func() time.Time) ht
 	return mux
 }
 
-// nodeEligible is always true: nodenet does not yet watch its Node for
-// deletion or the cluster-autoscaler taint that make kube-proxy fail
-// /healthz to drain load balancer traffic early.
-const nodeEligible = true
-
 // writeHealth writes kube-proxy's body byte for byte (including its odd
 // spacing): some health checkers match on it. /livez omits nodeEligible,
 // as kube-proxy's does.
 func writeHealth(w http.ResponseWriter, state proxy.HealthState, now time.Time, withNode bool) {
+	// A Node being deleted or tainted for removal fails /healthz so load
+	// balancers drain it early (KEP-3836); /livez ignores it.
+	nodeEligible := !state.NodeDraining
 	healthy := state.Healthy && (!withNode || nodeEligible)
 	lastUpdated := state.LastSynced
-	if healthy {
+	if state.Healthy { // the proxy's own state, as kube-proxy's isHealthy
 		// kube-proxy reports "now" when healthy: older releases bumped
 		// lastUpdated on every loop and clients compare it to currentTime.
 		lastUpdated = now

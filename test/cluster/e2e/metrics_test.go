@@ -95,7 +95,7 @@ func TestKubeProxyMetrics(t *testing.T) {
 // startKubeProxy runs upstream kube-proxy (iptables mode) in a node
 // namespace of its own, on the underlay, as system:kube-proxy, and
 // returns its address there.
-func (c *cluster) startKubeProxy(t *testing.T) string {
+func (c *cluster) startKubeProxy(t testing.TB) string {
 	t.Helper()
 	name := c.net.Prefix + "-kp"
 	ns := netns.New(t, name)
