@@ -10,6 +10,7 @@ import (
 
 	"github.com/nodenet/nodenet/internal/forwardorder"
 	"github.com/nodenet/nodenet/netpol"
+	"github.com/nodenet/nodenet/netpol/firewall/setkernel"
 )
 
 // Chain names. iptables limits them to 28 characters
@@ -23,6 +24,7 @@ const (
 	topChain      = forwardorder.FirewallChain // hooked first in filter FORWARD
 	egressChain   = "NODENET-FW-EGRESS"        // dispatch on the source pod
 	ingressChain  = "NODENET-FW-INGRESS"       // dispatch on the destination pod
+	groupChain    = "NODENET-FW-GROUP"         // broadcast/multicast: dispatch on the bridge port
 	podChainStem  = "NODENET-FW-"              // + "I-"/"E-" + pod hash
 	podHashLength = 12                         // base32 characters: 60 bits
 	maxChainName  = 28
@@ -38,7 +40,7 @@ const (
 	knownSet      = "NNP-FW-KNOWN" // local pod IPs + node IPs, for the unknown-pod gate
 	v6Suffix      = "-6"
 	exceptSuffix  = "-X"
-	maxSetName    = 31
+	maxSetName    = setkernel.MaxName
 	filterTable   = "filter"
 	forwardChain  = "FORWARD"
 	hookComment   = "nodenet network policy"

@@ -45,27 +45,12 @@ func run(m *testing.M) int {
 	return code
 }
 
-// findNodenet honours $NODENET_BIN (CI builds once with version flags) and
-// otherwise builds bin/nodenet so a plain `go test` tests this checkout.
+// findNodenet honours $NODENET_BIN and otherwise builds bin/nodenet so a
+// plain `go test` tests this checkout.
 func findNodenet() (string, error) {
 	root, err := netns.RepoRoot()
 	if err != nil {
 		return "", err
 	}
-	if bin := os.Getenv("NODENET_BIN"); bin != "" {
-		// Relative to the repository root, where make and people run from
-		// (go test runs the suite in its package folder).
-		if !filepath.IsAbs(bin) {
-			bin = filepath.Join(root, bin)
-		}
-		if _, err := os.Stat(bin); err != nil {
-			return "", fmt.Errorf("NODENET_BIN: %w", err)
-		}
-		return bin, nil
-	}
-	bin := filepath.Join(root, "bin", "nodenet")
-	if err := netns.GoBuild("./cmd/nodenet", bin); err != nil {
-		return "", fmt.Errorf("building nodenet: %w", err)
-	}
-	return bin, nil
+	return netns.NodenetBin(filepath.Join(root, "bin", "nodenet"))
 }

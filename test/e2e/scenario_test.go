@@ -31,6 +31,9 @@ type scenario struct {
 	dir   string // the agent's --manifests folder
 	stage string // same filesystem as dir, for atomic writes
 	agent *netns.Proc
+	// agentEnv, if set, is VAR=value pairs the agent runs with (through
+	// env(1)), e.g. a PATH whose iptables-restore can be made to fail.
+	agentEnv []string
 }
 
 // newScenario builds the topology with echo servers in every pod (TCP and
@@ -96,7 +99,11 @@ func (s *scenario) startAgent(extra ...string) {
 		"--hostname-override", nodeName,
 		"--healthz-bind-address", "127.0.0.1:10256",
 		"--metrics-bind-address", "127.0.0.1:10249", "-v", "2"}
-	s.agent = netns.Start(s.t, s.topo.Node.Name, "nodenet agent", append(args, extra...)...)
+	args = append(args, extra...)
+	if len(s.agentEnv) > 0 {
+		args = append(append([]string{"env"}, s.agentEnv...), args...)
+	}
+	s.agent = netns.Start(s.t, s.topo.Node.Name, "nodenet agent", args...)
 	s.agent.LogOnFailure(s.t)
 	s.t.Cleanup(func() {
 		if s.t.Failed() {

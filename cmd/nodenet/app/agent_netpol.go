@@ -17,11 +17,12 @@ func newNetpolController(ctx context.Context, cfg *agentConfig, client *source.C
 		return nil
 	}
 	return controller.New(controller.Config{
-		NodeName:      cfg.NodeName,
-		MinSyncPeriod: cfg.MinSyncPeriod,
-		SyncPeriod:    cfg.SyncPeriod,
-		Events:        netpolEvents(ctx, client, cfg.NodeName),
-		StartAfter:    proxyFirstSynced,
+		NodeName:       cfg.NodeName,
+		MinSyncPeriod:  cfg.MinSyncPeriod,
+		SyncPeriod:     cfg.SyncPeriod,
+		Events:         netpolEvents(ctx, client, cfg.NodeName),
+		StartAfter:     proxyFirstSynced,
+		WatchTampering: firewall.WatchTampering,
 	}, newNetpolEnforcer(cfg.Netpol))
 }
 

@@ -10,20 +10,17 @@ import (
 
 	"github.com/nodenet/nodenet/agent/serve"
 	"github.com/nodenet/nodenet/netpol"
-	"github.com/nodenet/nodenet/netpol/controller"
 	"github.com/nodenet/nodenet/proxy"
 )
 
 // listenServers binds the healthz and metrics servers that are enabled
-// (an empty bind address disables one, as in kube-proxy). The NetworkPolicy
-// controller ctrl (nil when --netpol=false) serves /netpol/ on the metrics
-// server and has its say in health.
-func listenServers(cfg *agentConfig, p *proxy.Proxier, ctrl *controller.Controller) ([]*serve.Server, error) {
+// (an empty bind address disables one, as in kube-proxy). netpolModel
+// serves /netpol/ on the metrics server and netpolHealthy joins /healthz;
+// both nil when --netpol=false.
+func listenServers(cfg *agentConfig, p *proxy.Proxier, netpolModel func() *netpol.Model, netpolHealthy func() bool) ([]*serve.Server, error) {
 	var servers []*serve.Server
-	netpolModel := netpolModel(ctrl)
 	if cfg.HealthzBindAddr != "" {
-		health := firewallHealth(p.Health, ctrl, firewallStartGrace(cfg), time.Now)
-		s, err := serve.Listen("healthz", cfg.HealthzBindAddr, serve.NewHealthzHandler(health, time.Now))
+		s, err := serve.Listen("healthz", cfg.HealthzBindAddr, serve.NewHealthzHandler(agentHealth(p, netpolHealthy), time.Now))
 		if err != nil {
 			return nil, err
 		}
@@ -38,6 +35,20 @@ func listenServers(cfg *agentConfig, p *proxy.Proxier, ctrl *controller.Controll
 		servers = append(servers, s)
 	}
 	return servers, nil
+}
+
+// agentHealth is the proxy's health, made unhealthy too by a firewall
+// whose changes wait too long (a NetworkPolicy not enforced is as wrong
+// as a Service not programmed).
+func agentHealth(p *proxy.Proxier, netpolHealthy func() bool) func() proxy.HealthState {
+	if netpolHealthy == nil {
+		return p.Health
+	}
+	return func() proxy.HealthState {
+		h := p.Health()
+		h.Healthy = h.Healthy && netpolHealthy()
+		return h
+	}
 }
 
 // metricsHandler is kube-proxy's metrics server (mode on /proxyMode) plus
