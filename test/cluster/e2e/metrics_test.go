@@ -32,6 +32,7 @@ var sharedMetrics = []string{
 	"kubeproxy_sync_proxy_rules_endpoint_changes_pending",
 	"kubeproxy_sync_proxy_rules_service_changes_total",
 	"kubeproxy_sync_proxy_rules_service_changes_pending",
+	"kubeproxy_proxy_healthz_total",
 }
 
 // TestKubeProxyMetrics runs upstream kube-proxy (the same build as the API
