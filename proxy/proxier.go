@@ -113,6 +113,7 @@ func (p *Proxier) changed(pending bool) {
 		p.health.QueuedSince = p.now()
 	}
 	p.mu.Unlock()
+	markQueued(p.backend)
 	p.runner.Poke()
 }
 
