@@ -6,6 +6,8 @@ import (
 
 	current "github.com/containernetworking/cni/pkg/types/100"
 	"github.com/vishvananda/netlink"
+
+	"github.com/nodenet/nodenet/internal/netlinkdump"
 )
 
 // nodeAddr is an address configured on the node (the netns the plugin
@@ -16,7 +18,7 @@ type nodeAddr struct {
 }
 
 func nodeAddrs() ([]nodeAddr, error) {
-	addrs, err := netlink.AddrList(nil, netlink.FAMILY_ALL)
+	addrs, err := netlinkdump.Retry(func() ([]netlink.Addr, error) { return netlink.AddrList(nil, netlink.FAMILY_ALL) })
 	if err != nil {
 		return nil, fmt.Errorf("listing the node's addresses: %w", err)
 	}

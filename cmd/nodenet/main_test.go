@@ -46,7 +46,7 @@ func TestNoCNICommandRunsCLI(t *testing.T) {
 // TestTraceExitStatus: main turns app.ExitError into the status `nodenet
 // trace` documents (0 allow, 1 deny, 2 error), printing nothing on a deny.
 func TestTraceExitStatus(t *testing.T) {
-	offline := []string{"trace", "--manifests", "app/testdata/netpol", "--hostname-override", "node-a", "--to", "x/db"}
+	offline := []string{"trace", "--manifests", "app/testdata/netpol", "--hostname-override", "node-a", "--to", "10.1.0.10"}
 	tests := []struct {
 		args       []string
 		wantStatus int

@@ -104,6 +104,7 @@ func New(cfg Config, enforcer netpol.Enforcer) *Controller {
 	}
 	c.runner = runner.NewWithClock(c.sync, cfg.MinSyncPeriod, cfg.SyncPeriod, cfg.Clock)
 	c.store = NewStore(c.runner.Poke)
+	c.store.now = cfg.Clock.Now // changes wait by the controller's clock
 	return c
 }
 

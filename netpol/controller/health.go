@@ -74,8 +74,6 @@ func (c *Controller) Healthy() bool { return c.Waiting() <= 2*c.cfg.SyncPeriod }
 // of unhealthiness once: a log line, and a Warning Event on every policy
 // whose current spec is not the one last enforced.
 func (c *Controller) watchHealth(ctx context.Context) {
-	tick := time.NewTicker(healthCheckEvery)
-	defer tick.Stop()
 	unhealthy := false
 	for {
 		waited := c.Waiting()
@@ -88,10 +86,12 @@ func (c *Controller) watchHealth(ctx context.Context) {
 			unhealthy = false
 			klog.InfoS("NetworkPolicy changes are enforced again")
 		}
+		next := c.clock.NewTimer(healthCheckEvery)
 		select {
 		case <-ctx.Done():
+			next.Stop()
 			return
-		case <-tick.C:
+		case <-next.C():
 		}
 	}
 }

@@ -51,3 +51,12 @@ func (l *lazyEnforcer) Tampered() (string, error) {
 	}
 	return c.Tampered()
 }
+
+// SetsTampered forwards to the real enforcer, like Tampered.
+func (l *lazyEnforcer) SetsTampered() (string, error) {
+	c, ok := l.inner.(setChecker)
+	if !ok {
+		return "", nil
+	}
+	return c.SetsTampered()
+}

@@ -62,7 +62,7 @@ func (r *renderer) top() []string {
 	lines := []string{"-m conntrack --ctstate RELATED,ESTABLISHED -j RETURN"}
 	lines = append(lines, r.neighbourDiscovery()...)
 	lines = append(lines, r.gate()...)
-	return append(lines, "-j "+egressChain, "-j "+ingressChain)
+	return append(lines, r.guarded()...)
 }
 
 // ndpTypes are the ICMPv6 types of neighbour discovery (neighbour

@@ -2,12 +2,9 @@ package firewall
 
 import (
 	"context"
-	"fmt"
 	"strings"
-	"time"
 
-	"github.com/google/nftables"
-	"k8s.io/klog/v2"
+	"github.com/nodenet/nodenet/internal/nfwatch"
 )
 
 // Tampering. iptables here is the nf_tables backend (iptables-nft), whose
@@ -29,98 +26,30 @@ import (
 // filterTableName is the table iptables-nft keeps filter rules in.
 const filterTableName = "filter"
 
-// watchRetry is the wait before listening again after the subscription
-// broke (the socket's buffer overflowed during a large restore).
-const watchRetry = time.Second
-
-// WatchTampering calls notify with a short description of each change to
-// the firewall's chains or the FORWARD chain in the current network
-// namespace, and once, "events lost", when announcements may have been
-// missed. It returns when ctx is done.
+// WatchTampering calls notify with a short description of each change by
+// someone else to the firewall's chains or the FORWARD chain in the
+// current network namespace, and with "events lost" when announcements
+// may have been missed. It returns when ctx is done. The subscription is
+// internal/nfwatch's, shared with the proxy's watcher; the firewall's own
+// restores are not reported (they register as nodenet's).
 func WatchTampering(ctx context.Context, notify func(what string)) {
-	for ctx.Err() == nil {
-		if err := watchOnce(ctx, notify); err != nil {
-			klog.V(2).InfoS("Listening to nf_tables changes failed; retrying", "err", err)
+	nfwatch.Watch(ctx, touchesFirewall, func(r nfwatch.Report) {
+		if r.Lost {
+			notify("events lost")
+			return
 		}
-		notify("events lost")
-		select {
-		case <-ctx.Done():
-		case <-time.After(watchRetry):
-		}
-	}
+		notify(r.String())
+	})
 }
 
-func watchOnce(ctx context.Context, notify func(string)) error {
-	c, err := nftables.New()
-	if err != nil {
-		return err
+// touchesFirewall selects changes to the firewall's chains and FORWARD,
+// or to a whole filter table, in either family.
+func touchesFirewall(c nfwatch.Change) bool {
+	if c.Table != filterTableName || (c.Family != "ip" && c.Family != "ip6") || c.Set != "" {
+		return false
 	}
-	mon := nftables.NewMonitor(nftables.WithMonitorEventBuffer(1024))
-	events, err := c.AddMonitor(mon)
-	if err != nil {
-		return err
+	if c.Chain == "" {
+		return c.Verb == "table deleted"
 	}
-	defer mon.Close()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case ev, ok := <-events:
-			if !ok {
-				return fmt.Errorf("nf_tables monitor closed")
-			}
-			if ev.Error != nil {
-				return ev.Error
-			}
-			if what := tamperedObject(ev); what != "" {
-				notify(what)
-			}
-		}
-	}
-}
-
-// tamperedObject describes ev if it touches the firewall ("" if not).
-func tamperedObject(ev *nftables.MonitorEvent) string {
-	var table *nftables.Table
-	var chain, verb string
-	switch d := ev.Data.(type) {
-	case *nftables.Rule:
-		table, verb = d.Table, "rule added to"
-		if ev.Type == nftables.MonitorEventTypeDelRule {
-			verb = "rule deleted from"
-		}
-		if d.Chain != nil {
-			chain = d.Chain.Name
-		}
-	case *nftables.Chain:
-		table, chain, verb = d.Table, d.Name, "chain created:"
-		if ev.Type == nftables.MonitorEventTypeDelChain {
-			verb = "chain deleted:"
-		}
-	case *nftables.Table:
-		if ev.Type == nftables.MonitorEventTypeDelTable && d.Name == filterTableName && isIPFamily(d.Family) {
-			return "table deleted: " + familyOfTable(d.Family) + " filter"
-		}
-		return ""
-	default:
-		return ""
-	}
-	if table == nil || table.Name != filterTableName || !isIPFamily(table.Family) {
-		return ""
-	}
-	if chain != forwardChain && chain != topChain && !strings.HasPrefix(chain, chainPrefix+"-") {
-		return ""
-	}
-	return fmt.Sprintf("%s %s filter %s", verb, familyOfTable(table.Family), chain)
-}
-
-func isIPFamily(f nftables.TableFamily) bool {
-	return f == nftables.TableFamilyIPv4 || f == nftables.TableFamilyIPv6
-}
-
-func familyOfTable(f nftables.TableFamily) string {
-	if f == nftables.TableFamilyIPv6 {
-		return "ip6"
-	}
-	return "ip"
+	return c.Chain == forwardChain || c.Chain == topChain || strings.HasPrefix(c.Chain, chainPrefix+"-")
 }

@@ -180,7 +180,12 @@ func TestNetworkPolicySpoofedNodeIP(t *testing.T) {
 			if fam.iptables == "ip6tables" {
 				bits = "/128"
 			}
-			netns.Run(t, a, "ip", "addr", "add", fam.nodeIP+bits, "dev", "eth0")
+			// nodad: a tentative IPv6 address cannot be a route's source.
+			add := []string{"ip", "addr", "add", fam.nodeIP + bits, "dev", "eth0"}
+			if fam.iptables == "ip6tables" {
+				add = append(add, "nodad")
+			}
+			netns.Run(t, a, add...)
 			netns.Run(t, a, "ip", "route", "replace", fam.victimIP+bits, "dev", "eth0", "src", fam.nodeIP)
 			countFrom(t, a, fam.iptables, "OUTPUT", "-s", fam.nodeIP, "nnt spoofed")
 			countFrom(t, victim.ns.Name, fam.iptables, "INPUT", "-s", fam.nodeIP, "nnt spoofed")

@@ -95,11 +95,7 @@ func (s *scenario) pod(name string) string { return s.topo.Pod(s.t, name).Name }
 func (s *scenario) startAgent(extra ...string) {
 	s.t.Helper()
 	rootBefore := rootNodenetLines(s.t)
-	args := []string{nodenetBin, "agent", "--manifests", s.dir,
-		"--hostname-override", nodeName,
-		"--healthz-bind-address", "127.0.0.1:10256",
-		"--metrics-bind-address", "127.0.0.1:10249", "-v", "2"}
-	args = append(args, extra...)
+	args := s.agentArgs(extra...)
 	if len(s.agentEnv) > 0 {
 		args = append(append([]string{"env"}, s.agentEnv...), args...)
 	}
@@ -107,9 +103,13 @@ func (s *scenario) startAgent(extra ...string) {
 	s.agent.LogOnFailure(s.t)
 	s.t.Cleanup(func() {
 		if s.t.Failed() {
-			for _, save := range []string{"iptables-save", "ip6tables-save"} {
-				out, _ := s.topo.Node.Exec(save)
-				s.t.Logf("---- %s in %s ----\n%s", save, s.topo.Node.Name, out)
+			dumps := [][]string{{"iptables-save"}, {"ip6tables-save"}, {"nft", "list", "ruleset"}}
+			if proxyMode == "ipvs" {
+				dumps = append(dumps, []string{"ipvsadm", "-Ln"}, []string{"ipset", "list"}, []string{"conntrack", "-L"})
+			}
+			for _, save := range dumps {
+				out, _ := s.topo.Node.Exec(save...)
+				s.t.Logf("---- %s in %s ----\n%s", save[0], s.topo.Node.Name, out)
 			}
 		}
 	})
@@ -121,6 +121,17 @@ func (s *scenario) startAgent(extra ...string) {
 		_, err := s.nodenet("dump")
 		return err
 	})
+}
+
+// agentArgs is the agent's command line: the suite's flags, the proxy
+// mode under test, then extra (which may override the mode).
+func (s *scenario) agentArgs(extra ...string) []string {
+	args := []string{nodenetBin, "agent", "--manifests", s.dir,
+		"--hostname-override", nodeName,
+		"--healthz-bind-address", "127.0.0.1:10256",
+		"--metrics-bind-address", "127.0.0.1:10249", "-v", "2",
+		"--proxy-mode", proxyMode}
+	return append(args, extra...)
 }
 
 // nodenet runs a nodenet subcommand in the node namespace.

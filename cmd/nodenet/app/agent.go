@@ -32,7 +32,7 @@ Flags follow kube-proxy's names and meanings.
 
 With --netpol (the default), also enforce NetworkPolicies on this node's pods,
 watching Pods, Namespaces and NetworkPolicies.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// --config before logging: the file may set the logging.
 			ignored, err := opts.applyConfigFile(cmd.Flags())

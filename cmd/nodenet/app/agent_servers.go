@@ -10,6 +10,7 @@ import (
 
 	"github.com/nodenet/nodenet/agent/serve"
 	"github.com/nodenet/nodenet/netpol"
+	"github.com/nodenet/nodenet/nodeport"
 	"github.com/nodenet/nodenet/proxy"
 )
 
@@ -27,7 +28,7 @@ func listenServers(cfg *agentConfig, p *proxy.Proxier, netpolModel func() *netpo
 		servers = append(servers, s)
 	}
 	if cfg.MetricsBindAddr != "" {
-		s, err := serve.Listen("metrics", cfg.MetricsBindAddr, metricsHandler(p, cfg.modeName(), netpolModel))
+		s, err := serve.Listen("metrics", cfg.MetricsBindAddr, metricsHandler(p, dumpConfigOf(cfg), netpolModel))
 		if err != nil {
 			closeAll(servers)
 			return nil, err
@@ -53,15 +54,31 @@ func agentHealth(p *proxy.Proxier, netpolHealthy func() bool) func() proxy.Healt
 
 // metricsHandler is kube-proxy's metrics server (mode on /proxyMode) plus
 // /dump and the NetworkPolicy views under /netpol/.
-func metricsHandler(p *proxy.Proxier, mode string, netpolModel func() *netpol.Model) http.Handler {
+func metricsHandler(p *proxy.Proxier, cfg serve.ProxyConfigView, netpolModel func() *netpol.Model) http.Handler {
 	netpolHandler := serve.NewNetpolDisabledHandler()
 	if netpolModel != nil {
 		netpolHandler = serve.NewNetpolHandler(netpolModel)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/", serve.NewMetricsHandler(p.Snapshot, mode))
+	mux.Handle("/", serve.NewMetricsHandler(p.Snapshot, cfg))
 	mux.Handle("/netpol/", netpolHandler)
 	return mux
+}
+
+// dumpConfigOf is what /dump reports of the flags that shape the rules,
+// so `nodenet trace` can tell what they do with a packet.
+func dumpConfigOf(cfg *agentConfig) serve.ProxyConfigView {
+	v := serve.ProxyConfigView{Mode: cfg.modeName(), MasqueradeAll: cfg.MasqueradeAll}
+	for _, p := range cfg.ClusterCIDRs {
+		v.ClusterCIDRs = append(v.ClusterCIDRs, p.String())
+	}
+	if cfg.NodePorts.Primary {
+		v.NodePortAddresses = []string{nodeport.PrimaryWord}
+	}
+	for _, p := range cfg.NodePorts.CIDRs {
+		v.NodePortAddresses = append(v.NodePortAddresses, p.String())
+	}
+	return v
 }
 
 func closeAll(servers []*serve.Server) {

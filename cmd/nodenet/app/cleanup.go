@@ -20,7 +20,7 @@ IP family (IPv4, IPv6), the NetworkPolicy firewall's chains and ipsets, and
 nothing else. A mode or family that does not work on this node (no IPv6) is
 skipped. Run it after stopping the agent, e.g. before going back to
 kube-proxy or switching --proxy-mode.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return cleanupAll(cmd.OutOrStdout(), proxyModes, firewall.Cleanup)
 		},
