@@ -17,11 +17,13 @@ import (
 // the node's network namespace against its agent (what `kubectl exec` into
 // the DaemonSet's pod gives), checked against what the packets did.
 
-// expectTrace runs `nodenet trace -o json` on nd for from -> to on the
-// echo port and checks its verdict and exit status (0 allow, 1 deny).
+// expectTrace runs `nodenet trace -o json` on nd (the node of to) for
+// from -> to on the echo port and checks its verdict and exit status (0
+// delivered, 1 refused).
 func expectTrace(t *testing.T, nd *node, from, to *netns.Pod, allowed bool) {
 	t.Helper()
-	out, err := nd.ns.Exec(nodenetBin, "trace", "--from", "web/"+from.PodName, "--to", "web/"+to.PodName,
+	// The source by address: a node knows only its own pods by name.
+	out, err := nd.ns.Exec(nodenetBin, "trace", "--from", from.IP, "--to", "web/"+to.PodName,
 		"--port", fmt.Sprintf("%d/TCP", echoPort), "-o", "json")
 	code := 0
 	var exitErr *exec.ExitError
