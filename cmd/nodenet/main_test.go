@@ -68,5 +68,11 @@ func TestTraceExitStatus(t *testing.T) {
 		if hasError := strings.Contains(stderr.String(), "Error: "); hasError != tt.wantError {
 			t.Errorf("%v: stderr %q, want an error line: %v", tt.args, stderr.String(), tt.wantError)
 		}
+		// The offline trace runs the proxy core, whose log lines are an
+		// agent operator's, not the SRE's: stdout has the answer, stderr
+		// nothing but an error.
+		if !tt.wantError && stderr.Len() != 0 {
+			t.Errorf("%v: stderr %q, want nothing", tt.args, stderr.String())
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/netip"
 	"os"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/spf13/pflag"
 	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/klog/v2"
 
 	"github.com/nodenet/nodenet/agent/serve"
 	"github.com/nodenet/nodenet/netpol"
@@ -122,6 +124,7 @@ func (o *traceOptions) offlineNode(ctx context.Context) (*packettrace.Node, erro
 	if err != nil {
 		return nil, err
 	}
+	quietProxyLogs()
 	ctx, cancel := context.WithTimeout(ctx, offlineSyncTimeout)
 	defer cancel()
 	table := &tableCapture{synced: make(chan *proxy.Table, 1)}
@@ -161,4 +164,15 @@ func (c *tableCapture) Sync(t *proxy.Table, _ sets.Set[proxy.ServicePortName], _
 	default:
 	}
 	return nil
+}
+
+// quietProxyLogs: the proxy core logs what an agent's operator wants to
+// know ("Node's primary IPs changed"); for one table computed for a trace
+// that is noise on the SRE's terminal, unless asked for with -v.
+func quietProxyLogs() {
+	if klog.V(1).Enabled() {
+		return
+	}
+	klog.LogToStderr(false)
+	klog.SetOutput(io.Discard)
 }
