@@ -42,12 +42,12 @@ e2e: need-root deps build
 # kernel has no IPVS): packages and the base image are cached in
 # $(VM_CACHE); each guest test is a subtest of TestVM. Root, qemu.
 VM_CACHE ?= /var/cache/nodenet-vm
-e2e-ipvs: need-root build
+e2e-ipvs: need-root deps build
 	NODENET_VM_CACHE=$(VM_CACHE) $(E2E_ENV) $(GO) test -tags e2e -count=1 -timeout 20m -v ./test/vm/
 
 # Sync benchmarks of the ipvs and iptables backends inside the VM (figures
 # on an emulated CPU: compare the two, not with real hardware).
-bench-ipvs: need-root build
+bench-ipvs: need-root deps build
 	NNT_VM_BENCH=SyncInVM NODENET_VM_CACHE=$(VM_CACHE) $(E2E_ENV) $(GO) test -tags e2e -count=1 -timeout 40m -v -run TestVM ./test/vm/
 
 # Suites against a real etcd + kube-apiserver (test/cluster, a Go module of
