@@ -8,14 +8,14 @@ BIN     := $(CURDIR)/bin/nodenet
 # The e2e suites test this binary instead of building their own.
 E2E_ENV := NODENET_BIN=$(BIN)
 
-.PHONY: all build test unit fuzz e2e e2e-ipvs bench bench-ipvs demo lint deps clean clean-netns need-root
+.PHONY: all build test unit fuzz e2e e2e-ipvs e2e-cluster bench bench-ipvs demo lint deps clean clean-netns need-root
 
 all: build
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/nodenet
 
-test: unit fuzz e2e e2e-ipvs
+test: unit fuzz e2e e2e-ipvs e2e-cluster
 
 # Unit tests: no root, no namespaces, no kernel.
 unit:
@@ -52,6 +52,13 @@ e2e-ipvs: need-root deps build
 bench-ipvs: need-root deps build
 	NNT_VM_BENCH=SyncInVM NODENET_VM_CACHE=$(VM_CACHE) $(E2E_ENV) $(GO) test -tags e2e -count=1 -timeout 40m -v -run TestVM ./test/vm/
 
+# Suites against a real etcd + kube-apiserver (test/cluster, a Go module of
+# its own so the product's go.mod never depends on k8s.io/kubernetes): root
+# only. The first run on a machine builds the control plane (~12 minutes on
+# two cores) into /var/cache/nodenet-cluster; later runs reuse it.
+e2e-cluster: need-root deps build
+	cd test/cluster && $(E2E_ENV) $(GO) test -tags e2e -count=1 -timeout 60m $(if $(E2E_SKIP),-skip '$(E2E_SKIP)') ./...
+
 # The benchmarks live in test/bench, test/firewall, netpol and test/cni
 # (they report, not gate; the CNI ones take 40 rounds for stable percentiles).
 bench: need-root deps build
@@ -68,6 +75,7 @@ lint:
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) vet -tags e2e ./test/...
+	cd test/cluster && $(GO) vet -tags e2e ./...
 
 deps:
 	./hack/deps.sh
