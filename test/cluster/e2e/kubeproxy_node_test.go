@@ -12,6 +12,7 @@ import (
 	v1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/nodenet/nodenet/test/cluster/controlplane"
 	"github.com/nodenet/nodenet/test/netns"
 )
 
@@ -34,6 +35,10 @@ func (c *cluster) addKubeProxyNode(t *testing.T, suffix string, host int) *kubeP
 	k.ns = netns.New(t, k.name)
 	k.ip = c.net.Join(t, k.ns, "eth0", host)
 	k.ns.Sysctl(t, "net.ipv4.ip_forward", "1")
+	// A ClusterIP needs a route to leave a process on the node at all (the
+	// proxy's DNAT comes after routing); nodes usually have a default route,
+	// these namespaces have none.
+	k.ns.IP(t, "route", "add", controlplane.ServiceCIDR, "dev", "eth0")
 	node := &v1.Node{ObjectMeta: metav1.ObjectMeta{Name: k.name, Labels: map[string]string{"kubernetes.io/hostname": k.name}},
 		Status: v1.NodeStatus{Addresses: []v1.NodeAddress{{Type: v1.NodeInternalIP, Address: k.ip}}}}
 	if _, err := c.admin.CoreV1().Nodes().Create(context.Background(), node, metav1.CreateOptions{}); err != nil {
@@ -66,4 +71,43 @@ func (k *kubeProxyNode) startKubeProxy(t *testing.T, c *cluster, mode string, ex
 		}
 		return err
 	})
+}
+
+// Ports of a nodenet agent started beside kube-proxy in the same
+// namespace (kube-proxy holds healthzPort and metricsPort).
+const (
+	besideHealthzPort = 10266
+	besideMetricsPort = 10259
+)
+
+// nodenetFullSynced is what the agent logs after a full sync of the
+// proxy's rules (/healthz answers 200 before the first one, as
+// kube-proxy's does), at -v 2.
+const nodenetFullSynced = `"Synced rules" kind="full"`
+
+// startNodenet runs the nodenet agent in the node's namespace beside
+// kube-proxy, with the deploy manifest's identity, and waits until it is
+// healthy and has put its rules in.
+func (k *kubeProxyNode) startNodenet(t *testing.T, c *cluster, extra ...string) *netns.Proc {
+	t.Helper()
+	args := []string{nodenetBin, "agent", "--kubeconfig", c.agentKubeconfig, "--hostname-override", k.name,
+		"--cluster-cidr", clusterCIDR,
+		"--healthz-bind-address", fmt.Sprintf("0.0.0.0:%d", besideHealthzPort),
+		"--metrics-bind-address", fmt.Sprintf("0.0.0.0:%d", besideMetricsPort), "-v", "2"}
+	agent := netns.Start(t, k.ns.Name, "nodenet "+k.name, append(args, extra...)...)
+	agent.LogOnFailure(t)
+	netns.Eventually(t, 60*time.Second, "nodenet healthy beside kube-proxy", func() error {
+		if exited, err := agent.Exited(); exited {
+			return netns.Permanent(fmt.Errorf("agent exited: %v", err))
+		}
+		code, body, err := httpGet(fmt.Sprintf("http://%s:%d/healthz", k.ip, besideHealthzPort))
+		if err == nil && code != http.StatusOK {
+			err = fmt.Errorf("/healthz %d: %s", code, body)
+		}
+		return err
+	})
+	if err := agent.WaitOutput(30*time.Second, nodenetFullSynced); err != nil {
+		t.Fatal(err)
+	}
+	return agent
 }
