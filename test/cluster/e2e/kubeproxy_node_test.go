@@ -29,7 +29,7 @@ type kubeProxyNode struct {
 // addKubeProxyNode makes the namespace <prefix>-<suffix> at underlay host
 // number host, with forwarding on, and its Node object first: kube-proxy
 // waits up to 30 s for it otherwise.
-func (c *cluster) addKubeProxyNode(t *testing.T, suffix string, host int) *kubeProxyNode {
+func (c *cluster) addKubeProxyNode(t testing.TB, suffix string, host int) *kubeProxyNode {
 	t.Helper()
 	k := &kubeProxyNode{name: c.net.Prefix + "-" + suffix}
 	k.ns = netns.New(t, k.name)
@@ -52,14 +52,8 @@ func (c *cluster) addKubeProxyNode(t *testing.T, suffix string, host int) *kubeP
 // waits until /healthz answers 200 (it has synced once).
 func (k *kubeProxyNode) startKubeProxy(t *testing.T, c *cluster, mode string, extra ...string) {
 	t.Helper()
-	kubeconfig := c.cp.WriteKubeconfig(t, t.TempDir(), "kube-proxy", c.cp.NodeProxyToken())
-	// conntrack limits are the host's, not a namespace's to change.
-	args := []string{c.cp.Bin.KubeProxy, "--kubeconfig", kubeconfig,
-		"--hostname-override", k.name, "--proxy-mode", mode, "--cluster-cidr", clusterCIDR,
-		"--metrics-bind-address", fmt.Sprintf("0.0.0.0:%d", metricsPort),
-		"--healthz-bind-address", fmt.Sprintf("0.0.0.0:%d", healthzPort),
-		"--conntrack-max-per-core", "0", "--conntrack-tcp-timeout-established", "0", "--conntrack-tcp-timeout-close-wait", "0"}
-	k.kp = netns.Start(t, k.ns.Name, "kube-proxy "+mode, append(args, extra...)...)
+	args := append(kubeProxyArgs(t, c, k.name, mode), extra...)
+	k.kp = netns.Start(t, k.ns.Name, "kube-proxy "+mode, args...)
 	k.kp.LogOnFailure(t)
 	netns.Eventually(t, 60*time.Second, "kube-proxy healthy", func() error {
 		if exited, err := k.kp.Exited(); exited {
@@ -71,6 +65,17 @@ func (k *kubeProxyNode) startKubeProxy(t *testing.T, c *cluster, mode string, ex
 		}
 		return err
 	})
+}
+
+// kubeProxyArgs is upstream kube-proxy's command line for node name in
+// mode. conntrack limits are the host's, not a namespace's to change.
+func kubeProxyArgs(t testing.TB, c *cluster, name, mode string) []string {
+	kubeconfig := c.cp.WriteKubeconfig(t, t.TempDir(), "kube-proxy", c.cp.NodeProxyToken())
+	return []string{c.cp.Bin.KubeProxy, "--kubeconfig", kubeconfig,
+		"--hostname-override", name, "--proxy-mode", mode, "--cluster-cidr", clusterCIDR,
+		"--metrics-bind-address", fmt.Sprintf("0.0.0.0:%d", metricsPort),
+		"--healthz-bind-address", fmt.Sprintf("0.0.0.0:%d", healthzPort),
+		"--conntrack-max-per-core", "0", "--conntrack-tcp-timeout-established", "0", "--conntrack-tcp-timeout-close-wait", "0"}
 }
 
 // Ports of a nodenet agent started beside kube-proxy in the same
