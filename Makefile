@@ -8,14 +8,14 @@ BIN     := $(CURDIR)/bin/nodenet
 # The e2e suites test this binary instead of building their own.
 E2E_ENV := NODENET_BIN=$(BIN)
 
-.PHONY: all build test unit fuzz e2e e2e-cluster bench bench-compare demo lint deps clean clean-netns need-root
+.PHONY: all build test unit fuzz e2e e2e-ipvs e2e-cluster bench bench-ipvs bench-compare demo lint deps clean clean-netns need-root
 
 all: build
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/nodenet
 
-test: unit fuzz e2e e2e-cluster
+test: unit fuzz e2e e2e-ipvs e2e-cluster
 
 # Unit tests: no root, no namespaces, no kernel.
 unit:
@@ -32,8 +32,23 @@ fuzz:
 # End-to-end suites in throwaway network namespaces (nnt-*): root only.
 # E2E_SKIP is a `go test -skip` regexp, e.g. for known gaps (see .ci/run).
 E2E_SKIP ?=
+# test/vm boots a VM and has a target of its own, so that it never runs
+# beside the other suites on a 2-core machine.
 e2e: need-root deps build
-	$(E2E_ENV) $(GO) test -tags e2e -count=1 -timeout 30m $(if $(E2E_SKIP),-skip '$(E2E_SKIP)') ./test/...
+	$(E2E_ENV) $(GO) test -tags e2e -count=1 -timeout 30m $(if $(E2E_SKIP),-skip '$(E2E_SKIP)') \
+		$$($(GO) list -tags e2e ./test/... | grep -v '/test/vm')
+
+# The IPVS suites, inside a qemu VM booting Debian's stock kernel (this
+# kernel has no IPVS): packages and the base image are cached in
+# $(VM_CACHE); each guest test is a subtest of TestVM. Root, qemu.
+VM_CACHE ?= /var/cache/nodenet-vm
+e2e-ipvs: need-root build
+	NODENET_VM_CACHE=$(VM_CACHE) $(E2E_ENV) $(GO) test -tags e2e -count=1 -timeout 20m -v ./test/vm/
+
+# Sync benchmarks of the ipvs and iptables backends inside the VM (figures
+# on an emulated CPU: compare the two, not with real hardware).
+bench-ipvs: need-root build
+	NNT_VM_BENCH=SyncInVM NODENET_VM_CACHE=$(VM_CACHE) $(E2E_ENV) $(GO) test -tags e2e -count=1 -timeout 40m -v -run TestVM ./test/vm/
 
 # Suites against a real etcd + kube-apiserver (test/cluster, a Go module of
 # its own so the product's go.mod never depends on k8s.io/kubernetes): root

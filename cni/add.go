@@ -12,6 +12,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/nodenet/nodenet/cni/hostlocal"
+
+	"github.com/nodenet/nodenet/cni/portfilter"
 )
 
 // undoStack collects cleanups so an ADD failing half way leaves nothing
@@ -90,6 +92,18 @@ func (n *NetConf) addAttachment(args *skel.CmdArgs, podNS netns.NsHandle, undo *
 			return nil, err
 		}
 	}
+	if existed {
+		if err := portfilter.Forget(hostName); err != nil {
+			return nil, err
+		}
+	}
+	node, err := nodeAddrs()
+	if err != nil {
+		return nil, err
+	}
+	if err := n.checkPoolsAgainstNode(node); err != nil {
+		return nil, err
+	}
 	ipam := n.ipam()
 	res, err := ipam.add(args)
 	if err != nil {
@@ -97,12 +111,19 @@ func (n *NetConf) addAttachment(args *skel.CmdArgs, podNS netns.NsHandle, undo *
 	}
 	trace.mark("ipam")
 	undo.push(func() { _ = ipam.del(args) })
+	if err := checkAllocated(res.IPs, node); err != nil {
+		return nil, err
+	}
 	if len(res.IPs) == 0 && n.layer3() {
 		return nil, errConfig("ipam %s returned no addresses", n.IPAM.Type)
 	}
 	if n.IsGW {
 		fillGateways(res.IPs)
 	}
+	if err := enrolAddrs(hostName, res.IPs, undo); err != nil {
+		return nil, err
+	}
+	trace.mark("portfilter")
 	if err := n.plumb(args, podNS, br, hostName, res, undo); err != nil {
 		return nil, err
 	}
@@ -131,6 +152,21 @@ func (n *NetConf) addMasq(args *skel.CmdArgs, ips []*current.IPConfig, undo *und
 		return err
 	}
 	return addMasq(n.Name, key, addrs, nonMasq)
+}
+
+// enrolAddrs filters the port before the pod can send (see
+// package portfilter). A layer-2 attachment (no address) is left unfiltered:
+// enrolled, it could send nothing.
+func enrolAddrs(hostName string, ips []*current.IPConfig, undo *undoStack) error {
+	if len(ips) == 0 {
+		return nil
+	}
+	undo.push(func() { _ = portfilter.Forget(hostName) })
+	addrs := make([]net.IPNet, 0, len(ips))
+	for _, ipc := range ips {
+		addrs = append(addrs, ipc.Address)
+	}
+	return portfilter.Enrol(hostName, addrs)
 }
 
 func (n *NetConf) plumb(args *skel.CmdArgs, podNS netns.NsHandle, br *netlink.Bridge, hostName string, res *current.Result, undo *undoStack) error {

@@ -3,6 +3,7 @@ package cni
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"strings"
 
 	"github.com/containernetworking/cni/pkg/skel"
@@ -11,6 +12,7 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
+	"github.com/nodenet/nodenet/cni/portfilter"
 	"github.com/nodenet/nodenet/internal/netlinkdump"
 )
 
@@ -46,10 +48,37 @@ func cmdCheck(args *skel.CmdArgs) error {
 	if err != nil {
 		return err
 	}
-	if err := checkHost(n, hostVethName(args.ContainerID, args.IfName), pod); err != nil {
+	hostName := hostVethName(args.ContainerID, args.IfName)
+	if err := checkHost(n, hostName, pod); err != nil {
+		return err
+	}
+	if err := checkPortFilter(hostName, prev.IPs); err != nil {
 		return err
 	}
 	return checkMasq(n, args, prev.IPs)
+}
+
+// checkPortFilter: each address of the attachment is enrolled for its
+// port in the bridge port filter (package portfilter); one missing cuts
+// the pod's traffic from it.
+func checkPortFilter(hostName string, ips []*current.IPConfig) error {
+	if len(ips) == 0 {
+		return nil
+	}
+	ports, err := portfilter.Ports()
+	if err != nil {
+		return err
+	}
+	for _, ipc := range ips {
+		addr, ok := netip.AddrFromSlice(ipc.Address.IP)
+		if !ok {
+			continue
+		}
+		if got := ports[addr.Unmap()]; got != hostName {
+			return errDrift("port filter: %s is not enrolled for port %s (its traffic is dropped at the bridge)", addr.Unmap(), hostName)
+		}
+	}
+	return nil
 }
 
 // checkPod compares the pod interface with prevResult and returns it.

@@ -4,6 +4,8 @@ import (
 	"errors"
 
 	"github.com/containernetworking/cni/pkg/skel"
+
+	"github.com/nodenet/nodenet/cni/portfilter"
 )
 
 // cmdDel tears an attachment down. Every step treats "already gone" as
@@ -25,6 +27,7 @@ func cmdDel(args *skel.CmdArgs) error {
 	}
 	return errors.Join(merr, parallel([]func() error{
 		func() error { return deleteHostVeth(hostVethName(args.ContainerID, args.IfName)) },
+		func() error { return portfilter.Forget(hostVethName(args.ContainerID, args.IfName)) },
 		func() error { return n.ipam().del(args) },
 	}))
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"github.com/nodenet/nodenet/cni/hostlocal"
+	"github.com/nodenet/nodenet/cni/portfilter"
 	"github.com/nodenet/nodenet/internal/netlinkdump"
 )
 
@@ -33,29 +34,50 @@ func cmdGC(args *skel.CmdArgs) error {
 		errs = append(errs, gcMasq(n, valid))
 	}
 	errs = append(errs, n.ipam().gc(args, valid), gcPorts(n, valid))
+	// After gcPorts: the port filter forgets every port that is gone,
+	// whichever network it was of (its name cannot come back but with
+	// the same attachment, which ADD enrols again).
+	errs = append(errs, portfilter.ForgetIf(func(port string) bool {
+		_, err := netlink.LinkByName(port)
+		return errors.As(err, new(netlink.LinkNotFoundError))
+	}))
 	return errors.Join(errs...)
 }
 
-// validAttachments returns the runtime's live attachments. libcni sends
-// null when none is live (GCArgs without attachments), and leaves the key
-// out when it has no list at all (cnitool gc). Only the latter is refused:
-// releasing everything on a guess would cut every pod off.
+// validAttachments returns the runtime's live attachments: none when the
+// key is null, empty or absent, as the reference plugins read it.
+//
+// Absent is safe to read as "none is live": libcni (GCNetworkList) leaves
+// the key out only when its caller gave no GCArgs at all (cnitool gc), and
+// then it has already sent DEL for every attachment it cached for this
+// network, since none was listed as valid. A runtime that keeps pods
+// passes GCArgs, and libcni then always sends the key (null when the list
+// is empty). The old "cni.dev/attachments" spelling (libcni sends both,
+// containernetworking/cni#1101) is read when the right one is missing.
 func validAttachments(stdin []byte, n *NetConf) (map[hostlocal.Attachment]bool, error) {
 	var keys map[string]json.RawMessage
 	if err := json.Unmarshal(stdin, &keys); err != nil {
 		return nil, errDecode("decoding network config: %v", err)
 	}
+	list := n.ValidAttachments
 	if _, given := keys[validAttachmentsKey]; !given {
-		return nil, errConfig("GC requires %s (null or [] when no attachment is live)", validAttachmentsKey)
+		if raw, ok := keys[oldAttachmentsKey]; ok {
+			if err := json.Unmarshal(raw, &list); err != nil {
+				return nil, errDecode("decoding %s: %v", oldAttachmentsKey, err)
+			}
+		}
 	}
 	valid := map[hostlocal.Attachment]bool{}
-	for _, a := range n.ValidAttachments {
+	for _, a := range list {
 		valid[hostlocal.Attachment{ContainerID: a.ContainerID, IfName: a.IfName}] = true
 	}
 	return valid, nil
 }
 
-const validAttachmentsKey = "cni.dev/valid-attachments"
+const (
+	validAttachmentsKey = "cni.dev/valid-attachments"
+	oldAttachmentsKey   = "cni.dev/attachments"
+)
 
 // gcPorts deletes our host veths whose attachment is not valid. Ours means
 // our name prefix and this network's alias (set right after creation, see

@@ -36,8 +36,10 @@ func TestValidAttachments(t *testing.T) {
 		{"null", map[string]any{validAttachmentsKey: []types.GCAttachment(nil)}, map[hostlocal.Attachment]bool{}, 0},
 		{"empty", map[string]any{validAttachmentsKey: []types.GCAttachment{}}, map[hostlocal.Attachment]bool{}, 0},
 		{"list", map[string]any{validAttachmentsKey: live}, map[hostlocal.Attachment]bool{{ContainerID: "c1", IfName: "eth0"}: true}, 0},
-		// GCNetworkList(nil args), as cnitool gc does: no list at all.
-		{"absent", map[string]any{}, nil, types.ErrInvalidNetworkConfig},
+		// GCNetworkList(nil args), as cnitool gc does: no list at all,
+		// which the reference host-local reads as none live.
+		{"absent", map[string]any{}, map[hostlocal.Attachment]bool{}, 0},
+		{"old spelling only", map[string]any{oldAttachmentsKey: live}, map[hostlocal.Attachment]bool{{ContainerID: "c1", IfName: "eth0"}: true}, 0},
 	} {
 		stdin := gcStdin(t, c.inject)
 		n, err := parseConfig(stdin)

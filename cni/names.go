@@ -3,7 +3,9 @@ package cni
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/containernetworking/cni/pkg/types"
@@ -22,18 +24,37 @@ func validateContainerID(id string) *types.Error {
 	if id == "" {
 		return types.NewError(types.ErrUnknownContainer, "CNI_CONTAINERID is empty", "")
 	}
-	if len(id) > maxNameLen || !validName.MatchString(id) {
-		return types.NewError(types.ErrInvalidEnvironmentVariables, "CNI_CONTAINERID: invalid characters in container ID", id)
+	if len(id) > maxNameLen {
+		return types.NewError(types.ErrInvalidEnvironmentVariables,
+			fmt.Sprintf("CNI_CONTAINERID is %d bytes long, more than the %d allowed", len(id), maxNameLen), "begins "+shortened(id))
+	}
+	if !validName.MatchString(id) {
+		return types.NewError(types.ErrInvalidEnvironmentVariables, "CNI_CONTAINERID: invalid characters in container ID", shortened(id))
 	}
 	return nil
+}
+
+// shortened quotes at most 64 bytes of a runtime-given name: an error
+// must say which name, not echo kilobytes of it back into the runtime's
+// log.
+func shortened(s string) string {
+	const max = 64
+	if len(s) <= max {
+		return strconv.Quote(s)
+	}
+	return strconv.Quote(s[:max]) + "…"
 }
 
 func validateNetworkName(name string) *types.Error {
 	if name == "" {
 		return errConfig("missing network name")
 	}
-	if len(name) > maxNameLen || !validName.MatchString(name) {
-		return types.NewError(types.ErrInvalidNetworkConfig, "invalid characters in network name", name)
+	if len(name) > maxNameLen {
+		return types.NewError(types.ErrInvalidNetworkConfig,
+			fmt.Sprintf("network name is %d bytes long, more than the %d allowed", len(name), maxNameLen), "begins "+shortened(name))
+	}
+	if !validName.MatchString(name) {
+		return types.NewError(types.ErrInvalidNetworkConfig, "invalid characters in network name", shortened(name))
 	}
 	return nil
 }

@@ -48,3 +48,19 @@ func TestPortAliasKeepsLongNamesApart(t *testing.T) {
 		t.Errorf("short alias %q", portAlias("nodenet"))
 	}
 }
+
+// TestLongContainerIDErrorIsShort: a 5,000-byte ID is refused for its
+// length, not its characters, and the error quotes only its beginning.
+func TestLongContainerIDErrorIsShort(t *testing.T) {
+	err := validateContainerID(strings.Repeat("a", 5000))
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	text := err.Msg + " " + err.Details
+	if strings.Contains(text, "invalid characters") || !strings.Contains(err.Msg, "5000 bytes") {
+		t.Errorf("error %q does not say the ID is too long", text)
+	}
+	if len(text) > 200 {
+		t.Errorf("error is %d bytes long: %q", len(text), text)
+	}
+}

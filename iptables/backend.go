@@ -24,6 +24,10 @@ type Backend struct {
 	// inKernel is the shard chains known to exist after the last successful
 	// apply; nil when unknown (never applied, or the last apply failed).
 	inKernel *chainSet
+	// tamper is written by the tamper watcher's goroutine; repair is
+	// what TakeTampering found for the next Sync (tamper.go).
+	tamper tamperState
+	repair *repairPlan
 }
 
 // chainSet is the set of shards whose nat / filter chain exists.
@@ -67,11 +71,19 @@ func (b *Backend) Sync(t *proxy.Table, changed sets.Set[proxy.ServicePortName], 
 	if b.cfg.takePrimaryIPs(t.Node.PrimaryIPs) || b.inKernel == nil {
 		full = true
 	}
+	repair := b.repair
+	b.repair = nil
+	if repair != nil && repair.full {
+		full = true
+	}
 	start := time.Now()
 	plan, err := b.plan(t, changed, full)
 	if err != nil {
 		b.inKernel = nil
 		return err
+	}
+	if !full {
+		b.addRepair(t, plan, repair)
 	}
 	payload := plan.payload()
 	planned := time.Now()

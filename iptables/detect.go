@@ -4,11 +4,14 @@ import (
 	"fmt"
 
 	v1 "k8s.io/api/core/v1"
+
+	"github.com/nodenet/nodenet/proxymode"
 )
 
 // Families are the IP families a node may run, in the order nodenet
-// starts, cleans up and prints them.
-var Families = []v1.IPFamily{v1.IPv4Protocol, v1.IPv6Protocol}
+// starts, cleans up and prints them (proxymode.Families, for the firewall,
+// which programs iptables whatever the proxy mode).
+var Families = proxymode.Families
 
 // Usable tells whether family's iptables works in this network namespace,
 // as kube-proxy decides which proxiers to run: its binaries are installed

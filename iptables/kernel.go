@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	goiptables "github.com/coreos/go-iptables/iptables"
+
+	"github.com/nodenet/nodenet/internal/nfwatch"
 )
 
 // Kernel is the narrow surface the backend needs from iptables. The real
@@ -55,7 +57,7 @@ func (k *execKernel) Restore(payload []byte) error {
 	cmd.Stdin = bytes.NewReader(payload)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	err := cmd.Run()
+	err := runOurs(cmd)
 	restoreLines.Observe(float64(bytes.Count(payload, []byte{'\n'})))
 	if err != nil {
 		return fmt.Errorf("%s: %w: %s", k.fam.restore, err, strings.TrimSpace(stderr.String()))
@@ -100,4 +102,16 @@ func isMissingChain(err error) bool {
 	}
 	msg := ipterr.Error()
 	return ipterr.ExitStatus() == 1 && (strings.Contains(msg, "No chain") || strings.Contains(msg, "incompatible"))
+}
+
+// runOurs runs a child that writes the kernel's tables, marked as
+// nodenet's own so that its transaction is not taken for tampering
+// (internal/nfwatch).
+func runOurs(cmd *exec.Cmd) error {
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	done := nfwatch.Ours(cmd.Process.Pid)
+	defer done()
+	return cmd.Wait()
 }

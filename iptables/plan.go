@@ -21,6 +21,10 @@ type plan struct {
 	after  *chainSet      // and after it
 	hooks  []hook         // hook rules missing from the built-in chains
 	hookAt map[string]int // where to insert them, by "table chain" (hookpos.go); absent: 1
+	moved  []hook         // of hooks, those below a foreign rule: deleted before the insert
+	// repairFixed rewrites the fixed chains and the dispatch in a
+	// partial sync, after someone else changed them (tamper.go).
+	repairFixed bool
 	// writeHairpin asks to rewrite the hairpin chain with these addresses.
 	writeHairpin bool
 	hairpin      []netip.Addr
@@ -92,14 +96,14 @@ func (p *plan) filterSide() side {
 }
 
 func (p *plan) writeTable(b *bytes.Buffer, table string, s side) {
-	rewriteDispatch := p.full || !s.before.Equal(s.after)
+	rewriteDispatch := p.full || p.repairFixed || !s.before.Equal(s.after)
 	rewriteHairpin := p.writeHairpin && s.hairpinChain != ""
-	if !rewriteDispatch && !rewriteHairpin && !p.touches(s) {
+	if !rewriteDispatch && !rewriteHairpin && !p.touches(s) && !p.hooksIn(table) {
 		return
 	}
 	b.WriteString("*" + table + "\n")
 	removed := p.writeDeclarations(b, s, rewriteDispatch, rewriteHairpin)
-	if p.full {
+	if p.full || p.repairFixed {
 		writeLines(b, s.static)
 	}
 	writeLines(b, s.hairpin)
@@ -111,6 +115,11 @@ func (p *plan) writeTable(b *bytes.Buffer, table string, s side) {
 	}
 	// Hooks go in last, once the chains they jump to exist, and in the same
 	// transaction, so no packet ever sees a jump to a missing chain.
+	for _, h := range p.moved {
+		if h.table == table {
+			b.WriteString("-D " + h.chain + " " + h.spec() + "\n")
+		}
+	}
 	for _, h := range p.hooks {
 		if h.table == table {
 			b.WriteString("-I " + h.chain + " " + strconv.Itoa(max(p.hookAt[table+" "+h.chain], 1)) + " " + h.spec() + "\n")
@@ -127,7 +136,7 @@ func (p *plan) writeTable(b *bytes.Buffer, table string, s side) {
 // them any more.
 func (p *plan) writeDeclarations(b *bytes.Buffer, s side, dispatch, hairpin bool) []string {
 	switch {
-	case p.full:
+	case p.full || p.repairFixed:
 		for _, c := range s.staticChains {
 			declare(b, c)
 		}
@@ -165,6 +174,16 @@ func (p *plan) hairpinRules() []string {
 		out = append(out, "-A "+natHairpin+" -s "+h+" -d "+h+" -j MASQUERADE")
 	}
 	return out
+}
+
+// hooksIn tells whether hooks are to be put back in table.
+func (p *plan) hooksIn(table string) bool {
+	for _, h := range p.hooks {
+		if h.table == table {
+			return true
+		}
+	}
+	return false
 }
 
 // touches tells whether any dirty shard has, or had, a chain in s.

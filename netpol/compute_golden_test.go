@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/nodenet/nodenet/internal/golden"
+	"github.com/nodenet/nodenet/test/objects"
 )
 
 // TestComputeGeneratedCluster pins the whole model of generated clusters,
@@ -17,12 +18,12 @@ import (
 // golden files were written by the straightforward Compute that scanned
 // every pod for every peer.
 func TestComputeGeneratedCluster(t *testing.T) {
-	for _, c := range []genCluster{
-		{pods: 1000, namespaces: 20, apps: 25, policies: 200},
+	for _, c := range []objects.Cluster{
+		genCluster(1000, 20, 25, 200),
 	} {
 		t.Run(c.String(), func(t *testing.T) {
-			m, _ := Compute(c.input())
-			golden.Check(t, fmt.Sprintf("testdata/compute-%d-%d.golden", c.pods, c.policies), summarize(m))
+			m, _ := Compute(genInput(c))
+			golden.Check(t, fmt.Sprintf("testdata/compute-%d-%d.golden", c.Pods, c.Policies), summarize(m))
 		})
 	}
 	t.Run("mixed", func(t *testing.T) {
@@ -36,8 +37,7 @@ func TestComputeGeneratedCluster(t *testing.T) {
 // pods, a namespace missing from Namespaces, selectors with several
 // requirements and other operators, and invalid policies.
 func mixedInput() Input {
-	c := genCluster{pods: 300, namespaces: 7, apps: 9, policies: 60}
-	in := c.input()
+	in := genInput(genCluster(300, 7, 9, 60))
 	for i := range in.Pods {
 		pod := &in.Pods[i]
 		pod.Ports = []NamedPort{{Name: "http", Port: 8080 + int32(i%3), Protocol: tcp}}
@@ -52,23 +52,23 @@ func mixedInput() Input {
 	in.Pods = append(in.Pods, newPod("ghost", "g1", remoteNode, "10.3.0.1", "app=app-1"),
 		newPod("ghost", "g2", thisNode, "10.1.200.1", "app=app-2", NamedPort{"http", 8080, tcp}))
 	in.Policies = append(in.Policies,
-		withEgress(policy("ns-1", "named-egress", selector(), egressType), nil, portName(tcp, "http"), portNum(tcp, 443)),
-		withEgress(policy("ns-2", "named-egress-peer", selector("app=app-2"), egressType),
-			peers(nsPeer(selector("team=team-1"))), portName(udp, "dns"), portName(tcp, "http")),
-		withIngress(policy("ns-3", "named-ingress", selector(), ingressType),
-			peers(nsPodPeer(selector(), selector("tier=tier-1"))), portName(tcp, "http")),
-		withIngress(policy("ghost", "ghost-allow", selector(), ingressType),
-			peers(nsPeer(selector(namespaceNameLabel+"=ghost")), podPeer(expression("app", "In", "app-1", "app-3")))),
-		withIngress(policy("ns-4", "two-labels", selector(), ingressType),
-			peers(nsPodPeer(selector("team=team-4"), selector("app=app-5", "tier=tier-2")),
-				podPeer(expression("tier", "In", "tier-0")), podPeer(selector("app=missing")))),
-		withIngress(policy("ns-5", "expressions", selector(), ingressType),
-			peers(podPeer(&metav1.LabelSelector{MatchLabels: map[string]string{"app": "app-3"},
+		objects.WithEgress(objects.Policy("ns-1", "named-egress", objects.Selector(), objects.Egress), nil, objects.PortName(tcp, "http"), objects.PortNum(tcp, 443)),
+		objects.WithEgress(objects.Policy("ns-2", "named-egress-peer", objects.Selector("app=app-2"), objects.Egress),
+			objects.Peers(objects.NamespacePeer(objects.Selector("team=team-1"))), objects.PortName(udp, "dns"), objects.PortName(tcp, "http")),
+		objects.WithIngress(objects.Policy("ns-3", "named-ingress", objects.Selector(), objects.Ingress),
+			objects.Peers(objects.NamespacePodPeer(objects.Selector(), objects.Selector("tier=tier-1"))), objects.PortName(tcp, "http")),
+		objects.WithIngress(objects.Policy("ghost", "ghost-allow", objects.Selector(), objects.Ingress),
+			objects.Peers(objects.NamespacePeer(objects.Selector(namespaceNameLabel+"=ghost")), objects.PodPeer(objects.Expression("app", "In", "app-1", "app-3")))),
+		objects.WithIngress(objects.Policy("ns-4", "two-labels", objects.Selector(), objects.Ingress),
+			objects.Peers(objects.NamespacePodPeer(objects.Selector("team=team-4"), objects.Selector("app=app-5", "tier=tier-2")),
+				objects.PodPeer(objects.Expression("tier", "In", "tier-0")), objects.PodPeer(objects.Selector("app=missing")))),
+		objects.WithIngress(objects.Policy("ns-5", "expressions", objects.Selector(), objects.Ingress),
+			objects.Peers(objects.PodPeer(&metav1.LabelSelector{MatchLabels: map[string]string{"app": "app-3"},
 				MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "tier", Operator: "NotIn", Values: []string{"tier-1"}}}}),
-				nsPodPeer(selector(), expression("app", "Exists")))),
-		withIngress(policy("ns-4", "bad-cidr", selector("app=app-4"), ingressType), peers(blockPeer("10.0.0.0/33"))),
-		withIngress(policy("ns-5", "bad-selector", expression("app", "Bogus")), nil),
-		policy("ns-6", "bad-type", selector(), networkingv1.PolicyType("Sideways")),
+				objects.NamespacePodPeer(objects.Selector(), objects.Expression("app", "Exists")))),
+		objects.WithIngress(objects.Policy("ns-4", "bad-cidr", objects.Selector("app=app-4"), objects.Ingress), objects.Peers(objects.IPBlockPeer("10.0.0.0/33"))),
+		objects.WithIngress(objects.Policy("ns-5", "bad-selector", objects.Expression("app", "Bogus")), nil),
+		objects.Policy("ns-6", "bad-type", objects.Selector(), networkingv1.PolicyType("Sideways")),
 	)
 	return in
 }

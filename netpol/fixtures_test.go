@@ -7,9 +7,9 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/nodenet/nodenet/test/objects"
 )
 
 // The test cluster: node-a is this node. Pod IPs: 10.1/16 on node-a,
@@ -45,7 +45,7 @@ func testPods() []Pod {
 }
 
 func newPod(ns, name, node, ips, label string, ports ...NamedPort) Pod {
-	pod := Pod{Namespace: ns, Name: name, NodeName: node, Labels: parseLabel(label), Ports: ports}
+	pod := Pod{Namespace: ns, Name: name, NodeName: node, Labels: objects.Labels(label), Ports: ports}
 	for _, ip := range strings.Split(ips, ",") {
 		pod.IPs = append(pod.IPs, netip.MustParseAddr(ip))
 	}
@@ -76,103 +76,6 @@ func computeValid(t *testing.T, policies ...*networkingv1.NetworkPolicy) *Model 
 		t.Fatalf("Compute: unexpected errors: %v", errs)
 	}
 	return m
-}
-
-// --- policy builders ---
-
-func policy(ns, name string, podSelector *metav1.LabelSelector, types ...networkingv1.PolicyType) *networkingv1.NetworkPolicy {
-	return &networkingv1.NetworkPolicy{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec:       networkingv1.NetworkPolicySpec{PodSelector: *podSelector, PolicyTypes: types},
-	}
-}
-
-func withIngress(np *networkingv1.NetworkPolicy, from []networkingv1.NetworkPolicyPeer, ports ...networkingv1.NetworkPolicyPort) *networkingv1.NetworkPolicy {
-	np.Spec.Ingress = append(np.Spec.Ingress, networkingv1.NetworkPolicyIngressRule{From: from, Ports: ports})
-	return np
-}
-
-func withEgress(np *networkingv1.NetworkPolicy, to []networkingv1.NetworkPolicyPeer, ports ...networkingv1.NetworkPolicyPort) *networkingv1.NetworkPolicy {
-	np.Spec.Egress = append(np.Spec.Egress, networkingv1.NetworkPolicyEgressRule{To: to, Ports: ports})
-	return np
-}
-
-const (
-	ingressType = networkingv1.PolicyTypeIngress
-	egressType  = networkingv1.PolicyTypeEgress
-)
-
-// selector builds a LabelSelector from "k=v" pairs; selector() is {}.
-func selector(pairs ...string) *metav1.LabelSelector {
-	s := &metav1.LabelSelector{}
-	for _, pair := range pairs {
-		for k, v := range parseLabel(pair) {
-			if s.MatchLabels == nil {
-				s.MatchLabels = map[string]string{}
-			}
-			s.MatchLabels[k] = v
-		}
-	}
-	return s
-}
-
-func expression(key string, op metav1.LabelSelectorOperator, values ...string) *metav1.LabelSelector {
-	return &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: key, Operator: op, Values: values}}}
-}
-
-func peers(p ...networkingv1.NetworkPolicyPeer) []networkingv1.NetworkPolicyPeer { return p }
-
-func podPeer(s *metav1.LabelSelector) networkingv1.NetworkPolicyPeer {
-	return networkingv1.NetworkPolicyPeer{PodSelector: s}
-}
-
-func nsPeer(s *metav1.LabelSelector) networkingv1.NetworkPolicyPeer {
-	return networkingv1.NetworkPolicyPeer{NamespaceSelector: s}
-}
-
-func nsPodPeer(ns, pod *metav1.LabelSelector) networkingv1.NetworkPolicyPeer {
-	return networkingv1.NetworkPolicyPeer{NamespaceSelector: ns, PodSelector: pod}
-}
-
-func blockPeer(cidr string, except ...string) networkingv1.NetworkPolicyPeer {
-	return networkingv1.NetworkPolicyPeer{IPBlock: &networkingv1.IPBlock{CIDR: cidr, Except: except}}
-}
-
-func portNum(proto v1.Protocol, port int32) networkingv1.NetworkPolicyPort {
-	p := intstr.FromInt32(port)
-	return networkingv1.NetworkPolicyPort{Protocol: &proto, Port: &p}
-}
-
-func portRange(proto v1.Protocol, first, last int32) networkingv1.NetworkPolicyPort {
-	p := portNum(proto, first)
-	p.EndPort = &last
-	return p
-}
-
-func portName(proto v1.Protocol, name string) networkingv1.NetworkPolicyPort {
-	p := intstr.FromString(name)
-	return networkingv1.NetworkPolicyPort{Protocol: &proto, Port: &p}
-}
-
-func portProto(proto v1.Protocol) networkingv1.NetworkPolicyPort {
-	return networkingv1.NetworkPolicyPort{Protocol: &proto}
-}
-
-// portDefaultProtocol leaves the protocol unset, which means TCP.
-func portDefaultProtocol(port int32) networkingv1.NetworkPolicyPort {
-	p := intstr.FromInt32(port)
-	return networkingv1.NetworkPolicyPort{Port: &p}
-}
-
-func parseLabel(pair string) map[string]string {
-	if pair == "" {
-		return nil
-	}
-	k, v, ok := strings.Cut(pair, "=")
-	if !ok {
-		panic("label without '=': " + pair)
-	}
-	return map[string]string{k: v}
 }
 
 func nn(ns, name string) types.NamespacedName {

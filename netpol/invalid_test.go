@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	networkingv1 "k8s.io/api/networking/v1"
+
+	"github.com/nodenet/nodenet/test/objects"
 )
 
 // invalidCase: the policies named in wantInvalid are reported, each with
@@ -20,11 +22,11 @@ type invalidCase struct {
 }
 
 func TestInvalidPoliciesFailClosed(t *testing.T) {
-	good := ingressFrom("good", podPeer(selector("app=b")))
+	good := ingressFrom("good", objects.PodPeer(objects.Selector("app=b")))
 	for _, tc := range []invalidCase{
 		{
 			name:        "invalid CIDR isolates without allowing; other policies apply",
-			policies:    []*networkingv1.NetworkPolicy{ingressFrom("bad", blockPeer("10.2.0.0/33")), good},
+			policies:    []*networkingv1.NetworkPolicy{ingressFrom("bad", objects.IPBlockPeer("10.2.0.0/33")), good},
 			wantInvalid: "x/bad", wantMessage: "ipBlock.cidr",
 			probes: []probe{
 				allow(pod("x/b"), pod("x/a"), tcp, 80).by("x/good"),
@@ -34,32 +36,32 @@ func TestInvalidPoliciesFailClosed(t *testing.T) {
 		},
 		{
 			name:        "except outside the CIDR",
-			policies:    []*networkingv1.NetworkPolicy{ingressFrom("bad", blockPeer("10.2.0.0/16", "10.3.0.0/24"))},
+			policies:    []*networkingv1.NetworkPolicy{ingressFrom("bad", objects.IPBlockPeer("10.2.0.0/16", "10.3.0.0/24"))},
 			wantInvalid: "x/bad", wantMessage: "not strictly inside",
 			probes: []probe{deny(pod("x/c"), pod("x/a"), tcp, 80)},
 		},
 		{
 			name:        "invalid except",
-			policies:    []*networkingv1.NetworkPolicy{ingressFrom("bad", blockPeer("10.2.0.0/16", "banana"))},
+			policies:    []*networkingv1.NetworkPolicy{ingressFrom("bad", objects.IPBlockPeer("10.2.0.0/16", "banana"))},
 			wantInvalid: "x/bad", wantMessage: "ipBlock.except[0]",
 			probes: []probe{deny(pod("x/c"), pod("x/a"), tcp, 80)},
 		},
 		{
 			name:        "invalid peer selector",
-			policies:    []*networkingv1.NetworkPolicy{ingressFrom("bad", podPeer(expression("app", "Like", "b")))},
+			policies:    []*networkingv1.NetworkPolicy{ingressFrom("bad", objects.PodPeer(objects.Expression("app", "Like", "b")))},
 			wantInvalid: "x/bad", wantMessage: "podSelector",
 			probes: []probe{deny(pod("x/b"), pod("x/a"), tcp, 80), allow(pod("x/a"), pod("x/b"), tcp, 80)},
 		},
 		{
 			name:        "invalid namespaceSelector",
-			policies:    []*networkingv1.NetworkPolicy{ingressFrom("bad", nsPeer(expression("team", "In")))},
+			policies:    []*networkingv1.NetworkPolicy{ingressFrom("bad", objects.NamespacePeer(objects.Expression("team", "In")))},
 			wantInvalid: "x/bad", wantMessage: "namespaceSelector",
 			probes: []probe{deny(pod("y/a"), pod("x/a"), tcp, 80)},
 		},
 		{
 			name: "invalid podSelector isolates the whole namespace",
 			policies: []*networkingv1.NetworkPolicy{
-				withIngress(policy("x", "bad", expression("app", "Exists", "oops"), ingressType), nil),
+				objects.WithIngress(objects.Policy("x", "bad", objects.Expression("app", "Exists", "oops"), objects.Ingress), nil),
 			},
 			wantInvalid: "x/bad", wantMessage: "podSelector",
 			probes: []probe{
@@ -71,7 +73,7 @@ func TestInvalidPoliciesFailClosed(t *testing.T) {
 		{
 			name: "invalid egress-only policy isolates egress only",
 			policies: []*networkingv1.NetworkPolicy{
-				withEgress(policy("x", "bad", selector("app=a"), egressType), peers(blockPeer("nope"))),
+				objects.WithEgress(objects.Policy("x", "bad", objects.Selector("app=a"), objects.Egress), objects.Peers(objects.IPBlockPeer("nope"))),
 			},
 			wantInvalid: "x/bad", wantMessage: "egress[0]: peer[0]",
 			probes: []probe{
@@ -82,7 +84,7 @@ func TestInvalidPoliciesFailClosed(t *testing.T) {
 		{
 			name: "unknown policyType isolates both directions",
 			policies: []*networkingv1.NetworkPolicy{
-				policy("x", "bad", selector("app=a"), "Sideways"),
+				objects.Policy("x", "bad", objects.Selector("app=a"), "Sideways"),
 			},
 			wantInvalid: "x/bad", wantMessage: "policyTypes",
 			probes: []probe{
@@ -90,13 +92,13 @@ func TestInvalidPoliciesFailClosed(t *testing.T) {
 				deny(pod("y/b"), pod("x/a"), tcp, 80),
 			},
 		},
-		invalidPortCase("endPort below port", portRange(tcp, 8080, 80), "endPort 80 is below port 8080"),
-		invalidPortCase("endPort with named port", withEndPort(portName(tcp, "http"), 9000), "named port"),
+		invalidPortCase("endPort below port", objects.PortRange(tcp, 8080, 80), "endPort 80 is below port 8080"),
+		invalidPortCase("endPort with named port", withEndPort(objects.PortName(tcp, "http"), 9000), "named port"),
 		invalidPortCase("endPort without port", networkingv1.NetworkPolicyPort{EndPort: int32Ptr(90)}, "requires port"),
-		invalidPortCase("unsupported protocol", portNum("ICMP", 1), "unsupported protocol"),
-		invalidPortCase("port 0", portNum(tcp, 0), "outside 1-65535"),
-		invalidPortCase("port too big", portRange(tcp, 80, 70000), "endPort"),
-		invalidPortCase("empty port name", portName(tcp, ""), "empty"),
+		invalidPortCase("unsupported protocol", objects.PortNum("ICMP", 1), "unsupported protocol"),
+		invalidPortCase("port 0", objects.PortNum(tcp, 0), "outside 1-65535"),
+		invalidPortCase("port too big", objects.PortRange(tcp, 80, 70000), "endPort"),
+		invalidPortCase("empty port name", objects.PortName(tcp, ""), "empty"),
 		{
 			name:        "empty peer",
 			policies:    []*networkingv1.NetworkPolicy{ingressFrom("bad", networkingv1.NetworkPolicyPeer{})},
@@ -106,7 +108,7 @@ func TestInvalidPoliciesFailClosed(t *testing.T) {
 		{
 			name: "ipBlock combined with a selector",
 			policies: []*networkingv1.NetworkPolicy{ingressFrom("bad", networkingv1.NetworkPolicyPeer{
-				IPBlock: &networkingv1.IPBlock{CIDR: "10.0.0.0/8"}, PodSelector: selector(),
+				IPBlock: &networkingv1.IPBlock{CIDR: "10.0.0.0/8"}, PodSelector: objects.Selector(),
 			})},
 			wantInvalid: "x/bad", wantMessage: "cannot be combined",
 			probes: []probe{deny(pod("x/b"), pod("x/a"), tcp, 80)},
@@ -120,7 +122,7 @@ func TestInvalidPoliciesFailClosed(t *testing.T) {
 func invalidPortCase(name string, port networkingv1.NetworkPolicyPort, message string) invalidCase {
 	return invalidCase{
 		name:        name,
-		policies:    []*networkingv1.NetworkPolicy{withIngress(policy("x", "bad", selector("app=a"), ingressType), nil, port)},
+		policies:    []*networkingv1.NetworkPolicy{objects.WithIngress(objects.Policy("x", "bad", objects.Selector("app=a"), objects.Ingress), nil, port)},
 		wantInvalid: "x/bad", wantMessage: message,
 		probes: []probe{deny(pod("y/a"), pod("x/a"), tcp, 80), deny(pod("y/a"), pod("x/a"), tcp, 8080)},
 	}

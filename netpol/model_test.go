@@ -9,6 +9,8 @@ import (
 
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/nodenet/nodenet/test/objects"
 )
 
 func addrs(list ...string) []netip.Addr {
@@ -20,8 +22,8 @@ func addrs(list ...string) []netip.Addr {
 }
 
 func TestRulesAreTaggedAndResolved(t *testing.T) {
-	m := computeValid(t, withIngress(policy("x", "p", selector("app=a"), ingressType),
-		peers(podPeer(selector("app=b"))), portNum(tcp, 8080)))
+	m := computeValid(t, objects.WithIngress(objects.Policy("x", "p", objects.Selector("app=a"), objects.Ingress),
+		objects.Peers(objects.PodPeer(objects.Selector("app=b"))), objects.PortNum(tcp, 8080)))
 	in := m.LocalPods[nn("x", "a")].Ingress
 	if !in.Isolated || !slices.Equal(in.IsolatedBy, []types.NamespacedName{nn("x", "p")}) || len(in.Rules) != 1 {
 		t.Fatalf("x/a ingress = %+v, want isolated by x/p with one rule", in)
@@ -45,7 +47,7 @@ func TestRulesAreTaggedAndResolved(t *testing.T) {
 }
 
 func TestPeersAreSharedAndNamedDeterministically(t *testing.T) {
-	np := withIngress(policy("x", "p", selector(), ingressType), peers(nsPeer(selector("team=y"))))
+	np := objects.WithIngress(objects.Policy("x", "p", objects.Selector(), objects.Ingress), objects.Peers(objects.NamespacePeer(objects.Selector("team=y"))))
 	m := computeValid(t, np)
 	pa, pb := m.LocalPods[nn("x", "a")].Ingress.Rules[0].Peer, m.LocalPods[nn("x", "b")].Ingress.Rules[0].Peer
 	if pa != pb || len(m.Peers) != 1 || m.Peers[pa.Name] != pa {
@@ -73,7 +75,7 @@ func TestPeersAreSharedAndNamedDeterministically(t *testing.T) {
 }
 
 func TestEgressNamedPortSplitsByPeerPod(t *testing.T) {
-	m := computeValid(t, egressPorts("p", peers(nsPeer(selector())), portName(tcp, "http")))
+	m := computeValid(t, egressPorts("p", objects.Peers(objects.NamespacePeer(objects.Selector())), objects.PortName(tcp, "http")))
 	got := map[string][]types.NamespacedName{}
 	names := map[string]bool{}
 	for _, r := range m.LocalPods[nn("x", "a")].Egress.Rules {
@@ -98,7 +100,7 @@ func TestEgressNamedPortSplitsByPeerPod(t *testing.T) {
 }
 
 func TestUnresolvedNamedPortLeavesPodIsolatedWithoutRules(t *testing.T) {
-	m := computeValid(t, ingressPorts("p", portName(tcp, "dns")))
+	m := computeValid(t, ingressPorts("p", objects.PortName(tcp, "dns")))
 	a, b := m.LocalPods[nn("x", "a")].Ingress, m.LocalPods[nn("x", "b")].Ingress
 	if len(a.Rules) != 0 || !a.Isolated {
 		t.Errorf("x/a has dns only as UDP; want isolated with no rules, got %+v", a)
@@ -109,7 +111,7 @@ func TestUnresolvedNamedPortLeavesPodIsolatedWithoutRules(t *testing.T) {
 }
 
 func TestFailClosedPolicyContributesIsolationOnly(t *testing.T) {
-	m, errs := Compute(testInput(ingressFrom("bad", blockPeer("300.0.0.0/8"))))
+	m, errs := Compute(testInput(ingressFrom("bad", objects.IPBlockPeer("300.0.0.0/8"))))
 	if len(errs) != 1 {
 		t.Fatalf("errors = %v", errs)
 	}
@@ -168,8 +170,8 @@ func TestPortRange(t *testing.T) {
 }
 
 func TestSortedAccessorsAreOrdered(t *testing.T) {
-	m := computeValid(t, withIngress(policy("x", "p", selector(), ingressType),
-		peers(podPeer(selector("app=b")), nsPeer(selector()), blockPeer("10.0.0.0/8"))))
+	m := computeValid(t, objects.WithIngress(objects.Policy("x", "p", objects.Selector(), objects.Ingress),
+		objects.Peers(objects.PodPeer(objects.Selector("app=b")), objects.NamespacePeer(objects.Selector()), objects.IPBlockPeer("10.0.0.0/8"))))
 	var pods []string
 	for _, r := range m.SortedLocalPods() {
 		pods = append(pods, r.Pod.String())

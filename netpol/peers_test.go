@@ -4,11 +4,13 @@ import (
 	"testing"
 
 	networkingv1 "k8s.io/api/networking/v1"
+
+	"github.com/nodenet/nodenet/test/objects"
 )
 
 // ingressFrom is a policy isolating x/a for ingress and allowing from.
 func ingressFrom(name string, from ...networkingv1.NetworkPolicyPeer) *networkingv1.NetworkPolicy {
-	return withIngress(policy("x", name, selector("app=a"), ingressType), from)
+	return objects.WithIngress(objects.Policy("x", name, objects.Selector("app=a"), objects.Ingress), from)
 }
 
 // Who a peer list lets in.
@@ -16,7 +18,7 @@ func TestPeers(t *testing.T) {
 	runProbeCases(t, []probeCase{
 		{
 			name:     "podSelector peer searches the policy's namespace only",
-			policies: []*networkingv1.NetworkPolicy{ingressFrom("from-b", podPeer(selector("app=b")))},
+			policies: []*networkingv1.NetworkPolicy{ingressFrom("from-b", objects.PodPeer(objects.Selector("app=b")))},
 			probes: []probe{
 				allow(pod("x/b"), pod("x/a"), tcp, 80).by("x/from-b"),
 				deny(pod("y/b"), pod("x/a"), tcp, 80).by("x/from-b"),
@@ -25,7 +27,7 @@ func TestPeers(t *testing.T) {
 		},
 		{
 			name:     "empty podSelector peer is every pod of the namespace",
-			policies: []*networkingv1.NetworkPolicy{ingressFrom("same-ns", podPeer(selector()))},
+			policies: []*networkingv1.NetworkPolicy{ingressFrom("same-ns", objects.PodPeer(objects.Selector()))},
 			probes: []probe{
 				allow(pod("x/b"), pod("x/a"), tcp, 80),
 				allow(pod("x/c"), pod("x/a"), tcp, 80),
@@ -35,7 +37,7 @@ func TestPeers(t *testing.T) {
 		},
 		{
 			name:     "namespaceSelector peer is every pod of matching namespaces",
-			policies: []*networkingv1.NetworkPolicy{ingressFrom("from-y", nsPeer(selector("team=y")))},
+			policies: []*networkingv1.NetworkPolicy{ingressFrom("from-y", objects.NamespacePeer(objects.Selector("team=y")))},
 			probes: []probe{
 				allow(pod("y/a"), pod("x/a"), tcp, 80),
 				allow(pod("y/b"), pod("x/a"), tcp, 80),
@@ -45,7 +47,7 @@ func TestPeers(t *testing.T) {
 		},
 		{
 			name:     "empty namespaceSelector is every namespace, even unlisted ones",
-			policies: []*networkingv1.NetworkPolicy{ingressFrom("from-all", nsPeer(selector()))},
+			policies: []*networkingv1.NetworkPolicy{ingressFrom("from-all", objects.NamespacePeer(objects.Selector()))},
 			probes: []probe{
 				allow(pod("z/a"), pod("x/a"), tcp, 80),
 				allow(pod("y/b"), pod("x/a"), tcp, 80),
@@ -55,7 +57,7 @@ func TestPeers(t *testing.T) {
 		{
 			name: "namespaceSelector on the automatic metadata.name label",
 			policies: []*networkingv1.NetworkPolicy{
-				ingressFrom("from-z", nsPeer(selector("kubernetes.io/metadata.name=z"))),
+				ingressFrom("from-z", objects.NamespacePeer(objects.Selector("kubernetes.io/metadata.name=z"))),
 			},
 			probes: []probe{
 				allow(pod("z/a"), pod("x/a"), tcp, 80),
@@ -64,7 +66,7 @@ func TestPeers(t *testing.T) {
 		},
 		{
 			name:     "namespaceSelector AND podSelector in one peer",
-			policies: []*networkingv1.NetworkPolicy{ingressFrom("and", nsPodPeer(selector("team=y"), selector("app=b")))},
+			policies: []*networkingv1.NetworkPolicy{ingressFrom("and", objects.NamespacePodPeer(objects.Selector("team=y"), objects.Selector("app=b")))},
 			probes: []probe{
 				allow(pod("y/b"), pod("x/a"), tcp, 80),
 				deny(pod("y/a"), pod("x/a"), tcp, 80),
@@ -74,7 +76,7 @@ func TestPeers(t *testing.T) {
 		{
 			name: "namespaceSelector OR podSelector as two peers",
 			policies: []*networkingv1.NetworkPolicy{
-				ingressFrom("or", nsPeer(selector("team=y")), podPeer(selector("app=b"))),
+				ingressFrom("or", objects.NamespacePeer(objects.Selector("team=y")), objects.PodPeer(objects.Selector("app=b"))),
 			},
 			probes: []probe{
 				allow(pod("y/a"), pod("x/a"), tcp, 80),
@@ -86,8 +88,8 @@ func TestPeers(t *testing.T) {
 		{
 			name: "matchExpressions In and DoesNotExist",
 			policies: []*networkingv1.NetworkPolicy{
-				ingressFrom("in", nsPodPeer(selector(), expression("app", "In", "b", "c"))),
-				withIngress(policy("y", "no-team", selector(), ingressType), peers(nsPeer(expression("team", "DoesNotExist")))),
+				ingressFrom("in", objects.NamespacePodPeer(objects.Selector(), objects.Expression("app", "In", "b", "c"))),
+				objects.WithIngress(objects.Policy("y", "no-team", objects.Selector(), objects.Ingress), objects.Peers(objects.NamespacePeer(objects.Expression("team", "DoesNotExist")))),
 			},
 			probes: []probe{
 				allow(pod("x/b"), pod("x/a"), tcp, 80).by("x/in"),
@@ -110,7 +112,7 @@ func TestPeers(t *testing.T) {
 		{
 			name: "ipBlock with except",
 			policies: []*networkingv1.NetworkPolicy{
-				ingressFrom("block", blockPeer("10.2.0.0/16", "10.2.0.20/30")),
+				ingressFrom("block", objects.IPBlockPeer("10.2.0.0/16", "10.2.0.20/30")),
 			},
 			probes: []probe{
 				allow(pod("x/c"), pod("x/a"), tcp, 80).by("x/block"),   // 10.2.0.10
@@ -124,7 +126,7 @@ func TestPeers(t *testing.T) {
 		{
 			name: "IPv6 ipBlock",
 			policies: []*networkingv1.NetworkPolicy{
-				ingressFrom("block6", blockPeer("fd00::/64")),
+				ingressFrom("block6", objects.IPBlockPeer("fd00::/64")),
 			},
 			probes: []probe{
 				allow(ip("fd00::11"), ip("fd00::10"), tcp, 80),
@@ -134,8 +136,8 @@ func TestPeers(t *testing.T) {
 		{
 			name: "policies add up",
 			policies: []*networkingv1.NetworkPolicy{
-				ingressFrom("from-b", podPeer(selector("app=b"))),
-				ingressFrom("from-y", nsPeer(selector("team=y"))),
+				ingressFrom("from-b", objects.PodPeer(objects.Selector("app=b"))),
+				ingressFrom("from-y", objects.NamespacePeer(objects.Selector("team=y"))),
 			},
 			probes: []probe{
 				allow(pod("x/b"), pod("x/a"), tcp, 80).by("x/from-b"),

@@ -4,24 +4,26 @@ import (
 	"testing"
 
 	networkingv1 "k8s.io/api/networking/v1"
+
+	"github.com/nodenet/nodenet/test/objects"
 )
 
 // ingressPorts isolates every pod of x for ingress, allowing from anywhere
 // on ports.
 func ingressPorts(name string, ports ...networkingv1.NetworkPolicyPort) *networkingv1.NetworkPolicy {
-	return withIngress(policy("x", name, selector(), ingressType), nil, ports...)
+	return objects.WithIngress(objects.Policy("x", name, objects.Selector(), objects.Ingress), nil, ports...)
 }
 
 // egressPorts isolates x/a for egress, allowing to `to` on ports.
 func egressPorts(name string, to []networkingv1.NetworkPolicyPeer, ports ...networkingv1.NetworkPolicyPort) *networkingv1.NetworkPolicy {
-	return withEgress(policy("x", name, selector("app=a"), egressType), to, ports...)
+	return objects.WithEgress(objects.Policy("x", name, objects.Selector("app=a"), objects.Egress), to, ports...)
 }
 
 func TestPorts(t *testing.T) {
 	runProbeCases(t, []probeCase{
 		{
 			name:     "port number and protocol",
-			policies: []*networkingv1.NetworkPolicy{ingressPorts("tcp-8080", portNum(tcp, 8080))},
+			policies: []*networkingv1.NetworkPolicy{ingressPorts("tcp-8080", objects.PortNum(tcp, 8080))},
 			probes: []probe{
 				allow(pod("y/a"), pod("x/a"), tcp, 8080).by("x/tcp-8080"),
 				deny(pod("y/a"), pod("x/a"), tcp, 8081),
@@ -31,7 +33,7 @@ func TestPorts(t *testing.T) {
 		},
 		{
 			name:     "protocol defaults to TCP",
-			policies: []*networkingv1.NetworkPolicy{ingressPorts("default", portDefaultProtocol(80))},
+			policies: []*networkingv1.NetworkPolicy{ingressPorts("default", objects.PortDefaultProtocol(80))},
 			probes: []probe{
 				allow(pod("y/a"), pod("x/a"), tcp, 80),
 				deny(pod("y/a"), pod("x/a"), udp, 80),
@@ -39,7 +41,7 @@ func TestPorts(t *testing.T) {
 		},
 		{
 			name:     "protocol without port is every port of it",
-			policies: []*networkingv1.NetworkPolicy{ingressPorts("all-udp", portProto(udp))},
+			policies: []*networkingv1.NetworkPolicy{ingressPorts("all-udp", objects.PortProto(udp))},
 			probes: []probe{
 				allow(pod("y/a"), pod("x/a"), udp, 1),
 				allow(pod("y/a"), pod("x/a"), udp, 65535),
@@ -48,7 +50,7 @@ func TestPorts(t *testing.T) {
 		},
 		{
 			name:     "endPort range is inclusive",
-			policies: []*networkingv1.NetworkPolicy{ingressPorts("range", portRange(tcp, 8000, 8100))},
+			policies: []*networkingv1.NetworkPolicy{ingressPorts("range", objects.PortRange(tcp, 8000, 8100))},
 			probes: []probe{
 				deny(pod("y/a"), pod("x/a"), tcp, 7999),
 				allow(pod("y/a"), pod("x/a"), tcp, 8000),
@@ -60,7 +62,7 @@ func TestPorts(t *testing.T) {
 		{
 			name: "SCTP by number, by name and as a range",
 			policies: []*networkingv1.NetworkPolicy{
-				ingressPorts("sctp", portNum(sctp, 7000), portName(sctp, "assoc"), portRange(sctp, 7100, 7200)),
+				ingressPorts("sctp", objects.PortNum(sctp, 7000), objects.PortName(sctp, "assoc"), objects.PortRange(sctp, 7100, 7200)),
 			},
 			probes: []probe{
 				allow(pod("y/a"), pod("x/a"), sctp, 7000).by("x/sctp"),
@@ -74,7 +76,7 @@ func TestPorts(t *testing.T) {
 		},
 		{
 			name:     "ingress named port resolves in each destination pod",
-			policies: []*networkingv1.NetworkPolicy{ingressPorts("http", portName(tcp, "http"))},
+			policies: []*networkingv1.NetworkPolicy{ingressPorts("http", objects.PortName(tcp, "http"))},
 			probes: []probe{
 				allow(pod("x/b"), pod("x/a"), tcp, 8080),
 				deny(pod("x/b"), pod("x/a"), tcp, 8081),
@@ -85,8 +87,8 @@ func TestPorts(t *testing.T) {
 		{
 			name: "ingress named port also applies with an ipBlock peer",
 			policies: []*networkingv1.NetworkPolicy{
-				withIngress(policy("x", "block-http", selector(), ingressType),
-					peers(blockPeer("192.0.2.0/24")), portName(tcp, "http")),
+				objects.WithIngress(objects.Policy("x", "block-http", objects.Selector(), objects.Ingress),
+					objects.Peers(objects.IPBlockPeer("192.0.2.0/24")), objects.PortName(tcp, "http")),
 			},
 			probes: []probe{
 				allow(ip("192.0.2.1"), pod("x/a"), tcp, 8080),
@@ -95,7 +97,7 @@ func TestPorts(t *testing.T) {
 		},
 		{
 			name:     "named port must match the protocol too",
-			policies: []*networkingv1.NetworkPolicy{ingressPorts("udp-http", portName(udp, "http"))},
+			policies: []*networkingv1.NetworkPolicy{ingressPorts("udp-http", objects.PortName(udp, "http"))},
 			probes: []probe{
 				deny(pod("y/a"), pod("x/a"), tcp, 8080),
 				deny(pod("y/a"), pod("x/a"), udp, 8080),
@@ -103,7 +105,7 @@ func TestPorts(t *testing.T) {
 		},
 		{
 			name:     "unresolvable named port allows nothing, not everything",
-			policies: []*networkingv1.NetworkPolicy{ingressPorts("missing", portName(tcp, "nope"))},
+			policies: []*networkingv1.NetworkPolicy{ingressPorts("missing", objects.PortName(tcp, "nope"))},
 			probes: []probe{
 				deny(pod("y/a"), pod("x/a"), tcp, 8080),
 				deny(pod("y/a"), pod("x/a"), udp, 53),
@@ -111,7 +113,7 @@ func TestPorts(t *testing.T) {
 		},
 		{
 			name:     "numbered and unresolvable named ports in one rule",
-			policies: []*networkingv1.NetworkPolicy{ingressPorts("mixed", portNum(udp, 53), portName(tcp, "nope"))},
+			policies: []*networkingv1.NetworkPolicy{ingressPorts("mixed", objects.PortNum(udp, 53), objects.PortName(tcp, "nope"))},
 			probes: []probe{
 				allow(pod("y/a"), pod("x/a"), udp, 53),
 				deny(pod("y/a"), pod("x/a"), tcp, 53),
@@ -120,7 +122,7 @@ func TestPorts(t *testing.T) {
 		{
 			name: "egress named port resolves in each peer pod",
 			policies: []*networkingv1.NetworkPolicy{
-				egressPorts("http-out", peers(nsPeer(selector())), portName(tcp, "http")),
+				egressPorts("http-out", objects.Peers(objects.NamespacePeer(objects.Selector())), objects.PortName(tcp, "http")),
 			},
 			probes: []probe{
 				allow(pod("x/a"), pod("x/c"), tcp, 8082).by("x/http-out"),
@@ -134,7 +136,7 @@ func TestPorts(t *testing.T) {
 		{
 			name: "egress named port to an ipBlock matches nothing",
 			policies: []*networkingv1.NetworkPolicy{
-				egressPorts("block-http", peers(blockPeer("10.2.0.0/16")), portName(tcp, "http"), portNum(udp, 53)),
+				egressPorts("block-http", objects.Peers(objects.IPBlockPeer("10.2.0.0/16")), objects.PortName(tcp, "http"), objects.PortNum(udp, 53)),
 			},
 			probes: []probe{
 				deny(pod("x/a"), pod("x/c"), tcp, 8082),
@@ -143,7 +145,7 @@ func TestPorts(t *testing.T) {
 		},
 		{
 			name:     "egress named port with empty to means every pod having it",
-			policies: []*networkingv1.NetworkPolicy{egressPorts("any-http", nil, portName(tcp, "http"))},
+			policies: []*networkingv1.NetworkPolicy{egressPorts("any-http", nil, objects.PortName(tcp, "http"))},
 			probes: []probe{
 				allow(pod("x/a"), pod("y/b"), tcp, 9090),
 				allow(pod("x/a"), pod("y/a"), tcp, 8080),

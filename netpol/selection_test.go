@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	networkingv1 "k8s.io/api/networking/v1"
+
+	"github.com/nodenet/nodenet/test/objects"
 )
 
 // Which pods a policy isolates, and in which directions.
@@ -19,7 +21,7 @@ func TestPolicySelectionAndTypes(t *testing.T) {
 		},
 		{
 			name:     "default deny ingress: empty podSelector, no rules",
-			policies: []*networkingv1.NetworkPolicy{policy("x", "deny", selector(), ingressType)},
+			policies: []*networkingv1.NetworkPolicy{objects.Policy("x", "deny", objects.Selector(), objects.Ingress)},
 			probes: []probe{
 				deny(pod("x/b"), pod("x/a"), tcp, 80).by("x/deny"),
 				deny(pod("x/a"), pod("x/b"), tcp, 80).by("x/deny"),
@@ -30,7 +32,7 @@ func TestPolicySelectionAndTypes(t *testing.T) {
 		},
 		{
 			name:     "implicit policyTypes without egress rules isolates ingress only",
-			policies: []*networkingv1.NetworkPolicy{policy("x", "implicit", selector())},
+			policies: []*networkingv1.NetworkPolicy{objects.Policy("x", "implicit", objects.Selector())},
 			probes: []probe{
 				deny(pod("y/a"), pod("x/a"), tcp, 80),
 				allow(pod("x/a"), pod("y/a"), tcp, 80),
@@ -40,7 +42,7 @@ func TestPolicySelectionAndTypes(t *testing.T) {
 		{
 			name: "implicit policyTypes with egress rules isolates both",
 			policies: []*networkingv1.NetworkPolicy{
-				withEgress(policy("x", "implicit", selector("app=a")), peers(podPeer(selector("app=b")))),
+				objects.WithEgress(objects.Policy("x", "implicit", objects.Selector("app=a")), objects.Peers(objects.PodPeer(objects.Selector("app=b")))),
 			},
 			probes: []probe{
 				deny(pod("y/a"), pod("x/a"), tcp, 80),
@@ -50,7 +52,7 @@ func TestPolicySelectionAndTypes(t *testing.T) {
 		},
 		{
 			name:     "default deny egress",
-			policies: []*networkingv1.NetworkPolicy{policy("x", "deny-egress", selector(), egressType)},
+			policies: []*networkingv1.NetworkPolicy{objects.Policy("x", "deny-egress", objects.Selector(), objects.Egress)},
 			probes: []probe{
 				deny(pod("x/a"), pod("y/b"), tcp, 80).by("x/deny-egress"),
 				deny(pod("x/a"), ip("192.0.2.1"), udp, 53),
@@ -60,7 +62,7 @@ func TestPolicySelectionAndTypes(t *testing.T) {
 		{
 			name: "an empty egress rule allows everything out",
 			policies: []*networkingv1.NetworkPolicy{
-				withEgress(policy("x", "out", selector(), egressType), nil),
+				objects.WithEgress(objects.Policy("x", "out", objects.Selector(), objects.Egress), nil),
 			},
 			probes: []probe{
 				allow(pod("x/a"), ip("192.0.2.1"), udp, 53).by("x/out"),
@@ -70,7 +72,7 @@ func TestPolicySelectionAndTypes(t *testing.T) {
 		{
 			name: "policyTypes Egress ignores ingress rules",
 			policies: []*networkingv1.NetworkPolicy{
-				withIngress(policy("x", "egress-only", selector(), egressType), peers(podPeer(selector("app=b")))),
+				objects.WithIngress(objects.Policy("x", "egress-only", objects.Selector(), objects.Egress), objects.Peers(objects.PodPeer(objects.Selector("app=b")))),
 			},
 			probes: []probe{
 				allow(pod("y/a"), pod("x/a"), tcp, 80),
@@ -80,7 +82,7 @@ func TestPolicySelectionAndTypes(t *testing.T) {
 		{
 			name: "policyTypes Ingress ignores egress rules",
 			policies: []*networkingv1.NetworkPolicy{
-				withEgress(policy("x", "ingress-only", selector(), ingressType), peers(podPeer(selector("app=b")))),
+				objects.WithEgress(objects.Policy("x", "ingress-only", objects.Selector(), objects.Ingress), objects.Peers(objects.PodPeer(objects.Selector("app=b")))),
 			},
 			probes: []probe{
 				allow(pod("x/a"), pod("y/b"), tcp, 80),
@@ -89,7 +91,7 @@ func TestPolicySelectionAndTypes(t *testing.T) {
 		},
 		{
 			name:     "podSelector isolates only matching pods",
-			policies: []*networkingv1.NetworkPolicy{policy("x", "only-a", selector("app=a"), ingressType)},
+			policies: []*networkingv1.NetworkPolicy{objects.Policy("x", "only-a", objects.Selector("app=a"), objects.Ingress)},
 			probes: []probe{
 				deny(pod("x/b"), pod("x/a"), tcp, 80),
 				allow(pod("x/a"), pod("x/b"), tcp, 80),
@@ -98,7 +100,7 @@ func TestPolicySelectionAndTypes(t *testing.T) {
 		},
 		{
 			name:     "podSelector with matchExpressions",
-			policies: []*networkingv1.NetworkPolicy{policy("x", "not-a", expression("app", "NotIn", "a"), ingressType)},
+			policies: []*networkingv1.NetworkPolicy{objects.Policy("x", "not-a", objects.Expression("app", "NotIn", "a"), objects.Ingress)},
 			probes: []probe{
 				allow(pod("x/b"), pod("x/a"), tcp, 80),
 				deny(pod("x/a"), pod("x/b"), tcp, 80),
@@ -106,7 +108,7 @@ func TestPolicySelectionAndTypes(t *testing.T) {
 		},
 		{
 			name:     "policies only bind pods on this node",
-			policies: []*networkingv1.NetworkPolicy{policy("x", "deny", selector(), ingressType, egressType)},
+			policies: []*networkingv1.NetworkPolicy{objects.Policy("x", "deny", objects.Selector(), objects.Ingress, objects.Egress)},
 			probes: []probe{
 				// x/c is selected but runs on node-b: not enforced here.
 				allow(pod("x/c"), pod("y/b"), tcp, 80),
@@ -117,7 +119,7 @@ func TestPolicySelectionAndTypes(t *testing.T) {
 }
 
 func TestLocalPodsExcludeRemoteAndHostNetwork(t *testing.T) {
-	m := computeValid(t, policy("x", "all", selector(), ingressType))
+	m := computeValid(t, objects.Policy("x", "all", objects.Selector(), objects.Ingress))
 	var got []string
 	for key := range m.LocalPods {
 		got = append(got, key.String())

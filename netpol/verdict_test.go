@@ -7,10 +7,12 @@ import (
 	"testing"
 
 	networkingv1 "k8s.io/api/networking/v1"
+
+	"github.com/nodenet/nodenet/test/objects"
 )
 
 func denyAll(ns string) *networkingv1.NetworkPolicy {
-	return policy(ns, "deny-all", selector(), ingressType, egressType)
+	return objects.Policy(ns, "deny-all", objects.Selector(), objects.Ingress, objects.Egress)
 }
 
 func TestVerdictSpecialCases(t *testing.T) {
@@ -45,7 +47,7 @@ func TestVerdictSpecialCases(t *testing.T) {
 		},
 		{
 			name:     "remote source: only the local destination's ingress applies",
-			policies: []*networkingv1.NetworkPolicy{denyAll("y"), ingressFrom("from-y", nsPeer(selector("team=y")))},
+			policies: []*networkingv1.NetworkPolicy{denyAll("y"), ingressFrom("from-y", objects.NamespacePeer(objects.Selector("team=y")))},
 			probes: []probe{
 				allow(pod("y/b"), pod("x/a"), tcp, 80).by("x/from-y"),
 			},
@@ -59,7 +61,7 @@ func TestVerdictSpecialCases(t *testing.T) {
 		},
 		{
 			name:     "dual stack pods pick a common family",
-			policies: []*networkingv1.NetworkPolicy{ingressFrom("v6-only", blockPeer("fd00::/64"))},
+			policies: []*networkingv1.NetworkPolicy{ingressFrom("v6-only", objects.IPBlockPeer("fd00::/64"))},
 			probes: []probe{
 				deny(pod("x/b"), pod("x/a"), tcp, 80), // primary IPv4 is used
 				allow(ip("fd00::11"), pod("x/a"), tcp, 80),
@@ -70,9 +72,9 @@ func TestVerdictSpecialCases(t *testing.T) {
 
 func TestVerdictReasonsNamePolicies(t *testing.T) {
 	m := computeValid(t,
-		ingressFrom("from-b", podPeer(selector("app=b"))),
-		ingressFrom("from-all-ns", nsPeer(selector())),
-		ingressFrom("from-y", nsPeer(selector("team=y"))),
+		ingressFrom("from-b", objects.PodPeer(objects.Selector("app=b"))),
+		ingressFrom("from-all-ns", objects.NamespacePeer(objects.Selector())),
+		ingressFrom("from-y", objects.NamespacePeer(objects.Selector("team=y"))),
 	)
 	allowed, reasons := m.Verdict(pod("x/b"), pod("x/a"), 80, tcp)
 	want := []string{
@@ -117,7 +119,7 @@ func TestVerdictUnresolvableEndpoints(t *testing.T) {
 }
 
 func TestVerdictAcceptsIPv4MappedAddresses(t *testing.T) {
-	m := computeValid(t, ingressFrom("from-b", podPeer(selector("app=b"))))
+	m := computeValid(t, ingressFrom("from-b", objects.PodPeer(objects.Selector("app=b"))))
 	mapped := EndpointIP(netip.MustParseAddr("::ffff:10.1.0.11"))
 	if allowed, reasons := m.Verdict(mapped, ip("10.1.0.10"), 80, tcp); !allowed {
 		t.Errorf("mapped source denied: %q", reasons)

@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"reflect"
 	"sync"
 	"time"
 
@@ -9,21 +8,13 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 )
 
-// endpointsChange is the net change of one Service's endpoints since the
-// last checkpoint.
-type endpointsChange struct {
-	previous map[ServicePortName][]Endpoint
-	current  map[ServicePortName][]Endpoint
-}
-
 // EndpointTracker caches EndpointSlices per Service and records, per
 // Service, how its merged endpoints changed between syncs.
 type EndpointTracker struct {
 	nodeName string
 	mu       sync.Mutex
 	slices   map[types.NamespacedName]map[string]*discovery.EndpointSlice
-	known    map[types.NamespacedName]map[ServicePortName][]Endpoint
-	pending  map[types.NamespacedName]*endpointsChange
+	changes  changeTracker[[]Endpoint]
 	// triggers are the trigger times of the pending changes, per Service;
 	// checkpointed, those of the last Checkpoint (see TakeTriggerTimes).
 	triggers     map[types.NamespacedName][]triggerTime
@@ -40,8 +31,7 @@ func NewEndpointTracker(nodeName string, r Reporter) *EndpointTracker {
 		nodeName: nodeName,
 		problems: newProblems(r),
 		slices:   map[types.NamespacedName]map[string]*discovery.EndpointSlice{},
-		known:    map[types.NamespacedName]map[ServicePortName][]Endpoint{},
-		pending:  map[types.NamespacedName]*endpointsChange{},
+		changes:  newChangeTracker[[]Endpoint](),
 		triggers: map[types.NamespacedName][]triggerTime{},
 		started:  time.Now(),
 	}
@@ -58,33 +48,24 @@ func (t *EndpointTracker) Update(slice *discovery.EndpointSlice, removed bool) b
 	defer t.mu.Unlock()
 	t.checkSlice(slice, removed)
 	t.storeSlice(svc, slice, removed)
-	current := endpointsFromSlices(svc, t.slices[svc], t.nodeName)
-	if len(current) == 0 {
-		current = nil
-	}
-	change, ok := t.pending[svc]
-	if !ok {
-		change = &endpointsChange{previous: t.known[svc]}
-		t.pending[svc] = change
-	}
-	change.current = current
-	if current == nil {
-		delete(t.known, svc)
-	} else {
-		t.known[svc] = current
-	}
-	defer func() { endpointChangesPending.Set(float64(len(t.pending))) }()
-	if reflect.DeepEqual(change.previous, change.current) {
-		// Back where the kernel is: nothing to program, no latency.
-		delete(t.pending, svc)
+	pending := t.changes.record(svc, endpointsFromSlices(svc, t.slices[svc], t.nodeName))
+	t.noteChange(svc, slice, removed, pending)
+	return pending
+}
+
+// noteChange keeps kube-proxy's change metrics and the slice's trigger
+// time (metrics_changes.go). A Service back where the kernel is has
+// nothing to program, so no latency either.
+func (t *EndpointTracker) noteChange(svc types.NamespacedName, slice *discovery.EndpointSlice, removed, pending bool) {
+	endpointChangesPending.Set(float64(len(t.changes.pending)))
+	if !pending {
 		delete(t.triggers, svc)
-		return false
+		return
 	}
 	endpointChangesTotal.Inc()
 	if tt, ok := sliceTriggerTime(slice, t.started); ok && !removed {
 		t.triggers[svc] = append(t.triggers[svc], tt)
 	}
-	return true
 }
 
 func (t *EndpointTracker) storeSlice(svc types.NamespacedName, slice *discovery.EndpointSlice, removed bool) {
@@ -105,14 +86,12 @@ func (t *EndpointTracker) storeSlice(svc types.NamespacedName, slice *discovery.
 func (t *EndpointTracker) Checkpoint() map[types.NamespacedName]*endpointsChange {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	out := t.pending
-	t.pending = map[types.NamespacedName]*endpointsChange{}
 	for _, tts := range t.triggers {
 		t.checkpointed = append(t.checkpointed, tts...)
 	}
 	t.triggers = map[types.NamespacedName][]triggerTime{}
 	endpointChangesPending.Set(0)
-	return out
+	return t.changes.checkpoint()
 }
 
 // TakeTriggerTimes returns the trigger times of the changes handed over
@@ -137,5 +116,5 @@ func (t *EndpointTracker) RestoreTriggerTimes(tts []triggerTime) {
 func (t *EndpointTracker) Pending() bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return len(t.pending) > 0
+	return len(t.changes.pending) > 0
 }

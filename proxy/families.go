@@ -76,3 +76,24 @@ func recordFamilySync(family string, full bool, elapsed time.Duration, err error
 	}
 	lastSyncTimestamp.WithLabelValues(family).SetToCurrentTime()
 }
+
+// familyLister is a backend that knows its IP families (FamilyBackends).
+type familyLister interface{ ipFamilies() []v1.IPFamily }
+
+func (f *FamilyBackends) ipFamilies() []v1.IPFamily {
+	out := make([]v1.IPFamily, len(f.families))
+	for i, fb := range f.families {
+		out[i] = fb.Family
+	}
+	return out
+}
+
+// markQueued sets kube-proxy's last-queued timestamp of every family of
+// b: as with kube-proxy's per-family proxiers, each hears of every change.
+func markQueued(b Backend) {
+	if l, ok := b.(familyLister); ok {
+		for _, fam := range l.ipFamilies() {
+			lastQueuedTimestamp.WithLabelValues(string(fam)).SetToCurrentTime()
+		}
+	}
+}

@@ -26,6 +26,12 @@ var (
 		Help:           "The last time proxy rules were successfully synced",
 		StabilityLevel: metrics.ALPHA,
 	}, []string{"ip_family"})
+	lastQueuedTimestamp = metrics.NewGaugeVec(&metrics.GaugeOpts{
+		Subsystem:      "kubeproxy",
+		Name:           "sync_proxy_rules_last_queued_timestamp_seconds",
+		Help:           "The last time a sync of proxy rules was queued",
+		StabilityLevel: metrics.ALPHA,
+	}, []string{"ip_family"})
 	syncFailures = metrics.NewCounterVec(&metrics.CounterOpts{
 		Subsystem:      "kubeproxy",
 		Name:           "sync_proxy_rules_iptables_restore_failures_total",
@@ -54,7 +60,7 @@ var registerOnce sync.Once
 
 func registerMetrics() {
 	registerOnce.Do(func() {
-		legacyregistry.MustRegister(syncDuration, syncFullDuration, syncPartialDuration, lastSyncTimestamp, syncFailures,
+		legacyregistry.MustRegister(syncDuration, syncFullDuration, syncPartialDuration, lastSyncTimestamp, lastQueuedTimestamp, syncFailures,
 			servicePortsGauge, frontendConflictsGauge, networkProgrammingLatency,
 			endpointChangesTotal, endpointChangesPending, serviceChangesTotal, serviceChangesPending)
 	})

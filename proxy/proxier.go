@@ -89,7 +89,12 @@ func (p *Proxier) Handlers() Handlers {
 
 // Run runs the sync loop until ctx is done. Nothing is programmed before
 // Services and EndpointSlices have both synced once.
-func (p *Proxier) Run(ctx context.Context) { p.runner.Run(ctx) }
+// A backend that watches the kernel for tampering (TamperWatcher) is
+// watched meanwhile.
+func (p *Proxier) Run(ctx context.Context) {
+	go p.watchTampering(ctx)
+	p.runner.Run(ctx)
+}
 
 // FirstSynced is closed once the first sync has put rules in the kernel.
 // The firewall starts after it, so that the proxy's FORWARD hooks, placed
@@ -113,6 +118,7 @@ func (p *Proxier) changed(pending bool) {
 		p.health.QueuedSince = p.now()
 	}
 	p.mu.Unlock()
+	markQueued(p.backend)
 	p.runner.Poke()
 }
 
@@ -138,8 +144,9 @@ func (p *Proxier) sync() error {
 	triggers := p.endpoints.TakeTriggerTimes()
 	p.conntrack.record(stale)
 	p.checks.update(p.table, changed)
-	full := needFull || start.Sub(p.lastFull) >= fullSyncPeriod
-	if !full && changed.Len() == 0 && !nodeChanged && !p.retry {
+	tampered := p.takeTampering()
+	full := p.takeNeedFull() || needFull || start.Sub(p.lastFull) >= fullSyncPeriod
+	if !full && changed.Len() == 0 && !nodeChanged && !p.retry && !tampered {
 		if full = p.needsRepair(start); !full {
 			observeProgrammed(triggers, p.now())
 			p.markHealthy(start)
@@ -173,6 +180,16 @@ func (p *Proxier) beginSync() (node NodeState, needFull, ok bool) {
 	needFull, p.needFull = p.needFull, false
 	p.tableNode = p.node
 	return p.tableNode, needFull, true
+}
+
+// takeNeedFull consumes a full sync asked for during this sync's start
+// (a tamper check that failed).
+func (p *Proxier) takeNeedFull() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	need := p.needFull
+	p.needFull = false
+	return need
 }
 
 func (p *Proxier) markNeedFull() {

@@ -15,6 +15,9 @@ import (
 // (stale.go) handles those when it sees the change.
 func (t *Table) servingFrontends() conntrack.Serving {
 	s := conntrack.NewServing()
+	for _, a := range t.Node.PrimaryIPs {
+		s.NodeAddrs[a] = struct{}{}
+	}
 	for name, sp := range t.Services {
 		if !connectionless(sp.Protocol) {
 			continue

@@ -2,10 +2,13 @@ package proxy
 
 import (
 	"errors"
+	"net/netip"
+	"strings"
 	"testing"
 
 	v1 "k8s.io/api/core/v1"
 
+	"github.com/nodenet/nodenet/proxy/conntrack"
 	"github.com/nodenet/nodenet/proxy/conntrack/conntracktest"
 )
 
@@ -15,6 +18,7 @@ func startUDP(t *testing.T, ct *conntracktest.Fake, svc *v1.Service, slice *disc
 	t.Helper()
 	p := NewProxier(Config{NodeName: "node-a", Conntrack: ct}, &recordingBackend{})
 	h := p.Handlers()
+	h.Nodes.OnNodeAdd(nodeWith(internalIP("192.168.1.10")))
 	h.Services.OnServiceAdd(svc)
 	if slice != nil {
 		h.EndpointSlices.OnEndpointSliceAdd(slice)
@@ -36,8 +40,9 @@ func TestRestartKeepsValidUDPFlows(t *testing.T) {
 	gone := flow("10.96.0.10", 53, "10.244.1.2")
 	goneNodePort := flow("192.168.1.10", 30053, "10.244.1.2")
 	blackholed := flow("10.96.0.10", 53, "10.96.0.10") // before any rule
+	blackholedNP := flow("192.168.1.10", 30053, "192.168.1.10")
 	unrelated := flow("10.96.0.99", 53, "10.244.1.2")
-	ct.Add(valid, validNodePort, gone, goneNodePort, blackholed, unrelated)
+	ct.Add(valid, validNodePort, gone, goneNodePort, blackholed, blackholedNP, unrelated)
 	startUDP(t, ct, udpService("dns", "10.96.0.10", 30053), udpSlice("dns", "10.244.1.3"))
 	assertEntries(t, ct, valid, validNodePort, unrelated)
 }
@@ -99,4 +104,24 @@ func TestServingFrontendsKeepTerminatingEndpoints(t *testing.T) {
 		makeSlice("dns", "x", 53, sliceEndpoint{ip: "10.244.1.5", terminating: true}).Endpoints[0])
 	startUDP(t, ct, udpService("dns", "10.96.0.10", 0), slice)
 	assertEntries(t, ct, draining)
+}
+
+// TestServingFrontendsOfConnectionlessPortsOnly: UDP and SCTP frontends
+// are reconciled (SCTP by its protocol number, 132), TCP ones never.
+func TestServingFrontendsOfConnectionlessPortsOnly(t *testing.T) {
+	table := NewTable()
+	for _, proto := range []v1.Protocol{v1.ProtocolUDP, v1.ProtocolSCTP, v1.ProtocolTCP} {
+		tr := NewServiceTracker(nopReporter{})
+		svc := udpService(strings.ToLower(string(proto)), "10.96.0.10", 0)
+		svc.Spec.Ports[0].Protocol = proto
+		tr.Update(nameOf(svc), svc)
+		table.Apply(tr.Checkpoint(), nil)
+	}
+	s := table.servingFrontends()
+	for proto, want := range map[uint8]bool{17: true, 132: true, 6: false} {
+		key := conntrack.AddrFrontend{Protocol: proto, Addr: netip.MustParseAddr("10.96.0.10"), Port: 53}
+		if _, got := s.Addrs[key]; got != want {
+			t.Errorf("protocol %d reconciled: %v, want %v", proto, got, want)
+		}
+	}
 }

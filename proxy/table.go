@@ -37,34 +37,14 @@ func (t *Table) Apply(svcs map[types.NamespacedName]*serviceChange, eps map[type
 
 // fold writes the changes into the maps.
 func (t *Table) fold(svcs map[types.NamespacedName]*serviceChange, eps map[types.NamespacedName]*endpointsChange) {
-	for _, c := range svcs {
-		for name := range c.previous {
-			delete(t.Services, name)
-		}
-		for name, sp := range c.current {
-			t.Services[name] = sp
-		}
-	}
-	for _, c := range eps {
-		for name := range c.previous {
-			delete(t.Endpoints, name)
-		}
-		for name, list := range c.current {
-			t.Endpoints[name] = list
-		}
-	}
+	foldChanges(t.Services, svcs)
+	foldChanges(t.Endpoints, eps)
 }
 
 func changedNames(svcs map[types.NamespacedName]*serviceChange, eps map[types.NamespacedName]*endpointsChange) sets.Set[ServicePortName] {
 	changed := sets.New[ServicePortName]()
-	for _, c := range svcs {
-		changed.Insert(keysOf(c.previous)...)
-		changed.Insert(keysOf(c.current)...)
-	}
-	for _, c := range eps {
-		changed.Insert(keysOf(c.previous)...)
-		changed.Insert(keysOf(c.current)...)
-	}
+	insertChangedNames(changed, svcs)
+	insertChangedNames(changed, eps)
 	return changed
 }
 

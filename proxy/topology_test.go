@@ -7,8 +7,9 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 	discovery "k8s.io/api/discovery/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
+
+	"github.com/nodenet/nodenet/test/objects"
 )
 
 var here = NodeState{Name: "node-a", Zone: "zone-a"}
@@ -139,5 +140,5 @@ func TestHintsAndModeAreRead(t *testing.T) {
 }
 
 func zonedNode(zone string) *v1.Node {
-	return &v1.Node{ObjectMeta: metav1.ObjectMeta{Name: "node-a", Labels: map[string]string{v1.LabelTopologyZone: zone, "other": zone}}}
+	return objects.Node("node-a", objects.NodeLabels(map[string]string{"other": zone}), objects.InZone(zone))
 }

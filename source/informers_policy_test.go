@@ -12,6 +12,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
+
+	"github.com/nodenet/nodenet/test/objects"
 )
 
 func pod(namespace, name, nodeName, ip string) *v1.Pod {
@@ -34,18 +36,8 @@ func pod(namespace, name, nodeName, ip string) *v1.Pod {
 	}
 }
 
-func namespace(name string, labels map[string]string) *v1.Namespace {
-	return &v1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}}
-}
-
 func networkPolicy(namespace, name string, app string) *networkingv1.NetworkPolicy {
-	return &networkingv1.NetworkPolicy{
-		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
-		Spec: networkingv1.NetworkPolicySpec{
-			PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"app": app}},
-			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
-		},
-	}
+	return objects.Policy(namespace, name, objects.Selector("app="+app), objects.Ingress)
 }
 
 func TestInformersDeliverEveryPodNamespaceAndPolicy(t *testing.T) {
@@ -53,7 +45,7 @@ func TestInformersDeliverEveryPodNamespaceAndPolicy(t *testing.T) {
 	client := startInformers(t, r.policyHandlers(),
 		pod("default", "local", "node-a", "10.0.0.1"),
 		pod("default", "remote", "node-b", "10.0.1.1"),
-		namespace("default", map[string]string{"team": "a"}),
+		objects.Namespace("default", map[string]string{"team": "a"}),
 		networkPolicy("default", "deny", "local"),
 	)
 
@@ -115,11 +107,11 @@ func policyKindCases() []policyKindCase {
 		{
 			kind: "Namespace", key: "prod",
 			create: func(ctx context.Context, c *fake.Clientset) error {
-				_, err := c.CoreV1().Namespaces().Create(ctx, namespace("prod", nil), metav1.CreateOptions{})
+				_, err := c.CoreV1().Namespaces().Create(ctx, objects.Namespace("prod", nil), metav1.CreateOptions{})
 				return err
 			},
 			update: func(ctx context.Context, c *fake.Clientset) error {
-				_, err := c.CoreV1().Namespaces().Update(ctx, namespace("prod", map[string]string{"env": "prod"}), metav1.UpdateOptions{})
+				_, err := c.CoreV1().Namespaces().Update(ctx, objects.Namespace("prod", map[string]string{"env": "prod"}), metav1.UpdateOptions{})
 				return err
 			},
 			remove: func(ctx context.Context, c *fake.Clientset) error {

@@ -9,6 +9,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	k8stesting "k8s.io/client-go/testing"
+
+	"github.com/nodenet/nodenet/test/objects"
 )
 
 // The proxy must not wait for the firewall's kinds: a cluster whose RBAC
@@ -16,7 +18,7 @@ import (
 // or whose Pod list is slow, must still get its Services programmed.
 func TestInformersSyncEachKindOnItsOwn(t *testing.T) {
 	r := newRecorder()
-	server := newAPIServer(t, service("default", "web", 80, nil), node("node-a", nil))
+	server := newAPIServer(t, service("default", "web", 80, nil), objects.Node("node-a", objects.NodeLabels(nil)))
 	server.fake.PrependReactor("list", "pods", func(k8stesting.Action) (bool, runtime.Object, error) {
 		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "", nil)
 	})

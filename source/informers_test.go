@@ -14,27 +14,25 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/nodenet/nodenet/test/objects"
 )
 
 const eventTimeout = 5 * time.Second
 
 func service(namespace, name string, port int32, labels map[string]string) *v1.Service {
-	return &v1.Service{
-		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name, Labels: labels},
-		Spec:       v1.ServiceSpec{Ports: []v1.ServicePort{{Name: "http", Port: port}}},
-	}
+	return objects.Service(namespace, name, "", func(s *v1.Service) {
+		s.Labels = labels
+		s.Spec.Ports[0].Port = port
+	})
 }
 
+// endpointSlice is a slice of one address with labels only (no port, no
+// conditions): what the informers' label filters look at.
 func endpointSlice(namespace, name string, address string, labels map[string]string) *discovery.EndpointSlice {
-	return &discovery.EndpointSlice{
-		ObjectMeta:  metav1.ObjectMeta{Namespace: namespace, Name: name, Labels: labels},
-		AddressType: discovery.AddressTypeIPv4,
-		Endpoints:   []discovery.Endpoint{{Addresses: []string{address}}},
-	}
-}
-
-func node(name string, labels map[string]string) *v1.Node {
-	return &v1.Node{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}}
+	s := objects.EndpointSlice(namespace, name, "", 0, discovery.Endpoint{Addresses: []string{address}})
+	s.Labels, s.Ports = labels, nil
+	return s
 }
 
 // startInformers runs the informers against a fake clientset served over
@@ -78,8 +76,8 @@ func TestInformersInitialListThenSyncedOnce(t *testing.T) {
 		service("default", "other-proxy", 80, map[string]string{"service.kubernetes.io/service-proxy-name": "other"}),
 		endpointSlice("default", "web-abc", "10.0.0.1", map[string]string{discovery.LabelServiceName: "web"}),
 		endpointSlice("default", "headless-abc", "10.0.0.2", map[string]string{v1.IsHeadlessService: ""}),
-		node("node-a", nil),
-		node("node-b", nil),
+		objects.Node("node-a", objects.NodeLabels(nil)),
+		objects.Node("node-b", objects.NodeLabels(nil)),
 	)
 
 	// RunInformers blocks until synced: no waiting needed.
@@ -194,15 +192,15 @@ func TestInformersDeliverEndpointSliceChanges(t *testing.T) {
 // informer here: this proves the sink's own-node filter.
 func TestInformersDeliverOnlyOwnNode(t *testing.T) {
 	r := newRecorder()
-	client := startInformers(t, r.handlers(), node("node-a", nil), node("node-b", nil))
+	client := startInformers(t, r.handlers(), objects.Node("node-a", objects.NodeLabels(nil)), objects.Node("node-b", objects.NodeLabels(nil)))
 	ctx := context.Background()
 	nodes := client.CoreV1().Nodes()
 
 	mark := r.count()
-	if _, err := nodes.Update(ctx, node("node-b", map[string]string{"x": "1"}), metav1.UpdateOptions{}); err != nil {
+	if _, err := nodes.Update(ctx, objects.Node("node-b", objects.NodeLabels(map[string]string{"x": "1"})), metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := nodes.Update(ctx, node("node-a", map[string]string{"x": "1"}), metav1.UpdateOptions{}); err != nil {
+	if _, err := nodes.Update(ctx, objects.Node("node-a", objects.NodeLabels(map[string]string{"x": "1"})), metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	// Events of one informer arrive in order, so once node-a's update is
@@ -224,7 +222,7 @@ func TestInformersDeliverOnlyOwnNode(t *testing.T) {
 
 func TestInformersSkipKindsWithoutHandler(t *testing.T) {
 	r := newRecorder()
-	client := startInformers(t, Handlers{Services: r}, node("node-a", nil))
+	client := startInformers(t, Handlers{Services: r}, objects.Node("node-a", objects.NodeLabels(nil)))
 
 	if got, want := r.texts(0), []string{"synced Service"}; !slices.Equal(got, want) {
 		t.Errorf("events = %q, want %q", got, want)

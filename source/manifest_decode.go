@@ -87,6 +87,10 @@ func decodeFile(file string, content []byte, kindsByGVK map[schema.GroupVersionK
 			result.failures = append(result.failures, docProblem{doc, fmt.Errorf("%w: %w", ErrDecode, err)})
 			continue
 		}
+		if err := checkNodeCount(data); err != nil {
+			result.failures = append(result.failures, docProblem{doc, err})
+			continue
+		}
 		obj, err := decodeObject(data, kindsByGVK)
 		switch {
 		case errors.Is(err, ErrUnsupportedKind):

@@ -139,14 +139,14 @@ func (l *manifestLoader) refreshFile(name string) bool {
 		state = &fileState{}
 		l.files[name] = state
 	}
-	content, err := os.ReadFile(path)
+	content, err := readManifest(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		delete(l.files, name) // Removed since the listing (or a dangling symlink).
 		return len(state.objects) > 0
 	}
 	if err != nil {
 		if state.readErr != err.Error() {
-			l.report(path, 0, fmt.Errorf("%w: %w", ErrReadFile, err), "Cannot read manifest file; keeping its previously loaded objects")
+			l.reportReadError(path, err)
 		}
 		state.readErr = err.Error()
 		return false
@@ -228,6 +228,14 @@ func sortedKeys(objects map[objectKey]manifestObject) []objectKey {
 	}
 	slices.SortFunc(keys, func(a, b objectKey) int { return strings.Compare(a.String(), b.String()) })
 	return keys
+}
+
+func (l *manifestLoader) reportReadError(path string, err error) {
+	if errors.Is(err, ErrTooLarge) {
+		l.report(path, 0, err, "Refusing a manifest file over the size limit; keeping its previously loaded objects")
+		return
+	}
+	l.report(path, 0, fmt.Errorf("%w: %w", ErrReadFile, err), "Cannot read manifest file; keeping its previously loaded objects")
 }
 
 // report logs a problem once, as one structured line, and forwards it to the

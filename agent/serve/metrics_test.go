@@ -21,7 +21,7 @@ func get(t *testing.T, h http.Handler, path string) *httptest.ResponseRecorder {
 }
 
 func TestMetricsHandlerSimpleEndpoints(t *testing.T) {
-	h := NewMetricsHandler(proxy.NewTable, "iptables")
+	h := NewMetricsHandler(proxy.NewTable, ProxyConfigView{Mode: "iptables"})
 	tests := []struct {
 		path     string
 		wantCode int
@@ -44,7 +44,7 @@ func TestMetricsHandlerSimpleEndpoints(t *testing.T) {
 
 func TestMetricsHandlerDump(t *testing.T) {
 	table := sampleTable()
-	h := NewMetricsHandler(func() *proxy.Table { return table }, "iptables")
+	h := NewMetricsHandler(func() *proxy.Table { return table }, ProxyConfigView{Mode: "iptables"})
 	rec := get(t, h, DumpPath)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("status = %d", rec.Code)

@@ -9,12 +9,11 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/nodenet/nodenet/internal/golden"
 	"github.com/nodenet/nodenet/netpol"
 	"github.com/nodenet/nodenet/netpol/netpolview"
+	"github.com/nodenet/nodenet/test/objects"
 )
 
 // testNetpolModel: node-a runs x/db (isolated for ingress) and x/web (not
@@ -22,29 +21,11 @@ import (
 // 10.9.0.0/16 except 10.9.1.0/24 on every port; x/broken is invalid.
 func testNetpolModel(t *testing.T) *netpol.Model {
 	t.Helper()
-	tcp := v1.ProtocolTCP
-	port := intstr.FromInt32(5432)
-	db := metav1.LabelSelector{MatchLabels: map[string]string{"app": "db"}}
-	allow := &networkingv1.NetworkPolicy{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "x", Name: "db-allow"},
-		Spec: networkingv1.NetworkPolicySpec{
-			PodSelector: db,
-			Ingress: []networkingv1.NetworkPolicyIngressRule{
-				{
-					From:  []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "api"}}}},
-					Ports: []networkingv1.NetworkPolicyPort{{Protocol: &tcp, Port: &port}},
-				},
-				{From: []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: "10.9.0.0/16", Except: []string{"10.9.1.0/24"}}}}},
-			},
-		},
-	}
-	broken := &networkingv1.NetworkPolicy{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "x", Name: "broken"},
-		Spec: networkingv1.NetworkPolicySpec{
-			PodSelector: db,
-			Ingress:     []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: "10.0.0.0/33"}}}}},
-		},
-	}
+	db := objects.Selector("app=db")
+	allow := objects.WithIngress(objects.Policy("x", "db-allow", db),
+		objects.Peers(objects.PodPeer(objects.Selector("app=api"))), objects.PortNum(v1.ProtocolTCP, 5432))
+	objects.WithIngress(allow, objects.Peers(objects.IPBlockPeer("10.9.0.0/16", "10.9.1.0/24")))
+	broken := objects.WithIngress(objects.Policy("x", "broken", db), objects.Peers(objects.IPBlockPeer("10.0.0.0/33")))
 	m, _ := netpol.Compute(netpol.Input{
 		NodeName: "node-a",
 		NodeIPs:  []netip.Addr{netip.MustParseAddr("192.168.0.1")},
@@ -60,7 +41,7 @@ func testNetpolModel(t *testing.T) *netpol.Model {
 }
 
 func testPod(ns, name, node, ip, app string) netpol.Pod {
-	return netpol.Pod{Namespace: ns, Name: name, NodeName: node, IPs: []netip.Addr{netip.MustParseAddr(ip)}, Labels: map[string]string{"app": app}}
+	return netpol.PodFromAPI(objects.Pod(ns, name, objects.OnNode(node), objects.WithIPs(ip), objects.WithLabels("app="+app)))
 }
 
 func TestNetpolPoliciesJSON(t *testing.T) {

@@ -26,6 +26,8 @@ var layers = []struct {
 		"the seam names no backend: backends register in cmd/nodenet/app"},
 	{"nodeport", []string{"iptables", "nftables", "ipvs", "netpol", "source", "agent", "cmd"},
 		"NodePort address selection serves every backend"},
+	{"packettrace", []string{"iptables", "nftables", "ipvs", "proxymode", "source", "cmd", "cni", "netpol/firewall", "netpol/controller"},
+		"the packet trace reads only what an agent serves (its /dump and NetworkPolicy model), so it answers alike online and offline"},
 }
 
 // TestLayering checks every package the binary links against layers.

@@ -268,3 +268,25 @@ func TestIteratorWrapsAcrossRanges(t *testing.T) {
 		t.Error("config does not marshal")
 	}
 }
+
+func TestInPool(t *testing.T) {
+	c, err := Parse([]byte(`{"type":"host-local","ranges":[[{"subnet":"10.5.0.0/24","rangeStart":"10.5.0.10","gateway":"10.5.0.1"}],[{"subnet":"fd05::/64"}]]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ip := net.ParseIP
+	for _, c2 := range []struct {
+		addrs []net.IP
+		want  string
+	}{
+		{[]net.IP{ip("10.5.0.1")}, "<nil>"}, // the gateway
+		{[]net.IP{ip("10.5.0.5")}, "<nil>"}, // below rangeStart
+		{[]net.IP{ip("127.0.0.1"), ip("10.5.0.20")}, "10.5.0.20"},
+		{[]net.IP{ip("fd05::1")}, "<nil>"}, // the default gateway
+		{[]net.IP{ip("fe80::1"), ip("fd05::9")}, "fd05::9"},
+	} {
+		if got, _ := c.InPool(c2.addrs); got.String() != c2.want {
+			t.Errorf("InPool(%v) = %v, want %s", c2.addrs, got, c2.want)
+		}
+	}
+}

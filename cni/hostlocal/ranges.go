@@ -165,3 +165,21 @@ func lastIP(n net.IPNet) net.IP {
 	}
 	return ip
 }
+
+// InPool returns the first of addrs that a range's pool could hand out
+// (inside the pool and not the range's gateway), with that range's
+// subnet; nil if none. The plugin passes the node's own addresses: a pool
+// holding one would give a pod an address the node answers for.
+func (c *Config) InPool(addrs []net.IP) (net.IP, *net.IPNet) {
+	for _, set := range c.Ranges {
+		for i := range set {
+			r := &set[i]
+			for _, a := range addrs {
+				if r.contains(a) && !a.Equal(r.Gateway) {
+					return a, (*net.IPNet)(&r.Subnet)
+				}
+			}
+		}
+	}
+	return nil, nil
+}

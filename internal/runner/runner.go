@@ -6,6 +6,8 @@ package runner
 import (
 	"context"
 	"time"
+
+	"k8s.io/utils/clock"
 )
 
 // Runner calls sync when poked, never more often than minInterval, at
@@ -18,11 +20,20 @@ type Runner struct {
 	maxInterval time.Duration
 	retryAfter  time.Duration
 	poke        chan struct{}
-	now         func() time.Time
+	clock       clock.Clock
 }
 
-// New returns a runner of sync; retries wait minInterval, at least a second.
+// New returns a runner of sync on the real clock; retries wait
+// minInterval, at least a second.
 func New(sync func() error, minInterval, maxInterval time.Duration) *Runner {
+	return NewWithClock(sync, minInterval, maxInterval, clock.RealClock{})
+}
+
+// NewWithClock is New on clk. Tests pass k8s.io/utils/clock/testing's
+// FakeClock: time then moves only when the test steps it, and a test can
+// wait until the loop is parked on the clock (HasWaiters) to prove that
+// nothing runs before it should, without sleeping.
+func NewWithClock(sync func() error, minInterval, maxInterval time.Duration, clk clock.Clock) *Runner {
 	retry := minInterval
 	if retry < time.Second {
 		retry = time.Second
@@ -33,7 +44,7 @@ func New(sync func() error, minInterval, maxInterval time.Duration) *Runner {
 		maxInterval: maxInterval,
 		retryAfter:  retry,
 		poke:        make(chan struct{}, 1),
-		now:         time.Now,
+		clock:       clk,
 	}
 }
 
@@ -50,21 +61,21 @@ func (r *Runner) Run(ctx context.Context) {
 	var last time.Time
 	next := r.maxInterval
 	for {
-		timer := time.NewTimer(next)
+		timer := r.clock.NewTimer(next)
 		select {
 		case <-ctx.Done():
 			timer.Stop()
 			return
 		case <-r.poke:
 			timer.Stop()
-		case <-timer.C:
+		case <-timer.C():
 		}
-		if wait := r.minInterval - r.now().Sub(last); wait > 0 && !last.IsZero() {
-			if !sleepCtx(ctx, wait) {
+		if wait := r.minInterval - r.clock.Since(last); wait > 0 && !last.IsZero() {
+			if !SleepCtx(ctx, r.clock, wait) {
 				return
 			}
 		}
-		last = r.now()
+		last = r.clock.Now()
 		next = r.maxInterval
 		if err := r.sync(); err != nil {
 			next = r.retryAfter
@@ -72,13 +83,14 @@ func (r *Runner) Run(ctx context.Context) {
 	}
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
+// SleepCtx waits d on clk; false when ctx ended first.
+func SleepCtx(ctx context.Context, clk clock.Clock, d time.Duration) bool {
+	t := clk.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
 		return false
-	case <-t.C:
+	case <-t.C():
 		return true
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
 
 	"github.com/nodenet/nodenet/internal/runner"
 	"github.com/nodenet/nodenet/netpol"
@@ -38,6 +39,12 @@ type Config struct {
 	// StartAfter, if set, delays the first sync until it is closed, or
 	// SyncPeriod has passed: the agent passes the proxier's FirstSynced.
 	StartAfter <-chan struct{}
+	// Clock, if set, replaces the real clock (tests: runnertest.Clock).
+	Clock clock.Clock
+	// WatchTampering, if set, reports kernel changes that may have undone
+	// the enforcer's rules until ctx is done (firewall.WatchTampering);
+	// each makes the next sync check, and repair if they did.
+	WatchTampering func(ctx context.Context, notify func(what string))
 }
 
 // EventRecorder is the method of client-go's record.EventRecorder the
@@ -55,6 +62,7 @@ type Controller struct {
 	store    *Store
 	enforcer netpol.Enforcer
 	runner   *runner.Runner
+	clock    clock.Clock
 	now      func() time.Time
 
 	// modelMu guards model for readers (/netpol/policies, /netpol/trace);
@@ -71,6 +79,9 @@ type Controller struct {
 	waitedOnNode bool
 	lastErr      string // of the last failed sync, "" after a success
 	lastVerified time.Time
+
+	health   health   // shared with the health watch and /healthz
+	suspects suspects // changes reported by WatchTampering
 }
 
 // New returns a controller enforcing through enforcer. Feed its Handlers
@@ -80,15 +91,20 @@ func New(cfg Config, enforcer netpol.Enforcer) *Controller {
 	if cfg.SyncPeriod <= 0 {
 		cfg.SyncPeriod = defaultSyncPeriod
 	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.RealClock{}
+	}
 	c := &Controller{
 		cfg:      cfg,
 		enforcer: enforcer,
-		now:      time.Now,
+		clock:    cfg.Clock,
+		now:      cfg.Clock.Now,
 		needFull: true, // the first sync rewrites whatever a previous run left
 		reported: map[types.NamespacedName]reportedProblem{},
 	}
-	c.runner = runner.New(c.sync, cfg.MinSyncPeriod, cfg.SyncPeriod)
+	c.runner = runner.NewWithClock(c.sync, cfg.MinSyncPeriod, cfg.SyncPeriod, cfg.Clock)
 	c.store = NewStore(c.runner.Poke)
+	c.store.now = cfg.Clock.Now // changes wait by the controller's clock
 	return c
 }
 
@@ -103,6 +119,10 @@ func (c *Controller) Run(ctx context.Context) {
 	if !c.waitToStart(ctx) {
 		return
 	}
+	go c.watchHealth(ctx)
+	if c.cfg.WatchTampering != nil {
+		go c.watchTampering(ctx)
+	}
 	c.runner.Run(ctx)
 }
 
@@ -113,11 +133,11 @@ func (c *Controller) waitToStart(ctx context.Context) bool {
 	if c.cfg.StartAfter == nil {
 		return true
 	}
-	limit := time.NewTimer(c.cfg.SyncPeriod)
+	limit := c.clock.NewTimer(c.cfg.SyncPeriod)
 	defer limit.Stop()
 	select {
 	case <-c.cfg.StartAfter:
-	case <-limit.C:
+	case <-limit.C():
 		klog.InfoS("The proxy has not synced yet; enforcing NetworkPolicies anyway", "waited", c.cfg.SyncPeriod)
 	case <-ctx.Done():
 		return false

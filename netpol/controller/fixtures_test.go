@@ -6,11 +6,10 @@ import (
 	"sync"
 	"testing"
 
-	v1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/nodenet/nodenet/netpol"
+	"github.com/nodenet/nodenet/test/objects"
 )
 
 const thisNode = "node-a"
@@ -88,45 +87,16 @@ func handlersOf(s *Store) storeHandlers {
 	return storeHandlers{podEvents{s}, namespaceEvents{s}, policyEvents{s}, nodeEvents{s}}
 }
 
-func testPod(ns, name, node, ip string, labels map[string]string) *v1.Pod {
-	pod := &v1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: labels},
-		Spec:       v1.PodSpec{NodeName: node},
-		Status:     v1.PodStatus{Phase: v1.PodRunning},
-	}
-	if ip != "" {
-		pod.Status.PodIP = ip
-		pod.Status.PodIPs = []v1.PodIP{{IP: ip}}
-	}
-	return pod
-}
-
-func testNamespace(name string, labels map[string]string) *v1.Namespace {
-	return &v1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}}
-}
-
-func testNode(name string, ips []string, podCIDRs ...string) *v1.Node {
-	n := &v1.Node{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: v1.NodeSpec{PodCIDRs: podCIDRs}}
-	for _, ip := range ips {
-		n.Status.Addresses = append(n.Status.Addresses, v1.NodeAddress{Type: v1.NodeInternalIP, Address: ip})
-	}
-	return n
-}
-
 // allowFrom is an ingress policy selecting app=target that admits pods
 // labelled app=from, or, with cidr set, the ipBlock cidr.
 func allowFrom(ns, name, from, cidr string) *networkingv1.NetworkPolicy {
-	peer := networkingv1.NetworkPolicyPeer{PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": from}}}
+	peer := objects.PodPeer(objects.Selector("app=" + from))
 	if cidr != "" {
-		peer = networkingv1.NetworkPolicyPeer{IPBlock: &networkingv1.IPBlock{CIDR: cidr}}
+		peer = objects.IPBlockPeer(cidr)
 	}
-	return &networkingv1.NetworkPolicy{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, ResourceVersion: "1"},
-		Spec: networkingv1.NetworkPolicySpec{
-			PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "target"}},
-			Ingress:     []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{peer}}},
-		},
-	}
+	np := objects.WithIngress(objects.Policy(ns, name, objects.Selector("app=target")), objects.Peers(peer))
+	np.ResourceVersion = "1"
+	return np
 }
 
 func mustAddr(s string) netip.Addr { return netip.MustParseAddr(s) }

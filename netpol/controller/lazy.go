@@ -41,3 +41,22 @@ func (l *lazyEnforcer) Intact() (bool, error) {
 	}
 	return v.Intact()
 }
+
+// Tampered forwards to the real enforcer; one not created yet has applied
+// nothing.
+func (l *lazyEnforcer) Tampered() (string, error) {
+	c, ok := l.inner.(tamperChecker)
+	if !ok {
+		return "", nil
+	}
+	return c.Tampered()
+}
+
+// SetsTampered forwards to the real enforcer, like Tampered.
+func (l *lazyEnforcer) SetsTampered() (string, error) {
+	c, ok := l.inner.(setChecker)
+	if !ok {
+		return "", nil
+	}
+	return c.SetsTampered()
+}

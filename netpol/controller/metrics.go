@@ -38,6 +38,24 @@ var (
 		Help:           "Number of this node's pods isolated (for ingress or egress) by some NetworkPolicy",
 		StabilityLevel: metrics.ALPHA,
 	})
+	changeWaiting = metrics.NewGauge(&metrics.GaugeOpts{
+		Subsystem:      "nodenet",
+		Name:           "netpol_change_waiting_seconds",
+		Help:           "How long the oldest NetworkPolicy-relevant change (or the first failed sync since the last success) has waited to be enforced; 0 when none",
+		StabilityLevel: metrics.ALPHA,
+	})
+	healthy = metrics.NewGauge(&metrics.GaugeOpts{
+		Subsystem:      "nodenet",
+		Name:           "netpol_healthy",
+		Help:           "1 when no NetworkPolicy change has waited longer than twice the sync period, else 0 (as /healthz)",
+		StabilityLevel: metrics.ALPHA,
+	})
+	tamperRepairs = metrics.NewCounter(&metrics.CounterOpts{
+		Subsystem:      "nodenet",
+		Name:           "netpol_tamper_repairs_total",
+		Help:           "Cumulative number of full syncs run because someone else changed the firewall's rules (the log line names the change)",
+		StabilityLevel: metrics.ALPHA,
+	})
 	invalidPolicies = metrics.NewGauge(&metrics.GaugeOpts{
 		Subsystem:      "nodenet",
 		Name:           "netpol_invalid_policies",
@@ -50,7 +68,7 @@ var registerOnce sync.Once
 
 func registerMetrics() {
 	registerOnce.Do(func() {
-		legacyregistry.MustRegister(syncDuration, syncErrors, lastSyncTimestamp, isolatedPods, invalidPolicies)
+		legacyregistry.MustRegister(syncDuration, syncErrors, lastSyncTimestamp, isolatedPods, invalidPolicies, changeWaiting, healthy, tamperRepairs)
 	})
 }
 
@@ -76,4 +94,13 @@ func countIsolated(m *netpol.Model) int {
 		}
 	}
 	return n
+}
+
+func recordHealth(waited time.Duration, ok bool) {
+	changeWaiting.Set(waited.Seconds())
+	if ok {
+		healthy.Set(1)
+	} else {
+		healthy.Set(0)
+	}
 }

@@ -7,14 +7,16 @@ import (
 	"testing"
 
 	"k8s.io/component-base/metrics/legacyregistry"
+
+	"github.com/nodenet/nodenet/test/objects"
 )
 
 func TestSyncMetrics(t *testing.T) {
 	enforcer := &fakeEnforcer{}
 	c := newTestController(enforcer)
 	h := handlersOf(c.store)
-	h.OnPodAdd(testPod("x", "target", thisNode, "10.1.0.10", map[string]string{"app": "target"}))
-	h.OnPodAdd(testPod("x", "other", thisNode, "10.1.0.11", nil))
+	h.OnPodAdd(objects.Pod("x", "target", objects.OnNode(thisNode), objects.WithIPs("10.1.0.10"), objects.WithLabelMap(map[string]string{"app": "target"})))
+	h.OnPodAdd(objects.Pod("x", "other", objects.OnNode(thisNode), objects.WithIPs("10.1.0.11")))
 	h.OnNetworkPolicyAdd(allowFrom("x", "bad", "", "10.2.0.0/33"))
 	syncAll(h)
 	mustSync(t, c)

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
+	"time"
 
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -27,6 +28,11 @@ type Store struct {
 	policies   map[types.NamespacedName]*networkingv1.NetworkPolicy
 	node       nodeState
 	synced     syncedKinds
+	// pendingSince is when the oldest change not yet enforced arrived
+	// (zero: none); the controller's health reads it.
+	pendingSince time.Time
+	syncedAt     time.Time // when every kind had synced: nothing is pending before
+	now          func() time.Time
 }
 
 // syncedKinds records which kinds delivered their initial list.
@@ -55,6 +61,7 @@ func NewStore(poke func()) *Store {
 		holders:    newIPHolders(),
 		namespaces: map[string]netpol.Namespace{},
 		policies:   map[types.NamespacedName]*networkingv1.NetworkPolicy{},
+		now:        time.Now,
 	}
 }
 
@@ -76,6 +83,9 @@ func (s *Store) update(change func() bool) {
 	changed := change()
 	if changed {
 		s.generation++
+		if s.pendingSince.IsZero() {
+			s.pendingSince = s.now()
+		}
 	}
 	s.mu.Unlock()
 	if changed {
@@ -87,6 +97,9 @@ func (s *Store) update(change func() bool) {
 func (s *Store) markSynced(set func(*syncedKinds)) {
 	s.mu.Lock()
 	set(&s.synced)
+	if s.synced.all() && s.syncedAt.IsZero() {
+		s.syncedAt = s.now()
+	}
 	s.mu.Unlock()
 	s.poke()
 }
@@ -126,6 +139,47 @@ func (s *Store) Snapshot(nodeName string) (netpol.Input, uint64) {
 	}
 	sortInput(&in)
 	return in, s.generation
+}
+
+// PendingSince is when the oldest change not yet enforced arrived; zero
+// when the last MarkApplied covered every change, or while some kind has
+// not delivered its initial list (nothing can be enforced yet: the
+// informers' wait is not the firewall's). A change from before the store
+// synced counts from then.
+func (s *Store) PendingSince() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.synced.all() || s.pendingSince.IsZero() {
+		return time.Time{}
+	}
+	if s.pendingSince.Before(s.syncedAt) {
+		return s.syncedAt
+	}
+	return s.pendingSince
+}
+
+// MarkApplied records that generation gen is enforced. Changes recorded
+// since (during the sync) stay pending; their exact arrival is not kept,
+// so they count from now, at most one sync's duration late.
+func (s *Store) MarkApplied(gen uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if gen >= s.generation {
+		s.pendingSince = time.Time{}
+	} else {
+		s.pendingSince = s.now()
+	}
+}
+
+// Policies returns the stored NetworkPolicies (shared, not to be modified).
+func (s *Store) Policies() map[types.NamespacedName]*networkingv1.NetworkPolicy {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[types.NamespacedName]*networkingv1.NetworkPolicy, len(s.policies))
+	for k, v := range s.policies {
+		out[k] = v
+	}
+	return out
 }
 
 // NodeSeen tells whether the agent's own Node object has been delivered.

@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/nodenet/nodenet/netpol"
+	"github.com/nodenet/nodenet/test/objects"
 )
 
 // ipsOf returns the snapshot's IPs of pod ns/name, failing if it is absent.
@@ -33,12 +34,12 @@ func ipsOf(t *testing.T, in netpol.Input, ns, name string) []string {
 func TestStoreGivesAReusedIPToTheNewPod(t *testing.T) {
 	s := NewStore(nil)
 	h := handlersOf(s)
-	old := testPod("x", "old", thisNode, "10.1.0.10", map[string]string{"app": "db-client"})
+	old := objects.Pod("x", "old", objects.OnNode(thisNode), objects.WithIPs("10.1.0.10"), objects.WithLabelMap(map[string]string{"app": "db-client"}))
 	h.OnPodAdd(old)
 	terminating := old.DeepCopy()
 	terminating.DeletionTimestamp = &metav1.Time{}
 	h.OnPodUpdate(old, terminating)
-	h.OnPodAdd(testPod("x", "new", thisNode, "10.1.0.10", map[string]string{"app": "web"}))
+	h.OnPodAdd(objects.Pod("x", "new", objects.OnNode(thisNode), objects.WithIPs("10.1.0.10"), objects.WithLabelMap(map[string]string{"app": "web"})))
 
 	in, _ := s.Snapshot(thisNode)
 	if got := ipsOf(t, in, "x", "new"); !slices.Equal(got, []string{"10.1.0.10"}) {
@@ -55,9 +56,9 @@ func TestStorePrefersTheLivePodOfAReusedIPInAnyOrder(t *testing.T) {
 	for _, oldFirst := range []bool{true, false} {
 		s := NewStore(nil)
 		h := handlersOf(s)
-		old := testPod("x", "old", "node-b", "10.2.0.7", map[string]string{"app": "a"})
+		old := objects.Pod("x", "old", objects.OnNode("node-b"), objects.WithIPs("10.2.0.7"), objects.WithLabelMap(map[string]string{"app": "a"}))
 		old.DeletionTimestamp = &metav1.Time{}
-		live := testPod("x", "live", "node-b", "10.2.0.7", map[string]string{"app": "b"})
+		live := objects.Pod("x", "live", objects.OnNode("node-b"), objects.WithIPs("10.2.0.7"), objects.WithLabelMap(map[string]string{"app": "b"}))
 		if oldFirst {
 			h.OnPodAdd(old)
 			h.OnPodAdd(live)
@@ -80,8 +81,8 @@ func TestStorePrefersTheLivePodOfAReusedIPInAnyOrder(t *testing.T) {
 func TestStoreGivesAReusedIPToItsLatestHolder(t *testing.T) {
 	s := NewStore(nil)
 	h := handlersOf(s)
-	h.OnPodAdd(testPod("x", "b-old", thisNode, "10.1.0.10", map[string]string{"app": "a"}))
-	h.OnPodAdd(testPod("x", "a-new", thisNode, "10.1.0.10", map[string]string{"app": "b"}))
+	h.OnPodAdd(objects.Pod("x", "b-old", objects.OnNode(thisNode), objects.WithIPs("10.1.0.10"), objects.WithLabelMap(map[string]string{"app": "a"})))
+	h.OnPodAdd(objects.Pod("x", "a-new", objects.OnNode(thisNode), objects.WithIPs("10.1.0.10"), objects.WithLabelMap(map[string]string{"app": "b"})))
 	in, _ := s.Snapshot(thisNode)
 	if got := ipsOf(t, in, "x", "a-new"); !slices.Equal(got, []string{"10.1.0.10"}) {
 		t.Errorf("latest holder IPs = %v, want [10.1.0.10]", got)
@@ -96,13 +97,13 @@ func TestStoreGivesAReusedIPToItsLatestHolder(t *testing.T) {
 func TestReusedIPDoesNotInheritTheOldPodsAccess(t *testing.T) {
 	s := NewStore(nil)
 	h := handlersOf(s)
-	h.OnNamespaceAdd(testNamespace("x", nil))
+	h.OnNamespaceAdd(objects.Namespace("x", nil))
 	h.OnNetworkPolicyAdd(allowFrom("x", "db", "db-client", ""))
-	h.OnPodAdd(testPod("x", "db", thisNode, "10.1.0.2", map[string]string{"app": "target"}))
-	old := testPod("x", "old", thisNode, "10.1.0.10", map[string]string{"app": "db-client"})
+	h.OnPodAdd(objects.Pod("x", "db", objects.OnNode(thisNode), objects.WithIPs("10.1.0.2"), objects.WithLabelMap(map[string]string{"app": "target"})))
+	old := objects.Pod("x", "old", objects.OnNode(thisNode), objects.WithIPs("10.1.0.10"), objects.WithLabelMap(map[string]string{"app": "db-client"}))
 	old.DeletionTimestamp = &metav1.Time{}
 	h.OnPodAdd(old)
-	h.OnPodAdd(testPod("x", "new", thisNode, "10.1.0.10", map[string]string{"app": "web"}))
+	h.OnPodAdd(objects.Pod("x", "new", objects.OnNode(thisNode), objects.WithIPs("10.1.0.10"), objects.WithLabelMap(map[string]string{"app": "web"})))
 
 	in, _ := s.Snapshot(thisNode)
 	m, errs := netpol.Compute(in)
@@ -120,8 +121,8 @@ func TestReusedIPDoesNotInheritTheOldPodsAccess(t *testing.T) {
 func TestStoreIPIndexFollowsChanges(t *testing.T) {
 	s := NewStore(nil)
 	h := handlersOf(s)
-	a := testPod("x", "a", thisNode, "10.1.0.10", nil)
-	b := testPod("x", "b", thisNode, "10.1.0.10", nil)
+	a := objects.Pod("x", "a", objects.OnNode(thisNode), objects.WithIPs("10.1.0.10"))
+	b := objects.Pod("x", "b", objects.OnNode(thisNode), objects.WithIPs("10.1.0.10"))
 	h.OnPodAdd(a)
 	h.OnPodAdd(b)
 	moved := a.DeepCopy()
@@ -135,7 +136,7 @@ func TestStoreIPIndexFollowsChanges(t *testing.T) {
 		t.Errorf("a IPs = %v, want [10.1.0.11]", got)
 	}
 
-	c := testPod("x", "c", thisNode, "10.1.0.11", nil)
+	c := objects.Pod("x", "c", objects.OnNode(thisNode), objects.WithIPs("10.1.0.11"))
 	h.OnPodAdd(c) // takes a's IP
 	h.OnPodDelete(c)
 	in, _ = s.Snapshot(thisNode)
@@ -144,7 +145,7 @@ func TestStoreIPIndexFollowsChanges(t *testing.T) {
 	}
 
 	for _, name := range []string{"host-1", "host-2"} {
-		p := testPod("x", name, thisNode, "192.168.0.1", nil)
+		p := objects.Pod("x", name, objects.OnNode(thisNode), objects.WithIPs("192.168.0.1"))
 		p.Spec.HostNetwork = true
 		h.OnPodAdd(p)
 	}

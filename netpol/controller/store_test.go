@@ -7,6 +7,8 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+
+	"github.com/nodenet/nodenet/test/objects"
 )
 
 // pokeCounter counts the store's pokes.
@@ -18,10 +20,10 @@ func TestStoreDropsNoOpUpdates(t *testing.T) {
 	pokes := &pokeCounter{}
 	s := NewStore(pokes.poke)
 	h := handlersOf(s)
-	pod := testPod("x", "a", thisNode, "10.1.0.10", map[string]string{"app": "a"})
-	ns := testNamespace("x", map[string]string{"team": "x"})
+	pod := objects.Pod("x", "a", objects.OnNode(thisNode), objects.WithIPs("10.1.0.10"), objects.WithLabelMap(map[string]string{"app": "a"}))
+	ns := objects.Namespace("x", map[string]string{"team": "x"})
 	np := allowFrom("x", "p", "b", "")
-	node := testNode(thisNode, []string{"10.0.0.1"}, "10.1.0.0/24")
+	node := objects.Node(thisNode, objects.InternalIPs("10.0.0.1"), objects.PodCIDRs("10.1.0.0/24"))
 	h.OnPodAdd(pod)
 	h.OnNamespaceAdd(ns)
 	h.OnNetworkPolicyAdd(np)
@@ -46,7 +48,7 @@ func TestStoreDropsNoOpUpdates(t *testing.T) {
 	nodeChurn := node.DeepCopy()
 	nodeChurn.Status.Conditions = []v1.NodeCondition{{Type: v1.NodeReady, Status: v1.ConditionTrue}}
 	h.OnNodeUpdate(node, nodeChurn)
-	h.OnPodDelete(testPod("x", "never-added", thisNode, "", nil))
+	h.OnPodDelete(objects.Pod("x", "never-added", objects.OnNode(thisNode)))
 	h.OnNodeDelete(node)
 	if pokes.n != 4 {
 		t.Errorf("%d pokes after no-op updates, want still 4", pokes.n)
@@ -54,7 +56,7 @@ func TestStoreDropsNoOpUpdates(t *testing.T) {
 }
 
 func TestStorePokesOnWhatTheModelReads(t *testing.T) {
-	base := testPod("x", "a", thisNode, "10.1.0.10", map[string]string{"app": "a"})
+	base := objects.Pod("x", "a", objects.OnNode(thisNode), objects.WithIPs("10.1.0.10"), objects.WithLabelMap(map[string]string{"app": "a"}))
 	base.Spec.Containers = []v1.Container{{Name: "c", Ports: []v1.ContainerPort{{Name: "http", ContainerPort: 80}}}}
 	changes := map[string]func(p *v1.Pod){
 		"IP":          func(p *v1.Pod) { p.Status.PodIPs = []v1.PodIP{{IP: "10.1.0.11"}} },
@@ -83,14 +85,14 @@ func TestStorePokesOnWhatTheModelReads(t *testing.T) {
 func TestStoreSnapshot(t *testing.T) {
 	s := NewStore(nil)
 	h := handlersOf(s)
-	h.OnPodAdd(testPod("x", "b", thisNode, "10.1.0.11", nil))
-	h.OnPodAdd(testPod("x", "a", thisNode, "", nil)) // no IP yet: kept
-	failed := testPod("x", "done", thisNode, "10.1.0.12", nil)
+	h.OnPodAdd(objects.Pod("x", "b", objects.OnNode(thisNode), objects.WithIPs("10.1.0.11")))
+	h.OnPodAdd(objects.Pod("x", "a", objects.OnNode(thisNode))) // no IP yet: kept
+	failed := objects.Pod("x", "done", objects.OnNode(thisNode), objects.WithIPs("10.1.0.12"))
 	failed.Status.Phase = v1.PodFailed
 	h.OnPodAdd(failed)
-	h.OnNamespaceAdd(testNamespace("x", nil))
+	h.OnNamespaceAdd(objects.Namespace("x", nil))
 	h.OnNetworkPolicyAdd(allowFrom("x", "p", "b", ""))
-	node := testNode(thisNode, []string{"10.0.0.1", "fd00::1"}, "10.1.0.0/24", "fd00:1::/64")
+	node := objects.Node(thisNode, objects.InternalIPs("10.0.0.1", "fd00::1"), objects.PodCIDRs("10.1.0.0/24", "fd00:1::/64"))
 	node.Status.Addresses = append(node.Status.Addresses,
 		v1.NodeAddress{Type: v1.NodeExternalIP, Address: "192.0.2.1"},
 		v1.NodeAddress{Type: v1.NodeHostName, Address: "node-a"})

@@ -29,7 +29,7 @@ func (c *Controller) sync() error {
 		// Checked whether or not anything changed: in a busy cluster
 		// nearly every sync has a pod to apply, and a partial sync does
 		// not put the hook back.
-		full = c.needsRepair(start)
+		full = c.tampered() || c.needsRepair(start)
 	}
 	if !full && c.applied && gen == c.appliedGen {
 		return nil // nothing changed since the last successful sync
@@ -42,6 +42,7 @@ func (c *Controller) sync() error {
 	err := c.enforcer.Sync(m, full)
 	recordSync(start, c.now(), full, m, err)
 	if err != nil {
+		c.health.failed(start, err)
 		// The enforcer may have applied part of the model: only a full
 		// sync, which re-reads the kernel, is sure to converge.
 		c.needFull = true
@@ -53,6 +54,8 @@ func (c *Controller) sync() error {
 		c.lastErr = ""
 	}
 	c.needFull, c.applied, c.appliedGen = false, true, gen
+	c.store.MarkApplied(gen)
+	c.health.succeeded(in.Policies)
 	if full {
 		// A full sync also put the hook back first: nothing to verify
 		// for another sync period.

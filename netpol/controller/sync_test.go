@@ -7,9 +7,12 @@ import (
 	"time"
 
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/record"
 
+	"github.com/nodenet/nodenet/internal/runner/runnertest"
 	"github.com/nodenet/nodenet/netpol"
+	"github.com/nodenet/nodenet/test/objects"
 )
 
 func TestNothingEnforcedUntilEveryKindSynced(t *testing.T) {
@@ -49,7 +52,7 @@ func TestSyncSkipsWhenNothingChanged(t *testing.T) {
 	if n := enforcer.count(); n != 1 {
 		t.Fatalf("%d enforcer calls, want 1: the second sync had nothing to do", n)
 	}
-	h.OnPodAdd(testPod("x", "a", thisNode, "10.1.0.10", nil))
+	h.OnPodAdd(objects.Pod("x", "a", objects.OnNode(thisNode), objects.WithIPs("10.1.0.10")))
 	mustSync(t, c)
 	if call := enforcer.last(t); call.full || len(call.model.LocalPods) != 1 {
 		t.Errorf("after a pod add: full=%v localPods=%d, want a partial sync with the pod", call.full, len(call.model.LocalPods))
@@ -68,7 +71,7 @@ func TestFailedSyncIsRetriedInFull(t *testing.T) {
 	h := handlersOf(c.store)
 	syncAll(h)
 	mustSync(t, c)
-	h.OnPodAdd(testPod("x", "a", thisNode, "10.1.0.10", nil))
+	h.OnPodAdd(objects.Pod("x", "a", objects.OnNode(thisNode), objects.WithIPs("10.1.0.10")))
 	enforcer.setFailing(true)
 	if err := c.sync(); err == nil || !strings.Contains(err.Error(), "iptables-restore") {
 		t.Fatalf("sync error = %v, want the enforcer's error wrapped for the runner to retry", err)
@@ -85,19 +88,26 @@ func TestFailedSyncIsRetriedInFull(t *testing.T) {
 
 func TestRunRetriesFailedSync(t *testing.T) {
 	enforcer := &fakeEnforcer{failing: true}
-	c := newTestController(enforcer)
+	clk := runnertest.NewClock(time.Unix(1000, 0))
+	c := New(Config{NodeName: thisNode, Clock: clk}, enforcer)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	syncAll(handlersOf(c.store)) // before Run: the pokes merge into one
 	go c.Run(ctx)
-	// Only the runner's retry, a second after the failure, makes a second
-	// call: poll for it.
-	deadline := time.Now().Add(10 * time.Second)
-	for enforcer.count() < 2 {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d enforcer calls, want a retry after the failure", enforcer.count())
-		}
-		time.Sleep(10 * time.Millisecond)
+	// After the failure the loop parks on the retry timer (a second): only
+	// it can make a second call.
+	if err := clk.WaitForTimer(time.Second, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if n := enforcer.count(); n != 1 {
+		t.Fatalf("%d enforcer calls before the retry, want the failed one", n)
+	}
+	clk.Step(time.Second)
+	err := wait.PollUntilContextTimeout(ctx, time.Millisecond, 5*time.Second, true, func(context.Context) (bool, error) {
+		return enforcer.count() == 2, nil
+	})
+	if err != nil {
+		t.Fatalf("%d enforcer calls, want a retry after the failure", enforcer.count())
 	}
 	if !enforcer.last(t).full {
 		t.Error("the retry is not full")
@@ -109,8 +119,8 @@ func TestInvalidPolicyReportedOnceOthersEnforced(t *testing.T) {
 	recorder := record.NewFakeRecorder(10)
 	c := New(Config{NodeName: thisNode, Events: recorder}, enforcer)
 	h := handlersOf(c.store)
-	h.OnPodAdd(testPod("x", "target", thisNode, "10.1.0.10", map[string]string{"app": "target"}))
-	h.OnPodAdd(testPod("x", "b", "node-b", "10.2.0.11", map[string]string{"app": "b"}))
+	h.OnPodAdd(objects.Pod("x", "target", objects.OnNode(thisNode), objects.WithIPs("10.1.0.10"), objects.WithLabelMap(map[string]string{"app": "target"})))
+	h.OnPodAdd(objects.Pod("x", "b", objects.OnNode("node-b"), objects.WithIPs("10.2.0.11"), objects.WithLabelMap(map[string]string{"app": "b"})))
 	h.OnNetworkPolicyAdd(allowFrom("x", "good", "b", ""))
 	bad := allowFrom("x", "bad", "", "10.2.0.0/33")
 	h.OnNetworkPolicyAdd(bad)
@@ -127,7 +137,7 @@ func TestInvalidPolicyReportedOnceOthersEnforced(t *testing.T) {
 	wantEvents(t, recorder, 1, "InvalidNetworkPolicy")
 
 	// Pod churn recomputes the model: no new report.
-	h.OnPodAdd(testPod("x", "c", "node-b", "10.2.0.12", nil))
+	h.OnPodAdd(objects.Pod("x", "c", objects.OnNode("node-b"), objects.WithIPs("10.2.0.12")))
 	mustSync(t, c)
 	wantEvents(t, recorder, 0, "")
 
@@ -135,7 +145,7 @@ func TestInvalidPolicyReportedOnceOthersEnforced(t *testing.T) {
 	relabelled := bad.DeepCopy()
 	relabelled.ResourceVersion, relabelled.Labels = "2", map[string]string{"owner": "me"}
 	h.OnNetworkPolicyUpdate(bad, relabelled)
-	h.OnPodAdd(testPod("x", "d", "node-b", "10.2.0.13", nil))
+	h.OnPodAdd(objects.Pod("x", "d", objects.OnNode("node-b"), objects.WithIPs("10.2.0.13")))
 	mustSync(t, c)
 	wantEvents(t, recorder, 0, "")
 

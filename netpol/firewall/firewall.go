@@ -2,6 +2,7 @@ package firewall
 
 import (
 	"fmt"
+	"net/netip"
 	"time"
 
 	"k8s.io/klog/v2"
@@ -49,7 +50,7 @@ func NewWithKernels(opts Options, k Kernels) (*Firewall, error) {
 func (f *Firewall) Sync(m *netpol.Model, full bool) error {
 	full = full || f.applied == nil
 	start := time.Now()
-	want := render(m, f.opts, f.familyFlags())
+	want := render(m, f.opts, f.familyFlags(), f.ports())
 	st, err := f.apply(want, full)
 	if err != nil {
 		f.applied = nil
@@ -59,6 +60,21 @@ func (f *Firewall) Sync(m *netpol.Model, full bool) error {
 	klog.V(4).InfoS("Synced NetworkPolicy firewall", "full", full, "chainsWritten", st.chains,
 		"restores", st.restores, "setOps", st.setOps, "took", time.Since(start))
 	return nil
+}
+
+// ports reads the pods' bridge ports. Without them broadcast and
+// multicast to an isolated pod cannot be told apart from those to any
+// other, so a failed read is logged and they stay unfiltered (the
+// firewall's unicast rules do not depend on it).
+func (f *Firewall) ports() map[netip.Addr]string {
+	if f.kernels.Ports == nil {
+		return nil
+	}
+	ports, err := f.kernels.Ports()
+	if err != nil {
+		klog.ErrorS(err, "Reading the pods' bridge ports; broadcast and multicast to isolated pods are not filtered this sync")
+	}
+	return ports
 }
 
 func (f *Firewall) familyFlags() []bool {

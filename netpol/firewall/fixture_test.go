@@ -12,6 +12,7 @@ import (
 
 	"github.com/nodenet/nodenet/iptables/iptablestest"
 	"github.com/nodenet/nodenet/netpol"
+	"github.com/nodenet/nodenet/netpol/firewall/firewalltest"
 )
 
 // The test cluster: node n1 (10.0.0.1, fd00::1) holds pods in 10.1.0.0/24
@@ -142,7 +143,7 @@ func compute(t testing.TB, in netpol.Input) *netpol.Model {
 // -m set rules against the set fake, which asks them before destroying.
 type fakes struct {
 	v4, v6 *iptablestest.FakeKernel
-	sets   *FakeSets
+	sets   *firewalltest.FakeSets
 	sysctl *fakeSysctl
 }
 
@@ -150,7 +151,7 @@ func newFakes() *fakes {
 	f := &fakes{
 		v4:     iptablestest.NewFakeKernel(v1.IPv4Protocol),
 		v6:     iptablestest.NewFakeKernel(v1.IPv6Protocol),
-		sets:   NewFakeSets(),
+		sets:   firewalltest.NewFakeSets(),
 		sysctl: &fakeSysctl{values: map[string]string{}},
 	}
 	for _, k := range []*iptablestest.FakeKernel{f.v4, f.v6} {

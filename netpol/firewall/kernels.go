@@ -2,10 +2,12 @@ package firewall
 
 import (
 	"fmt"
+	"net/netip"
 
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/klog/v2"
 
+	"github.com/nodenet/nodenet/cni/portfilter"
 	"github.com/nodenet/nodenet/iptables"
 )
 
@@ -17,7 +19,15 @@ type Kernels struct {
 	Sets       SetKernel
 	// Sysctl turns br_netfilter on; nil leaves sysctls alone.
 	Sysctl Sysctl
+	// Ports finds the bridge port of a local pod address (broadcast and
+	// multicast are filtered by the port they leave by); nil knows none.
+	Ports PortMap
 }
+
+// PortMap returns the (pod address → host bridge port) pairs of the node.
+// The real one reads the nodenet CNI plugin's port filter
+// (cni/portfilter.Ports).
+type PortMap func() (map[netip.Addr]string, error)
 
 // family is one enforced IP family and its iptables.
 type family struct {
@@ -82,6 +92,6 @@ func usableKernels() (Kernels, error) {
 	if err != nil {
 		return Kernels{}, err
 	}
-	k.Sets, k.Sysctl = sets, ProcSysctl{}
+	k.Sets, k.Sysctl, k.Ports = sets, ProcSysctl{}, portfilter.Ports
 	return k, nil
 }

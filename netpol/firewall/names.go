@@ -10,6 +10,7 @@ import (
 
 	"github.com/nodenet/nodenet/internal/forwardorder"
 	"github.com/nodenet/nodenet/netpol"
+	"github.com/nodenet/nodenet/netpol/firewall/setkernel"
 )
 
 // Chain names. iptables limits them to 28 characters
@@ -23,6 +24,7 @@ const (
 	topChain      = forwardorder.FirewallChain // hooked first in filter FORWARD
 	egressChain   = "NODENET-FW-EGRESS"        // dispatch on the source pod
 	ingressChain  = "NODENET-FW-INGRESS"       // dispatch on the destination pod
+	groupChain    = "NODENET-FW-GROUP"         // broadcast/multicast: dispatch on the bridge port
 	podChainStem  = "NODENET-FW-"              // + "I-"/"E-" + pod hash
 	podHashLength = 12                         // base32 characters: 60 bits
 	maxChainName  = 28
@@ -36,9 +38,11 @@ const (
 const (
 	setPrefix     = "NNP-"         // every set of the firewall starts with it
 	knownSet      = "NNP-FW-KNOWN" // local pod IPs + node IPs, for the unknown-pod gate
+	isoInSet      = "NNP-FW-ISO-I" // local pods isolated for ingress: the guard (guard.go)
+	isoOutSet     = "NNP-FW-ISO-E" // local pods isolated for egress
 	v6Suffix      = "-6"
 	exceptSuffix  = "-X"
-	maxSetName    = 31
+	maxSetName    = setkernel.MaxName
 	filterTable   = "filter"
 	forwardChain  = "FORWARD"
 	hookComment   = "nodenet network policy"
@@ -72,6 +76,23 @@ func exceptSet(p *netpol.Peer, ipv6 bool) string { return familyName(p.Name+exce
 
 func knownSetOf(ipv6 bool) string { return familyName(knownSet, ipv6) }
 
+// guardSetOf names the set of the pods isolated in direction d.
+func guardSetOf(d netpol.Direction, ipv6 bool) string {
+	if d == netpol.Egress {
+		return familyName(isoOutSet, ipv6)
+	}
+	return familyName(isoInSet, ipv6)
+}
+
+// narrowsOnAdd tells whether adding a member to set name allows less: an
+// ipBlock's except set (matched with "!") and the guard's sets (a member
+// is rejected unless its chain allowed). Their additions go before the
+// restore, their deletions after it (setPlan).
+func narrowsOnAdd(name string) bool {
+	base := strings.TrimSuffix(name, v6Suffix)
+	return isExceptSet(name) || base == isoInSet || base == isoOutSet
+}
+
 // isExceptSet tells whether name is an ipBlock's except set (of either
 // family), the only sets matched with "!" whose members narrow.
 func isExceptSet(name string) bool {
@@ -95,7 +116,7 @@ func isOwnChain(chain string) bool {
 // characters) with its suffixes. The prefix alone is too short: another
 // tool's "NNP-…" set would be destroyed by a full sync, or, used by its
 // rules, make every full sync fail.
-var ownSetName = regexp.MustCompile(`^` + setPrefix + `(FW-KNOWN|[A-Z2-7]{16}(` + exceptSuffix + `)?)(` + v6Suffix + `)?$`)
+var ownSetName = regexp.MustCompile(`^` + setPrefix + `(FW-KNOWN|FW-ISO-[IE]|[A-Z2-7]{16}(` + exceptSuffix + `)?)(` + v6Suffix + `)?$`)
 
 // isOwnSet tells whether set belongs to the firewall.
 func isOwnSet(name string) bool { return ownSetName.MatchString(name) }

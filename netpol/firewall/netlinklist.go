@@ -18,16 +18,7 @@ import (
 // read. The kernel splits a large set over several messages, only the
 // first carrying the type and family, so they are merged by name.
 func (s *NetlinkSets) ListSets() ([]SetInfo, error) {
-	req := &nl.NetlinkRequest{
-		NlMsghdr: unix.NlMsghdr{
-			Len:   uint32(unix.SizeofNlMsghdr),
-			Type:  uint16(nl.IPSET_CMD_LIST | unix.NFNL_SUBSYS_IPSET<<8),
-			Flags: uint16(nl.GetIpsetFlags(nl.IPSET_CMD_LIST)),
-		},
-		Sockets: s.list,
-	}
-	req.AddData(&nl.Nfgenmsg{NfgenFamily: uint8(unix.AF_NETLINK), Version: nl.NFNETLINK_V0})
-	req.AddData(nl.NewRtAttr(nl.IPSET_ATTR_PROTOCOL, nl.Uint8Attr(nl.IPSET_PROTOCOL)))
+	req := s.listRequest()
 	msgs, err := netlinkdump.Retry(func() ([][]byte, error) { return req.Execute(unix.NETLINK_NETFILTER, 0) })
 	if err != nil {
 		return nil, fmt.Errorf("ipset list: %w", err)
@@ -137,4 +128,19 @@ func cString(b []byte) string {
 		}
 	}
 	return string(b)
+}
+
+// listRequest is an IPSET_CMD_LIST dump of every set on the dump socket.
+func (s *NetlinkSets) listRequest() *nl.NetlinkRequest {
+	req := &nl.NetlinkRequest{
+		NlMsghdr: unix.NlMsghdr{
+			Len:   uint32(unix.SizeofNlMsghdr),
+			Type:  uint16(nl.IPSET_CMD_LIST | unix.NFNL_SUBSYS_IPSET<<8),
+			Flags: uint16(nl.GetIpsetFlags(nl.IPSET_CMD_LIST)),
+		},
+		Sockets: s.list,
+	}
+	req.AddData(&nl.Nfgenmsg{NfgenFamily: uint8(unix.AF_NETLINK), Version: nl.NFNETLINK_V0})
+	req.AddData(nl.NewRtAttr(nl.IPSET_ATTR_PROTOCOL, nl.Uint8Attr(nl.IPSET_PROTOCOL)))
+	return req
 }

@@ -18,7 +18,8 @@ import (
 // would pass on the old port, allowed by neither model; were a pod made
 // known (lifting the unknown-pod gate) before its chains existed, it
 // would pass unfiltered. A peer's set and the known sets widen when a
-// member is added; an except set, matched with "!", when one is deleted.
+// member is added; an except set, matched with "!", and the guard's sets
+// when one is deleted.
 type setPlan struct {
 	create       []string
 	add          []memberOp // new sets' members and narrowing additions
@@ -55,7 +56,7 @@ func planSets(before, after map[string]*setSpec) (setPlan, error) {
 		}
 		added, removed := diffMembers(have.members, want.members)
 		add, del := &p.add, &p.del
-		if ok && !isExceptSet(name) {
+		if ok && !narrowsOnAdd(name) {
 			// Rules may use it: see setPlan. A set created now is used
 			// by no rule yet, so it is filled before.
 			add, del = &p.widenAfter, &p.narrowBefore

@@ -19,10 +19,10 @@ type desired struct {
 
 // render computes the chains of every enforced family and the sets they
 // match on. It is pure: same Model, same output.
-func render(m *netpol.Model, opts Options, families []bool) *desired {
+func render(m *netpol.Model, opts Options, families []bool, ports map[netip.Addr]string) *desired {
 	d := &desired{chains: map[bool]ruleset{}, sets: map[string]*setSpec{}}
 	for _, ipv6 := range families {
-		r := &renderer{m: m, opts: opts, ipv6: ipv6}
+		r := &renderer{m: m, opts: opts, ipv6: ipv6, ports: ports}
 		d.chains[ipv6] = r.chains()
 		r.addSets(d.sets)
 	}
@@ -31,9 +31,10 @@ func render(m *netpol.Model, opts Options, families []bool) *desired {
 
 // renderer renders one family.
 type renderer struct {
-	m    *netpol.Model
-	opts Options
-	ipv6 bool
+	m     *netpol.Model
+	opts  Options
+	ipv6  bool
+	ports map[netip.Addr]string // pod address → bridge port
 }
 
 func (r *renderer) owns(a netip.Addr) bool { return a.Is6() == r.ipv6 }
@@ -41,11 +42,14 @@ func (r *renderer) owns(a netip.Addr) bool { return a.Is6() == r.ipv6 }
 func (r *renderer) host(a netip.Addr) string { return hostPrefix(a).String() }
 
 func (r *renderer) chains() ruleset {
-	rs := ruleset{topChain: r.top(), egressChain: nil, ingressChain: nil}
+	rs := ruleset{topChain: r.top(), egressChain: nil, ingressChain: nil, groupChain: nil}
 	for _, pod := range r.m.SortedLocalPods() {
 		for _, d := range []netpol.Direction{netpol.Egress, netpol.Ingress} {
 			r.addPod(rs, pod, d)
 		}
+	}
+	if len(rs[groupChain]) > 0 {
+		rs[ingressChain] = append(r.groupDispatch(), rs[ingressChain]...)
 	}
 	return rs
 }
@@ -58,7 +62,7 @@ func (r *renderer) top() []string {
 	lines := []string{"-m conntrack --ctstate RELATED,ESTABLISHED -j RETURN"}
 	lines = append(lines, r.neighbourDiscovery()...)
 	lines = append(lines, r.gate()...)
-	return append(lines, "-j "+egressChain, "-j "+ingressChain)
+	return append(lines, r.guarded()...)
 }
 
 // ndpTypes are the ICMPv6 types of neighbour discovery (neighbour
@@ -177,6 +181,9 @@ func (r *renderer) addPod(rs ruleset, pod *netpol.PodRules, d netpol.Direction) 
 	}
 	for _, a := range addrs {
 		rs[dispatch] = append(rs[dispatch], fmt.Sprintf("%s %s -j %s", flag, r.host(a), chain))
+	}
+	if port := r.portOf(pod); d == netpol.Ingress && port != "" {
+		rs[groupChain] = append(rs[groupChain], fmt.Sprintf("-m physdev --physdev-out %s -j %s", port, chain))
 	}
 }
 

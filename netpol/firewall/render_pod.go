@@ -21,14 +21,14 @@ func sideOf(d netpol.Direction) remoteSide {
 
 // podRules is one isolated direction of a pod: node IPs and the pod
 // itself (through a Service back to itself: the Model always allows a pod
-// to talk to itself) pass, every allowed (peer, port range) returns,
-// anything else is logged and rejected.
+// to talk to itself) pass, every allowed (peer, port range) marks the
+// packet allowed (guard.go), anything not marked is logged and rejected.
 func (r *renderer) podRules(pod *netpol.PodRules, d netpol.Direction) []string {
 	side := sideOf(d)
 	var lines []string
 	for _, a := range append(slices.Clone(r.m.NodeIPs), pod.IPs...) {
 		if r.owns(a) {
-			lines = append(lines, fmt.Sprintf("%s %s -j RETURN", side.flag, r.host(a)))
+			lines = append(lines, fmt.Sprintf("%s %s %s", side.flag, r.host(a), allowTarget))
 		}
 	}
 	dr := pod.Direction(d)
@@ -38,11 +38,11 @@ func (r *renderer) podRules(pod *netpol.PodRules, d netpol.Direction) []string {
 			continue
 		}
 		for _, ports := range portMatches(rule.Ports) {
-			lines = append(lines, join(peer, ports, "-j RETURN"))
+			lines = append(lines, join(peer, ports, allowTarget))
 		}
 	}
 	lines = uniqueInOrder(lines)
-	return append(lines, r.deny("", denyPrefix(pod, d))...)
+	return append(lines, r.deny(notAllowed, denyPrefix(pod, d))...)
 }
 
 // peerMatch matches the remote end against a peer; false when the peer

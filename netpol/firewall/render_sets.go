@@ -26,6 +26,7 @@ func (r *renderer) addSets(sets map[string]*setSpec) {
 		}
 	}
 	sets[knownSetOf(r.ipv6)] = newSetSpec(SetOfAddrs, r.ipv6, r.knownAddrs())
+	r.addGuardSets(sets)
 }
 
 // exceptsOf is an ipBlock's exceptions in this family, nil when the

@@ -81,7 +81,7 @@ func TestNamesWithinLimits(t *testing.T) {
 func TestNoPoliciesRejectsNothing(t *testing.T) {
 	in := testInput()
 	in.Policies = nil
-	d := render(compute(t, in), Options{LogDrops: true}, []bool{false, true})
+	d := render(compute(t, in), Options{LogDrops: true}, []bool{false, true}, nil)
 	for ipv6, rs := range d.chains {
 		for chain, rules := range rs {
 			for _, r := range rules {
@@ -90,7 +90,7 @@ func TestNoPoliciesRejectsNothing(t *testing.T) {
 				}
 			}
 		}
-		if len(rs) != 3 {
+		if len(rs) != 4 {
 			t.Errorf("IPv6 %t: chains %v, want only the top and dispatch chains", ipv6, sortedKeys(rs))
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/nodenet/nodenet/iptables/iptablestest"
+	"github.com/nodenet/nodenet/netpol/firewall/firewalltest"
 )
 
 // TestFailedRestoreKeepsNewPodGated: a local pod new to the model must
@@ -30,7 +31,7 @@ func TestFailedRestoreKeepsNewPodGated(t *testing.T) {
 
 // failingDel wraps the set fake and fails deletions from one set.
 type failingDel struct {
-	*FakeSets
+	*firewalltest.FakeSets
 	set string
 }
 

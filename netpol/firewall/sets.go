@@ -3,41 +3,27 @@ package firewall
 import (
 	"net/netip"
 	"slices"
+
+	"github.com/nodenet/nodenet/netpol/firewall/setkernel"
 )
 
-// SetKind is an ipset type.
-type SetKind string
+// The set surface's types live in package setkernel so that its fake
+// (firewalltest) needs no import of this package.
+type (
+	// SetKind is an ipset type.
+	SetKind = setkernel.Kind
+	// SetInfo is one ipset as the kernel lists it.
+	SetInfo = setkernel.Info
+	// SetKernel is the narrow ipset surface the firewall needs.
+	SetKernel = setkernel.Kernel
+)
 
 const (
 	// SetOfAddrs holds pod and node IPs (hash:ip).
-	SetOfAddrs SetKind = "hash:ip"
+	SetOfAddrs = setkernel.Addrs
 	// SetOfNets holds an ipBlock's exceptions (hash:net).
-	SetOfNets SetKind = "hash:net"
+	SetOfNets = setkernel.Nets
 )
-
-// SetInfo is one ipset as the kernel lists it.
-type SetInfo struct {
-	Name string
-	Kind SetKind
-	IPv6 bool
-	// Members are prefixes; a hash:ip member is a full-length prefix.
-	Members []netip.Prefix
-}
-
-// SetKernel is the narrow ipset surface the firewall needs. The real one
-// talks netlink (netlinksets.go); FakeSets keeps sets in memory.
-type SetKernel interface {
-	// CreateSet creates an empty set; it fails if the set exists.
-	CreateSet(name string, kind SetKind, ipv6 bool) error
-	// AddMember adds member; adding an existing member is fine.
-	AddMember(name string, member netip.Prefix) error
-	// DelMember removes member.
-	DelMember(name string, member netip.Prefix) error
-	// ListSets lists every set of the network namespace with its members.
-	ListSets() ([]SetInfo, error)
-	// DestroySet removes a set no rule references.
-	DestroySet(name string) error
-}
 
 // setSpec is a set as the firewall wants it.
 type setSpec struct {
@@ -51,12 +37,7 @@ func newSetSpec(kind SetKind, ipv6 bool, members []netip.Prefix) *setSpec {
 	return &setSpec{kind: kind, ipv6: ipv6, members: slices.Compact(members)}
 }
 
-func comparePrefix(a, b netip.Prefix) int {
-	if c := a.Addr().Compare(b.Addr()); c != 0 {
-		return c
-	}
-	return a.Bits() - b.Bits()
-}
+func comparePrefix(a, b netip.Prefix) int { return setkernel.ComparePrefix(a, b) }
 
 // hostPrefix is an address as a hash:ip member.
 func hostPrefix(a netip.Addr) netip.Prefix { return netip.PrefixFrom(a, a.BitLen()) }

@@ -52,6 +52,23 @@ func TestTracedVerdictsMatchModel(t *testing.T) {
 // denied.
 func traceAll(t *testing.T, f *fakes, m *netpol.Model) (allowed, denied int) {
 	t.Helper()
+	eachProbe(func(src, dst netip.Addr, port int, proto v1.Protocol) {
+		want, why := expectedVerdict(m, src, dst, port, proto)
+		got := trace(t, f, src, dst, port, proto)
+		if got != want {
+			t.Errorf("%s %s -> %s:%d: traced %s, want %s (%v)", proto, src, dst, port, got, want, why)
+		}
+		if want == iptablestest.Accept {
+			allowed++
+		} else {
+			denied++
+		}
+	})
+	return allowed, denied
+}
+
+// eachProbe calls fn for every (src, dst, port) probe of one family.
+func eachProbe(fn func(src, dst netip.Addr, port int, proto v1.Protocol)) {
 	for _, s := range probeAddrs {
 		for _, d := range probeAddrs {
 			src, dst := addr(s), addr(d)
@@ -59,20 +76,10 @@ func traceAll(t *testing.T, f *fakes, m *netpol.Model) (allowed, denied int) {
 				continue
 			}
 			for _, pp := range probePorts {
-				want, why := expectedVerdict(m, src, dst, pp.port, pp.proto)
-				got := trace(t, f, src, dst, pp.port, pp.proto)
-				if got != want {
-					t.Errorf("%s %s -> %s:%d: traced %s, want %s (%v)", pp.proto, src, dst, pp.port, got, want, why)
-				}
-				if want == iptablestest.Accept {
-					allowed++
-				} else {
-					denied++
-				}
+				fn(src, dst, pp.port, pp.proto)
 			}
 		}
 	}
-	return allowed, denied
 }
 
 // expectedVerdict is Model.Verdict plus the gate: with policies present,

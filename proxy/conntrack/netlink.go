@@ -55,39 +55,15 @@ func addrOf(ip net.IP) netip.Addr {
 }
 
 // DeleteMatching implements Kernel. netlink dumps the family's table and
-// matches in user space, so all filters of a call share one walk.
+// deletes, one request each, the entries the filter set matches.
 func (n Netlink) DeleteMatching(ipv6 bool, filters []Filter) (int, error) {
-	nfs := make([]netlink.CustomConntrackFilter, 0, len(filters))
-	for _, f := range filters {
-		nf, err := toNetlink(f)
-		if err != nil {
-			return 0, err
-		}
-		nfs = append(nfs, nf)
-	}
-	deleted, err := n.handle().ConntrackDeleteFilters(netlink.ConntrackTable, inetFamily(ipv6), nfs...)
+	deleted, err := n.handle().ConntrackDeleteFilters(netlink.ConntrackTable, inetFamily(ipv6), flowMatcher{NewFilterSet(filters)})
 	return int(deleted), err
 }
 
-func toNetlink(f Filter) (*netlink.ConntrackFilter, error) {
-	nf := &netlink.ConntrackFilter{}
-	if err := nf.AddProtocol(f.Protocol); err != nil {
-		return nil, err
-	}
-	if f.OrigDst.IsValid() {
-		if err := nf.AddIP(netlink.ConntrackOrigDstIP, net.IP(f.OrigDst.AsSlice())); err != nil {
-			return nil, err
-		}
-	}
-	if f.OrigDstPort != 0 {
-		if err := nf.AddPort(netlink.ConntrackOrigDstPort, f.OrigDstPort); err != nil {
-			return nil, err
-		}
-	}
-	if f.ReplySrc.IsValid() {
-		if err := nf.AddIP(netlink.ConntrackReplySrcIP, net.IP(f.ReplySrc.AsSlice())); err != nil {
-			return nil, err
-		}
-	}
-	return nf, nil
+// flowMatcher lets netlink match its flows against a FilterSet.
+type flowMatcher struct{ set FilterSet }
+
+func (m flowMatcher) MatchConntrackFlow(f *netlink.ConntrackFlow) bool {
+	return m.set.Matches(entryOf(f))
 }

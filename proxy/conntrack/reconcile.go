@@ -15,6 +15,10 @@ type Serving struct {
 	Addrs map[AddrFrontend]AddrSet
 	// NodePorts answer on the node's addresses, in both families.
 	NodePorts map[PortFrontend]AddrSet
+	// NodeAddrs are addresses known to be the node's own (its primary
+	// IPs): a NodePort flow to one of them that nothing translated was
+	// recorded before the rules existed and went nowhere.
+	NodeAddrs AddrSet
 }
 
 // AddrFrontend is a Service address, port and protocol.
@@ -36,7 +40,7 @@ type AddrSet map[netip.Addr]struct{}
 
 // NewServing returns an empty Serving.
 func NewServing() Serving {
-	return Serving{Addrs: map[AddrFrontend]AddrSet{}, NodePorts: map[PortFrontend]AddrSet{}}
+	return Serving{Addrs: map[AddrFrontend]AddrSet{}, NodePorts: map[PortFrontend]AddrSet{}, NodeAddrs: AddrSet{}}
 }
 
 // Stale returns one filter per (frontend, answering address) whose entries
@@ -44,10 +48,10 @@ func NewServing() Serving {
 //   - to a Service address: answered by anything but a serving endpoint,
 //     an old endpoint or the address itself (recorded before the rules
 //     existed, a flow that went nowhere);
-//   - to a NodePort: translated to anything but a serving endpoint. A flow
-//     to that port that nothing translated is left alone: it may be
-//     forwarded traffic to another host's port of the same number, and
-//     which addresses are the node's is not known here.
+//   - to a NodePort: translated to anything but a serving endpoint, or
+//     not translated at all on one of NodeAddrs. Other untranslated flows
+//     to that port are left alone: they may be forwarded traffic to
+//     another host's port of the same number.
 //
 // Entries of addresses and ports that are no Service's frontend are never
 // touched, so a restart keeps every valid flow (kubernetes#122740).
@@ -72,7 +76,8 @@ func (s Serving) isStale(e Entry) bool {
 		return !eps.has(e.ReplySrc)
 	}
 	eps, ok := s.NodePorts[PortFrontend{e.Protocol, e.OrigDstPort, e.IPv6()}]
-	return ok && e.ReplySrc != e.OrigDst && !eps.has(e.ReplySrc)
+	translated := e.ReplySrc != e.OrigDst
+	return ok && !eps.has(e.ReplySrc) && (translated || s.NodeAddrs.has(e.OrigDst))
 }
 
 func (a AddrSet) has(addr netip.Addr) bool {

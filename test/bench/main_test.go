@@ -25,11 +25,7 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	nodenetBin = os.Getenv("NODENET_BIN")
-	if nodenetBin == "" {
-		nodenetBin = filepath.Join(dir, "nodenet")
-		err = netns.GoBuild("./cmd/nodenet", nodenetBin)
-	}
+	nodenetBin, err = netns.NodenetBin(filepath.Join(dir, "nodenet"))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench: build nodenet:", err)
 		os.Exit(1)

@@ -157,6 +157,10 @@ func TestCheckDetectsDrift(t *testing.T) {
 			ipIn(t, ns, "route", "add", "10.198.0.0/16", "via", "10.199.0.1")
 			ipIn(t, ns, "route", "add", "default", "via", "10.199.0.1")
 		}, "not the peer"},
+		// Last: it empties the set for every pod checked before.
+		{"port filter forgotten", func(string, *current.Result) {
+			e.ipHost("nft", "flush", "set", "bridge", "nodenet-ports", "addrs4")
+		}, "port filter"},
 	} {
 		p := e.pod(fmt.Sprintf("d%d", i))
 		r := e.mustAdd(l, rt(fmt.Sprintf("c%d", i), p))

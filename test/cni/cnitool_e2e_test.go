@@ -86,3 +86,56 @@ func TestCnitool(t *testing.T) {
 		t.Fatalf("cnitool del left %v", a)
 	}
 }
+
+// TestCnitoolGCFreesThePool: upstream `cnitool gc` passes no attachment
+// list (libcni then sends no cni.dev/valid-attachments); like the
+// reference host-local, GC then takes no attachment as live and frees
+// what libcni's own DELs did not know of: here an ADD cnitool never cached.
+func TestCnitoolGCFreesThePool(t *testing.T) {
+	e := newEnv(t)
+	dir := t.TempDir()
+	l := e.confList("1.1.0", nil)
+	if err := os.WriteFile(filepath.Join(dir, "10-nnt.conflist"), l.Bytes, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.mustAdd(l, rt("uncached", e.pod("p")))
+	if a := e.allocations(); len(a) != 1 {
+		t.Fatalf("allocations after ADD: %v", a)
+	}
+	if out, err := e.runCnitool(t, dir, "gc", l.Name); err != nil {
+		t.Fatalf("cnitool gc: %v\n%s", err, out)
+	}
+	if a := e.allocations(); len(a) != 0 {
+		t.Errorf("cnitool gc left %v allocated", a)
+	}
+	if out := e.ipHost("ip", "-o", "link", "show"); strings.Contains(out, "nnv") {
+		t.Errorf("cnitool gc left the host veth:\n%s", out)
+	}
+	if out := e.ipHost("nft", "list", "set", "bridge", "nodenet-ports", "ports"); strings.Contains(out, "nnv") {
+		t.Errorf("cnitool gc left the port enrolled:\n%s", out)
+	}
+}
+
+// TestNodeAddressInPoolRefused: a range holding an address of the node
+// (other than its gateway) is refused with code 7 naming the address, and
+// nothing is allocated; a range that leaves it out works.
+func TestNodeAddressInPoolRefused(t *testing.T) {
+	e := newEnv(t)
+	e.ipHost("ip", "link", "add", "nntn0", "type", "veth", "peer", "name", "nntn1")
+	e.ipHost("ip", "addr", "add", "10.199.0.5/32", "dev", "nntn0")
+	l := e.confList("1.1.0", nil)
+	_, err := e.add(l, rt("c1", e.pod("p1")))
+	if codeOf(err) != 7 || !strings.Contains(err.Error(), "10.199.0.5") || !strings.Contains(err.Error(), "nntn0") {
+		t.Fatalf("ADD with the node's 10.199.0.5 in the pool: want code 7 naming it and its link, got %v", err)
+	}
+	if a := e.allocations(); len(a) != 0 {
+		t.Fatalf("refused ADD allocated %v", a)
+	}
+	lr := e.confList("1.1.0", func(p map[string]any) {
+		p["ipam"].(map[string]any)["ranges"] = []any{[]any{map[string]any{"subnet": "10.199.0.0/24", "rangeStart": "10.199.0.10"}}}
+	})
+	res := e.mustAdd(lr, rt("c2", e.pod("p2")))
+	if got := res.IPs[0].Address.IP.String(); got != "10.199.0.10" {
+		t.Errorf("allocated %s, want 10.199.0.10", got)
+	}
+}

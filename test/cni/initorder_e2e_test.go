@@ -34,6 +34,7 @@ func initializedPackages(t *testing.T, env []string, args ...string) []string {
 var pluginPackages = map[string]bool{
 	"github.com/nodenet/nodenet/cni":                         true,
 	"github.com/nodenet/nodenet/cni/hostlocal":               true,
+	"github.com/nodenet/nodenet/cni/portfilter":              true,
 	"github.com/nodenet/nodenet/internal/plugininit":         true,
 	"github.com/nodenet/nodenet/internal/plugininit/oneproc": true,
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/nodenet/nodenet/netpol/firewall"
+	"github.com/nodenet/nodenet/netpol/firewall/firewalltest"
 	"github.com/nodenet/nodenet/test/netns"
 )
 
@@ -21,7 +22,7 @@ import (
 type twinSets struct {
 	t      testing.TB
 	kernel *firewall.NetlinkSets
-	fake   *firewall.FakeSets
+	fake   *firewalltest.FakeSets
 }
 
 var _ firewall.SetKernel = (*twinSets)(nil)
@@ -30,7 +31,7 @@ var _ firewall.SetKernel = (*twinSets)(nil)
 // of each twin consult for -m set (and that asks them, before destroying
 // a set, whether a rule uses it).
 func newTwinSets(t *testing.T, ns string, iptables ...*twin) *twinSets {
-	s := &twinSets{t: t, fake: firewall.NewFakeSets()}
+	s := &twinSets{t: t, fake: firewalltest.NewFakeSets()}
 	if err := netns.Within(ns, func() (err error) {
 		s.kernel, err = firewall.NewNetlinkSets()
 		return err

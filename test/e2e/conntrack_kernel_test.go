@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vishvananda/netlink"
-	vnetns "github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
 	"github.com/nodenet/nodenet/proxy/conntrack"
@@ -44,7 +42,7 @@ func TestConntrackKernelMatchesFake(t *testing.T) {
 	for _, f := range ctFamilies {
 		makeFlows(t, ns, f)
 	}
-	kernel := conntrack.Netlink{Handle: netlinkHandleIn(t, ns.Name)}
+	kernel := conntrack.Netlink{Handle: ns.NetlinkHandle(t, unix.NETLINK_NETFILTER)}
 	listed := listBoth(t, kernel)
 	if len(listed) != 8 {
 		t.Fatalf("the kernel tracks %d UDP flows, want 8 (3 translated and 1 not, per family): %v", len(listed), listed)
@@ -116,22 +114,6 @@ func udpPing(t *testing.T, ns *netns.NS, addr string, sport int) {
 	if ans[0].Err != "refused" {
 		t.Fatalf("UDP to %s from port %d: %q, want refused", addr, sport, ans[0].Line)
 	}
-}
-
-// netlinkHandleIn opens a netfilter netlink socket in namespace name.
-func netlinkHandleIn(t *testing.T, name string) *netlink.Handle {
-	t.Helper()
-	nsh, err := vnetns.GetFromName(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nsh.Close()
-	h, err := netlink.NewHandleAt(nsh, unix.NETLINK_NETFILTER)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(h.Close)
-	return h
 }
 
 // listBoth lists both families' UDP entries, sorted.

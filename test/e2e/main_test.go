@@ -11,6 +11,10 @@ import (
 	"github.com/nodenet/nodenet/test/netns"
 )
 
+// proxyMode is the agent's --proxy-mode under test: $NODENET_PROXY_MODE,
+// iptables by default (`make e2e` runs the suite once per mode).
+var proxyMode = "iptables"
+
 // nodenetBin is the binary under test: $NODENET_BIN, or bin/nodenet built
 // from this checkout by TestMain.
 var nodenetBin string
@@ -27,16 +31,24 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(tmp)
-	netns.EchoBin = filepath.Join(tmp, "nnt-echo")
-	if err := netns.GoBuild("./test/cmd/nnt-echo", netns.EchoBin); err != nil {
-		fmt.Fprintln(os.Stderr, "e2e: building nnt-echo:", err)
-		return 1
+	// $NNT_ECHO_BIN: a prebuilt helper, where there is no Go toolchain
+	// (the IPVS VM, test/vm).
+	netns.EchoBin = os.Getenv("NNT_ECHO_BIN")
+	if netns.EchoBin == "" {
+		netns.EchoBin = filepath.Join(tmp, "nnt-echo")
+		if err := netns.GoBuild("./test/cmd/nnt-echo", netns.EchoBin); err != nil {
+			fmt.Fprintln(os.Stderr, "e2e: building nnt-echo:", err)
+			return 1
+		}
 	}
 	if nodenetBin, err = findNodenet(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}
-	fmt.Fprintln(os.Stderr, "e2e: testing", nodenetBin)
+	if m := os.Getenv("NODENET_PROXY_MODE"); m != "" {
+		proxyMode = m
+	}
+	fmt.Fprintln(os.Stderr, "e2e: testing", nodenetBin, "in proxy mode", proxyMode)
 	code := m.Run()
 	if left := netns.Leftovers(); len(left) > 0 {
 		fmt.Fprintln(os.Stderr, "e2e: namespaces left behind:", left)
@@ -45,27 +57,16 @@ func run(m *testing.M) int {
 	return code
 }
 
-// findNodenet honours $NODENET_BIN (CI builds once with version flags) and
-// otherwise builds bin/nodenet so a plain `go test` tests this checkout.
+// findNodenet honours $NODENET_BIN and otherwise builds bin/nodenet so a
+// plain `go test` tests this checkout.
 func findNodenet() (string, error) {
+	if bin := os.Getenv("NODENET_BIN"); filepath.IsAbs(bin) {
+		_, err := os.Stat(bin) // no `go env` needed: the VM has no toolchain
+		return bin, err
+	}
 	root, err := netns.RepoRoot()
 	if err != nil {
 		return "", err
 	}
-	if bin := os.Getenv("NODENET_BIN"); bin != "" {
-		// Relative to the repository root, where make and people run from
-		// (go test runs the suite in its package folder).
-		if !filepath.IsAbs(bin) {
-			bin = filepath.Join(root, bin)
-		}
-		if _, err := os.Stat(bin); err != nil {
-			return "", fmt.Errorf("NODENET_BIN: %w", err)
-		}
-		return bin, nil
-	}
-	bin := filepath.Join(root, "bin", "nodenet")
-	if err := netns.GoBuild("./cmd/nodenet", bin); err != nil {
-		return "", fmt.Errorf("building nodenet: %w", err)
-	}
-	return bin, nil
+	return netns.NodenetBin(filepath.Join(root, "bin", "nodenet"))
 }

@@ -90,9 +90,7 @@ func TestRestartKeepsConnections(t *testing.T) {
 // first (full) sync.
 func (s *scenario) killDuringFullSync(flags ...string) {
 	s.t.Helper()
-	args := append([]string{nodenetBin, "agent", "--manifests", s.dir, "--hostname-override", nodeName,
-		"--healthz-bind-address", "127.0.0.1:10256", "--metrics-bind-address", "127.0.0.1:10249", "-v", "2"}, flags...)
-	agent := netns.Start(s.t, s.topo.Node.Name, "nodenet agent (killed)", args...)
+	agent := netns.Start(s.t, s.topo.Node.Name, "nodenet agent (killed)", s.agentArgs(flags...)...)
 	agent.LogOnFailure(s.t)
 	err := netns.PollUntil(30*time.Second, time.Millisecond, func() error {
 		if exited, err := agent.Exited(); exited {

@@ -31,6 +31,9 @@ type scenario struct {
 	dir   string // the agent's --manifests folder
 	stage string // same filesystem as dir, for atomic writes
 	agent *netns.Proc
+	// agentEnv, if set, is VAR=value pairs the agent runs with (through
+	// env(1)), e.g. a PATH whose iptables-restore can be made to fail.
+	agentEnv []string
 }
 
 // newScenario builds the topology with echo servers in every pod (TCP and
@@ -92,17 +95,21 @@ func (s *scenario) pod(name string) string { return s.topo.Pod(s.t, name).Name }
 func (s *scenario) startAgent(extra ...string) {
 	s.t.Helper()
 	rootBefore := rootNodenetLines(s.t)
-	args := []string{nodenetBin, "agent", "--manifests", s.dir,
-		"--hostname-override", nodeName,
-		"--healthz-bind-address", "127.0.0.1:10256",
-		"--metrics-bind-address", "127.0.0.1:10249", "-v", "2"}
-	s.agent = netns.Start(s.t, s.topo.Node.Name, "nodenet agent", append(args, extra...)...)
+	args := s.agentArgs(extra...)
+	if len(s.agentEnv) > 0 {
+		args = append(append([]string{"env"}, s.agentEnv...), args...)
+	}
+	s.agent = netns.Start(s.t, s.topo.Node.Name, "nodenet agent", args...)
 	s.agent.LogOnFailure(s.t)
 	s.t.Cleanup(func() {
 		if s.t.Failed() {
-			for _, save := range []string{"iptables-save", "ip6tables-save"} {
-				out, _ := s.topo.Node.Exec(save)
-				s.t.Logf("---- %s in %s ----\n%s", save, s.topo.Node.Name, out)
+			dumps := [][]string{{"iptables-save"}, {"ip6tables-save"}, {"nft", "list", "ruleset"}}
+			if proxyMode == "ipvs" {
+				dumps = append(dumps, []string{"ipvsadm", "-Ln"}, []string{"ipset", "list"}, []string{"conntrack", "-L"})
+			}
+			for _, save := range dumps {
+				out, _ := s.topo.Node.Exec(save...)
+				s.t.Logf("---- %s in %s ----\n%s", save[0], s.topo.Node.Name, out)
 			}
 		}
 	})
@@ -114,6 +121,17 @@ func (s *scenario) startAgent(extra ...string) {
 		_, err := s.nodenet("dump")
 		return err
 	})
+}
+
+// agentArgs is the agent's command line: the suite's flags, the proxy
+// mode under test, then extra (which may override the mode).
+func (s *scenario) agentArgs(extra ...string) []string {
+	args := []string{nodenetBin, "agent", "--manifests", s.dir,
+		"--hostname-override", nodeName,
+		"--healthz-bind-address", "127.0.0.1:10256",
+		"--metrics-bind-address", "127.0.0.1:10249", "-v", "2",
+		"--proxy-mode", proxyMode}
+	return append(args, extra...)
 }
 
 // nodenet runs a nodenet subcommand in the node namespace.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/nodenet/nodenet/netpol"
 	"github.com/nodenet/nodenet/netpol/firewall"
+	"github.com/nodenet/nodenet/test/objects"
 )
 
 // BenchmarkFirewallSync measures the firewall on the real kernel in a
@@ -19,17 +20,17 @@ import (
 // label change and one local pod add. Compute (the model) is reported
 // apart; the sync figures are Firewall.Sync alone.
 func BenchmarkFirewallSync(b *testing.B) {
-	c := cluster{pods: 1000, namespaces: 20, apps: 25, policies: 200}
-	b.Run(fmt.Sprintf("pods=%d/local=%d/policies=%d", c.pods, c.pods/10, c.policies), func(b *testing.B) {
+	c := benchCluster(1000, 20, 25, 200)
+	b.Run(fmt.Sprintf("pods=%d/local=%d/policies=%d", c.Pods, c.Pods/10, c.Policies), func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			runFirewallBench(b, c)
 		}
 	})
 }
 
-func runFirewallBench(b *testing.B, c cluster) {
+func runFirewallBench(b *testing.B, c objects.Cluster) {
 	ns := newNode(b)
-	in := c.input()
+	in := clusterInput(c)
 	start := time.Now()
 	m := compute(b, in)
 	b.ReportMetric(float64(time.Since(start).Microseconds())/1000, "compute-ms")
@@ -53,7 +54,7 @@ func runFirewallBench(b *testing.B, c cluster) {
 	reportRules(b, ns.Name)
 	const rounds = 11
 	b.ReportMetric(median(rounds, func(r int) time.Duration {
-		in.Pods = append(in.Pods, c.pod(c.pods+r*10+1, "app-1")) // remote
+		in.Pods = append(in.Pods, netpol.PodFromAPI(c.Pod(c.Pods+r*10+1, "app-1"))) // remote
 		return sync(compute(b, in), false)
 	}), "remote-pod-add-ms")
 	b.ReportMetric(median(rounds, func(r int) time.Duration {
@@ -61,7 +62,7 @@ func runFirewallBench(b *testing.B, c cluster) {
 		return sync(compute(b, in), false)
 	}), "label-change-ms")
 	b.ReportMetric(median(rounds, func(r int) time.Duration {
-		in.Pods = append(in.Pods, c.pod(c.pods+(r+100)*10, "app-1")) // local, selected by several policies
+		in.Pods = append(in.Pods, netpol.PodFromAPI(c.Pod(c.Pods+(r+100)*10, "app-1"))) // local, selected by several policies
 		return sync(compute(b, in), false)
 	}), "local-pod-add-ms")
 	mustWithin(b, ns.Name, firewall.Cleanup)

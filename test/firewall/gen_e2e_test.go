@@ -3,119 +3,26 @@
 package firewall
 
 import (
-	"fmt"
 	"net/netip"
 
-	v1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
-
 	"github.com/nodenet/nodenet/netpol"
+	"github.com/nodenet/nodenet/test/objects"
 )
 
-// cluster is a generated cluster for the benchmark: pods spread over
-// namespaces and apps, every tenth pod on this node, and policies of the
-// shapes seen in practice (default deny, app to app on a port, from
-// another namespace, egress to DNS and to an ipBlock with exceptions,
-// port ranges).
-type cluster struct {
-	pods, namespaces, apps, policies int
+// benchCluster is the generated cluster the netpol golden tests and
+// BenchmarkCompute share (test/objects), on this suite's node.
+func benchCluster(pods, namespaces, apps, policies int) objects.Cluster {
+	return objects.Cluster{Pods: pods, Namespaces: namespaces, Apps: apps, Policies: policies, Node: thisNode, RemoteNode: "remote"}
 }
 
-func (c cluster) input() netpol.Input {
-	in := netpol.Input{
-		NodeName: thisNode,
-		NodeIPs:  []netip.Addr{netip.MustParseAddr("10.0.0.1")},
-		PodCIDRs: []netip.Prefix{netip.MustParsePrefix("10.1.0.0/16")},
+// clusterInput is c as the agent reads it.
+func clusterInput(c objects.Cluster) netpol.Input {
+	in := netpol.Input{NodeName: c.Node, NodeIPs: []netip.Addr{objects.ClusterNodeIP}, PodCIDRs: []netip.Prefix{objects.ClusterPodCIDR}, Policies: c.PolicyObjects()}
+	for _, ns := range c.NamespaceObjects() {
+		in.Namespaces = append(in.Namespaces, netpol.NamespaceFromAPI(ns))
 	}
-	for n := 0; n < c.namespaces; n++ {
-		name := fmt.Sprintf("ns-%d", n)
-		in.Namespaces = append(in.Namespaces, netpol.Namespace{Name: name, Labels: map[string]string{
-			"kubernetes.io/metadata.name": name, "team": fmt.Sprintf("team-%d", n%5)}})
-	}
-	for i := 0; i < c.pods; i++ {
-		in.Pods = append(in.Pods, c.pod(i, fmt.Sprintf("app-%d", c.appOf(i))))
-	}
-	for i := 0; i < c.policies; i++ {
-		in.Policies = append(in.Policies, c.policy(i))
+	for _, p := range c.PodObjects() {
+		in.Pods = append(in.Pods, netpol.PodFromAPI(p))
 	}
 	return in
-}
-
-// pod i: every tenth is local (10.1/16), the others remote (10.2/16);
-// the namespace mixes i/10 and i%10 so that local pods are in all of them.
-func (c cluster) pod(i int, app string) netpol.Pod {
-	node, ip := "remote", netip.AddrFrom4([4]byte{10, 2, byte(i >> 8), byte(i)})
-	if i%10 == 0 {
-		node, ip = thisNode, netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)})
-	}
-	return netpol.Pod{
-		Namespace: fmt.Sprintf("ns-%d", c.namespaceOf(i)), Name: fmt.Sprintf("pod-%d", i), NodeName: node,
-		IPs: []netip.Addr{ip}, Labels: map[string]string{"app": app, "tier": fmt.Sprintf("tier-%d", i%3)},
-	}
-}
-
-func (c cluster) appOf(i int) int { return (i/10*3 + i%10*11) % c.apps }
-
-func (c cluster) namespaceOf(i int) int { return (i/10 + i%10*7) % c.namespaces }
-
-// policy i lives in namespace i%namespaces and selects the app of one of
-// the local pods there, so that every policy applies on this node.
-func (c cluster) policy(i int) *networkingv1.NetworkPolicy {
-	n := i % c.namespaces
-	target := 0
-	for k, seen := 0, 0; k < c.pods; k += 10 {
-		if c.namespaceOf(k) == n {
-			if target = c.appOf(k); seen == (i/c.namespaces)%5 {
-				break
-			}
-			seen++
-		}
-	}
-	ns := fmt.Sprintf("ns-%d", n)
-	app := func(k int) *metav1.LabelSelector {
-		return &metav1.LabelSelector{MatchLabels: map[string]string{"app": fmt.Sprintf("app-%d", (target+k)%c.apps)}}
-	}
-	np := &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("np-%d", i)}}
-	switch i % 5 {
-	case 0: // default deny ingress
-		np.Spec.PolicyTypes = []networkingv1.PolicyType{networkingv1.PolicyTypeIngress}
-	case 1: // app to app on a port
-		np.Spec.PodSelector = *app(0)
-		np.Spec.Ingress = []networkingv1.NetworkPolicyIngressRule{{
-			From: []networkingv1.NetworkPolicyPeer{{PodSelector: app(1)}}, Ports: ports(v1.ProtocolTCP, 8080, 0)}}
-	case 2: // from every namespace of a team, a port range
-		np.Spec.PodSelector = *app(0)
-		np.Spec.Ingress = []networkingv1.NetworkPolicyIngressRule{{
-			From: []networkingv1.NetworkPolicyPeer{{NamespaceSelector: &metav1.LabelSelector{
-				MatchLabels: map[string]string{"team": fmt.Sprintf("team-%d", i%5)}}, PodSelector: app(2)}},
-			Ports: ports(v1.ProtocolTCP, 9000, 9100)}}
-	case 3: // egress: DNS anywhere in ns-0, and an ipBlock with exceptions
-		np.Spec.PodSelector = *app(0)
-		np.Spec.PolicyTypes = []networkingv1.PolicyType{networkingv1.PolicyTypeEgress}
-		np.Spec.Egress = []networkingv1.NetworkPolicyEgressRule{{
-			To: []networkingv1.NetworkPolicyPeer{{NamespaceSelector: &metav1.LabelSelector{
-				MatchLabels: map[string]string{"kubernetes.io/metadata.name": "ns-0"}}}},
-			Ports: append(ports(v1.ProtocolUDP, 53, 0), ports(v1.ProtocolTCP, 53, 0)...),
-		}, {
-			To: []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: "172.16.0.0/12",
-				Except: []string{fmt.Sprintf("172.16.%d.0/24", i%256), "172.31.0.0/16"}}}},
-		}}
-	case 4: // same-namespace allow on two ports
-		np.Spec.PodSelector = *app(0)
-		np.Spec.Ingress = []networkingv1.NetworkPolicyIngressRule{{
-			From:  []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{}}},
-			Ports: append(ports(v1.ProtocolTCP, 80, 0), ports(v1.ProtocolTCP, 443, 0)...)}}
-	}
-	return np
-}
-
-func ports(proto v1.Protocol, first, last int32) []networkingv1.NetworkPolicyPort {
-	p := intstr.FromInt32(first)
-	np := networkingv1.NetworkPolicyPort{Protocol: &proto, Port: &p}
-	if last != 0 {
-		np.EndPort = &last
-	}
-	return []networkingv1.NetworkPolicyPort{np}
 }

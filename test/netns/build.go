@@ -1,6 +1,7 @@
 package netns
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,4 +30,29 @@ func GoBuild(pkg, out string) error {
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	return cmd.Run()
+}
+
+// NodenetBin is the nodenet binary a suite tests: $NODENET_BIN when set
+// (CI builds once, with version flags; a relative path is taken from the
+// repository root, where make and people run from, since go test runs a
+// suite in its package folder), else ./cmd/nodenet of this checkout built
+// into out.
+func NodenetBin(out string) (string, error) {
+	root, err := RepoRoot()
+	if err != nil {
+		return "", err
+	}
+	if bin := os.Getenv("NODENET_BIN"); bin != "" {
+		if !filepath.IsAbs(bin) {
+			bin = filepath.Join(root, bin)
+		}
+		if _, err := os.Stat(bin); err != nil {
+			return "", fmt.Errorf("NODENET_BIN: %w", err)
+		}
+		return bin, nil
+	}
+	if err := GoBuild("./cmd/nodenet", out); err != nil {
+		return "", fmt.Errorf("building nodenet: %w", err)
+	}
+	return out, nil
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	logsapi "k8s.io/component-base/logs/api/v1"
@@ -31,7 +32,7 @@ Flags follow kube-proxy's names and meanings.
 
 With --netpol (the default), also enforce NetworkPolicies on this node's pods,
 watching Pods, Namespaces and NetworkPolicies.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// --config before logging: the file may set the logging.
 			ignored, err := opts.applyConfigFile(cmd.Flags())
@@ -89,7 +90,7 @@ func runAgent(ctx context.Context, cfg *agentConfig) error {
 	// fatal, so the proxy keeps working whatever the firewall does.
 	netpolCtrl := newNetpolController(ctx, cfg, client, p.FirstSynced())
 
-	servers, err := listenServers(cfg, p, netpolCtrl)
+	servers, err := listenServers(cfg, p, netpolModel(netpolCtrl), firewallHealthy(netpolCtrl, firewallStartGrace(cfg), time.Now))
 	if err != nil {
 		return err
 	}

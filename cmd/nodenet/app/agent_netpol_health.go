@@ -7,27 +7,23 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/nodenet/nodenet/netpol/controller"
-	"github.com/nodenet/nodenet/proxy"
 )
 
-// firewallHealth makes /healthz and /livez fail while the NetworkPolicy
-// firewall still waits for an initial list (Pods, Namespaces,
-// NetworkPolicies, the Node) more than grace after start. Nothing is
-// enforced until then, and a kind the agent may not list (its RBAC role
-// lacks it) keeps it so forever: that must show as unhealthy, not as a
-// healthy node whose policies silently do nothing. With ctrl nil
-// (--netpol=false) health is returned as is.
-func firewallHealth(health func() proxy.HealthState, ctrl *controller.Controller, grace time.Duration, now func() time.Time) func() proxy.HealthState {
+// firewallHealthy is the firewall's part of /healthz and /livez (nil
+// with --netpol=false): the controller's own health (a change waiting too
+// long), and false while it still waits for an initial list (Pods,
+// Namespaces, NetworkPolicies, the Node) more than grace after start.
+// Nothing is enforced until then, and a kind the agent may not list (its
+// RBAC role lacks it) keeps it so forever: that must show as unhealthy,
+// not as a healthy node whose policies silently do nothing.
+func firewallHealthy(ctrl *controller.Controller, grace time.Duration, now func() time.Time) func() bool {
 	if ctrl == nil {
-		return health
+		return nil
 	}
 	start := now()
-	return func() proxy.HealthState {
-		state := health()
-		if now().Sub(start) > grace && len(ctrl.WaitingFor()) > 0 {
-			state.Healthy = false
-		}
-		return state
+	return func() bool {
+		listed := now().Sub(start) <= grace || len(ctrl.WaitingFor()) == 0
+		return listed && ctrl.Healthy()
 	}
 }
 

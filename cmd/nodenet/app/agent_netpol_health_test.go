@@ -5,20 +5,17 @@ import (
 	"time"
 
 	"github.com/nodenet/nodenet/netpol/controller"
-	"github.com/nodenet/nodenet/proxy"
 )
 
-func TestFirewallHealthFailsWhileAListIsMissingAfterTheGrace(t *testing.T) {
+func TestFirewallUnhealthyWhileAListIsMissingAfterTheGrace(t *testing.T) {
 	ctrl := controller.New(controller.Config{NodeName: "n"}, nil)
 	now := time.Unix(1000, 0)
-	clock := func() time.Time { return now }
-	healthy := func() proxy.HealthState { return proxy.HealthState{Healthy: true} }
-	health := firewallHealth(healthy, ctrl, 10*time.Second, clock)
-	if !health().Healthy {
+	healthy := firewallHealthy(ctrl, 10*time.Second, func() time.Time { return now })
+	if !healthy() {
 		t.Fatal("unhealthy within the grace")
 	}
 	now = now.Add(11 * time.Second)
-	if health().Healthy {
+	if healthy() {
 		t.Fatal("healthy after the grace with no list received (e.g. Pods forbidden)")
 	}
 	h := ctrl.Handlers()
@@ -26,10 +23,10 @@ func TestFirewallHealthFailsWhileAListIsMissingAfterTheGrace(t *testing.T) {
 	h.Namespaces.OnNamespacesSynced()
 	h.NetworkPolicies.OnNetworkPoliciesSynced()
 	h.Nodes.OnNodeSynced()
-	if !health().Healthy {
+	if !healthy() {
 		t.Fatal("unhealthy once every list arrived")
 	}
-	if got := firewallHealth(healthy, nil, 0, clock); !got().Healthy {
-		t.Fatal("--netpol=false: health must be the proxy's")
+	if firewallHealthy(nil, 0, time.Now) != nil {
+		t.Fatal("--netpol=false: the firewall must have no say")
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 
+	"github.com/nodenet/nodenet/agent/serve"
 	"github.com/nodenet/nodenet/source"
 )
 
@@ -61,11 +62,11 @@ func TestMetricsServerNetpolPaths(t *testing.T) {
 		wantCode int
 		wantBody string
 	}{
-		{"off", metricsHandler(p, "iptables", nil), "/netpol/policies", http.StatusNotFound, "--netpol=false"},
-		{"not synced", metricsHandler(p, "iptables", netpolModel(newNetpolController(t.Context(), &agentConfig{Netpol: netpolConfig{Enabled: true}}, nil, nil))),
+		{"off", metricsHandler(p, serve.ProxyConfigView{Mode: "iptables"}, nil), "/netpol/policies", http.StatusNotFound, "--netpol=false"},
+		{"not synced", metricsHandler(p, serve.ProxyConfigView{Mode: "iptables"}, netpolModel(newNetpolController(t.Context(), &agentConfig{Netpol: netpolConfig{Enabled: true}}, nil, nil))),
 			"/netpol/trace?from=x/a&to=x/b&port=80", http.StatusServiceUnavailable, "not computed yet"},
-		{"dump still served", metricsHandler(p, "iptables", nil), "/dump", http.StatusOK, "servicePorts"},
-		{"unknown path", metricsHandler(p, "iptables", nil), "/nope", http.StatusNotFound, "404 page not found"},
+		{"dump still served", metricsHandler(p, serve.ProxyConfigView{Mode: "iptables"}, nil), "/dump", http.StatusOK, "servicePorts"},
+		{"unknown path", metricsHandler(p, serve.ProxyConfigView{Mode: "iptables"}, nil), "/nope", http.StatusNotFound, "404 page not found"},
 	}
 	for _, tt := range tests {
 		rec := httptest.NewRecorder()

@@ -83,6 +83,7 @@ func (o *agentOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.CNIConfDir, "cni-conf-dir", o.CNIConfDir, "Install nodenet as this node's CNI plugin: write its conflist here (e.g. /etc/cni/net.d) once the Node has pod CIDRs. Needs --cni-bin-dir. Empty: off.")
 	fs.StringVar(&o.CNIBinDir, "cni-bin-dir", o.CNIBinDir, "Where to copy the nodenet binary as the CNI plugin (e.g. /opt/cni/bin). Needs --cni-conf-dir. Empty: off.")
 	o.addNetpolFlags(fs)
+	ipvsFlags.AddFlags(fs)
 	o.addPodRoutesFlag(fs)
 	logsapi.AddFlags(o.Logging, fs)
 }

@@ -22,7 +22,7 @@ func newTestProxier() *proxy.Proxier {
 
 func TestRunUntilDoneStopsOnCancel(t *testing.T) {
 	p := newTestProxier()
-	servers, err := listenServers(&agentConfig{HealthzBindAddr: "127.0.0.1:0", MetricsBindAddr: "127.0.0.1:0"}, p, nil)
+	servers, err := listenServers(&agentConfig{HealthzBindAddr: "127.0.0.1:0", MetricsBindAddr: "127.0.0.1:0"}, p, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func TestRunUntilDoneStopsOnCancel(t *testing.T) {
 }
 
 func TestListenServersDisabled(t *testing.T) {
-	servers, err := listenServers(&agentConfig{}, newTestProxier(), nil)
+	servers, err := listenServers(&agentConfig{}, newTestProxier(), nil, nil)
 	if err != nil || len(servers) != 0 {
 		t.Errorf("listenServers with empty addresses = %d servers, %v; want none", len(servers), err)
 	}
@@ -57,13 +57,13 @@ func TestListenServersDisabled(t *testing.T) {
 
 func TestListenServersPortTaken(t *testing.T) {
 	p := newTestProxier()
-	first, err := listenServers(&agentConfig{MetricsBindAddr: "127.0.0.1:0"}, p, nil)
+	first, err := listenServers(&agentConfig{MetricsBindAddr: "127.0.0.1:0"}, p, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer closeAll(first)
 	taken := first[0].Addr().String()
-	if _, err := listenServers(&agentConfig{HealthzBindAddr: "127.0.0.1:0", MetricsBindAddr: taken}, p, nil); err == nil {
+	if _, err := listenServers(&agentConfig{HealthzBindAddr: "127.0.0.1:0", MetricsBindAddr: taken}, p, nil, nil); err == nil {
 		t.Error("listenServers on a taken port succeeded")
 	}
 }

@@ -28,7 +28,7 @@ stopped (migrating from it): its KUBE-* chains and the rules jumping to
 them (both families, iptables-legacy and iptables-nft), its nftables tables
 ip/ip6 kube-proxy, and nothing else; kubelet's KUBE-FIREWALL,
 KUBE-IPTABLES-HINT and KUBE-KUBELET-CANARY stay. IPVS is not cleaned.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if kubeProxy {
 				return kubeproxyclean.Cleanup(cmd.OutOrStdout())

@@ -20,21 +20,18 @@ const dumpTimeout = 5 * time.Second
 
 type dumpOptions struct {
 	Server string
-	Output string
+	Output outputFormat
 }
 
 func newDumpCommand() *cobra.Command {
-	opts := dumpOptions{Server: "127.0.0.1:10249", Output: "text"}
+	opts := dumpOptions{Server: "127.0.0.1:10249"}
 	cmd := &cobra.Command{
 		Use:   "dump",
 		Short: "Print the Services the running agent programs, with their endpoints",
 		Long: `Print the desired table of the running agent (read from its metrics server's
 /dump): one block per Service port with its frontends and endpoints.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.Output != "text" && opts.Output != "json" {
-				return fmt.Errorf("-o/--output: %q is not text or json", opts.Output)
-			}
 			view, err := fetchDump(cmd.Context(), opts.Server)
 			if err != nil {
 				return err
@@ -43,7 +40,7 @@ func newDumpCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&opts.Server, "server", opts.Server, "Address (host:port or URL) of the agent's metrics server (--metrics-bind-address).")
-	cmd.Flags().StringVarP(&opts.Output, "output", "o", opts.Output, "Output format: text or json.")
+	addOutputFlag(cmd, &opts.Output)
 	cmd.AddCommand(newDumpRulesCommand(), newDumpPoliciesCommand())
 	return cmd
 }
@@ -102,23 +99,6 @@ func (e *agentStatusError) Error() string {
 	return fmt.Sprintf("GET %s: %s: %s", e.url, e.status, e.body)
 }
 
-func printDump(w io.Writer, view serve.DumpView, output string) error {
+func printDump(w io.Writer, view serve.DumpView, output outputFormat) error {
 	return printView(w, view, output, formatDump)
-}
-
-// printView prints v as -o asks: JSON, or text through format.
-func printView[T any](w io.Writer, v T, output string, format func(T) string) error {
-	if output == "json" {
-		return printJSON(w, v)
-	}
-	_, err := io.WriteString(w, format(v))
-	return err
-}
-
-// printJSON is the -o json of dump, dump policies and trace: indented,
-// the shape the agent serves.
-func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }

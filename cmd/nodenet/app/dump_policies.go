@@ -19,7 +19,7 @@ func newDumpPoliciesCommand() *cobra.Command {
 by which policies, and the rules that allow traffic (peer, ports, policy). Read
 from the running agent's /netpol/policies, or offline computed from a folder of
 manifests (--manifests, with --hostname-override naming the node).`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := opts.validate(cmd.Flags()); err != nil {
 				return err
@@ -31,7 +31,7 @@ manifests (--manifests, with --hostname-override naming the node).`,
 			return printPolicies(cmd.OutOrStdout(), view, opts.Output)
 		},
 	}
-	opts.addFlags(cmd.Flags())
+	opts.addFlags(cmd)
 	return cmd
 }
 
@@ -48,6 +48,6 @@ func (o *netpolSourceOptions) policies(ctx context.Context) (netpolview.Policies
 	return view, err
 }
 
-func printPolicies(w io.Writer, view netpolview.PoliciesView, output string) error {
+func printPolicies(w io.Writer, view netpolview.PoliciesView, output outputFormat) error {
 	return printView(w, view, output, formatPolicies)
 }

@@ -19,7 +19,7 @@ func newDumpRulesCommand() *cobra.Command {
 each usable IP family, each family after a "# IPv4" / "# IPv6" comment line. The
 format is the kernel tool's own (iptables-save for iptables). With --ip-family
 the output is that family's only, valid input to the tool's restore command.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			m, err := lookupMode(mode)
 			if err != nil {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"sigs.k8s.io/yaml"
+
 	"github.com/nodenet/nodenet/agent/serve"
 )
 
@@ -41,8 +43,8 @@ func TestFetchDump(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if formatDump(got) != formatDump(want) {
-		t.Errorf("fetched view differs:\n%s\nwant\n%s", formatDump(got), formatDump(want))
+	if formatDump(got, false) != formatDump(want, false) {
+		t.Errorf("fetched view differs:\n%s\nwant\n%s", formatDump(got, false), formatDump(want, false))
 	}
 
 	var out bytes.Buffer
@@ -71,12 +73,36 @@ func TestFetchDumpErrors(t *testing.T) {
 }
 
 func TestDumpRejectsUnknownOutput(t *testing.T) {
-	root := NewRootCommand()
-	root.SetArgs([]string{"dump", "-o", "yaml"})
-	root.SetOut(new(bytes.Buffer))
-	root.SetErr(new(bytes.Buffer))
-	err := root.Execute()
-	if err == nil || !strings.Contains(err.Error(), `-o/--output: "yaml"`) {
-		t.Errorf("error = %v", err)
+	_, err := execute(t, "dump", "-o", "xml")
+	if err == nil || !strings.Contains(err.Error(), `"xml" is not one of table, wide, json, yaml`) || ExitCode(err) != 2 {
+		t.Errorf("error = %v (exit %d)", err, ExitCode(err))
+	}
+}
+
+// TestPrintViewFormats: -o json and -o yaml print the view's own fields
+// (the agent's JSON names), table and wide the human layout.
+func TestPrintViewFormats(t *testing.T) {
+	view := sampleDumpView()
+	for format, want := range map[outputFormat]string{
+		outputJSON:  `"clusterIPs": [`,
+		outputYAML:  "clusterIPs:\n  - 10.96.0.10\n",
+		outputTable: "  ClusterIP     10.96.0.10:80\n",
+		outputWide:  "externalTrafficPolicy: Local (health check on node port 31000)",
+	} {
+		var out bytes.Buffer
+		if err := printDump(&out, view, format); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("-o %s lacks %q:\n%s", format, want, out.String())
+		}
+	}
+	var out bytes.Buffer
+	if err := printDump(&out, view, outputYAML); err != nil {
+		t.Fatal(err)
+	}
+	var back serve.DumpView
+	if err := yaml.Unmarshal(out.Bytes(), &back); err != nil || len(back.ServicePorts) != 3 {
+		t.Errorf("-o yaml does not read back: %v, %d ports", err, len(back.ServicePorts))
 	}
 }

@@ -21,8 +21,10 @@ const noEndpoints = "no endpoints: connections are rejected"
 //	  NodePort      *:30080
 //	  -> 10.244.1.2:8080  ready  node-a
 //
-// It is pure so that the layout is pinned by a golden test.
-func formatDump(view serve.DumpView) string {
+// Wide adds each Service port's traffic policies, affinity and source
+// ranges, and each endpoint's zone and whether it gets new connections
+// (targets). It is pure so that the layout is pinned by a golden test.
+func formatDump(view serve.DumpView, wide bool) string {
 	if len(view.ServicePorts) == 0 {
 		return "No Service ports programmed.\n"
 	}
@@ -31,13 +33,18 @@ func formatDump(view serve.DumpView) string {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
-		writeServicePort(&b, sp)
+		writeServicePort(&b, sp, wide)
 	}
 	return b.String()
 }
 
-func writeServicePort(b *strings.Builder, sp serve.ServicePortView) {
+func writeServicePort(b *strings.Builder, sp serve.ServicePortView, wide bool) {
 	fmt.Fprintf(b, "%s %s\n", servicePortTitle(sp), sp.Protocol)
+	if wide {
+		for _, line := range servicePortPolicies(sp) {
+			fmt.Fprintf(b, "  %s\n", line)
+		}
+	}
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
 	for _, f := range frontends(sp) {
 		fmt.Fprintf(tw, "  %s\t%s\n", f.kind, f.address)
@@ -49,7 +56,11 @@ func writeServicePort(b *strings.Builder, sp serve.ServicePortView) {
 		fmt.Fprintf(b, "  %s\n", noEndpoints)
 	}
 	for _, ep := range sp.Endpoints {
-		fmt.Fprintf(tw, "  -> %s\t%s\t%s\n", ep.Address, endpointState(ep), nodeOrDash(ep.NodeName))
+		fmt.Fprintf(tw, "  -> %s\t%s\t%s", ep.Address, endpointState(ep), nodeOrDash(ep.NodeName))
+		if wide {
+			fmt.Fprintf(tw, "\t%s\t%s", orDash(ep.Zone), endpointTargets(ep))
+		}
+		fmt.Fprintln(tw)
 	}
 	_ = tw.Flush()
 }
@@ -100,9 +111,56 @@ func endpointState(ep serve.EndpointView) string {
 	}
 }
 
-func nodeOrDash(node string) string {
-	if node == "" {
+func nodeOrDash(node string) string { return orDash(node) }
+
+func orDash(s string) string {
+	if s == "" {
 		return "-"
 	}
-	return node
+	return s
+}
+
+// servicePortPolicies are the wide lines that say how the port treats a
+// packet: traffic policies, affinity, source ranges, topology.
+func servicePortPolicies(sp serve.ServicePortView) []string {
+	var out []string
+	if sp.ExternalTrafficPolicyLocal {
+		line := "externalTrafficPolicy: Local"
+		if sp.HealthCheckNodePort != 0 {
+			line += fmt.Sprintf(" (health check on node port %d)", sp.HealthCheckNodePort)
+		}
+		out = append(out, line)
+	}
+	if sp.InternalTrafficPolicyLocal {
+		out = append(out, "internalTrafficPolicy: Local")
+	}
+	if sp.SessionAffinitySeconds > 0 {
+		out = append(out, fmt.Sprintf("sessionAffinity: ClientIP (%ds)", sp.SessionAffinitySeconds))
+	}
+	if len(sp.LoadBalancerSourceRanges) > 0 {
+		out = append(out, "loadBalancerSourceRanges: "+strings.Join(sp.LoadBalancerSourceRanges, ", "))
+	}
+	if sp.TopologyAware {
+		out = append(out, "topology-aware routing")
+	}
+	if len(sp.ShadowedClusterIPs) > 0 {
+		out = append(out, "shadowed (an older Service owns them): "+strings.Join(sp.ShadowedClusterIPs, ", "))
+	}
+	return out
+}
+
+// endpointTargets says which traffic policies send the endpoint new
+// connections: "cluster", "local", both, or "none".
+func endpointTargets(ep serve.EndpointView) string {
+	var out []string
+	if ep.Target {
+		out = append(out, "cluster")
+	}
+	if ep.LocalTarget {
+		out = append(out, "local")
+	}
+	if len(out) == 0 {
+		return "none"
+	}
+	return "targets:" + strings.Join(out, ",")
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/nodenet/nodenet/iptables"
+	"github.com/nodenet/nodenet/ipvs"
 	"github.com/nodenet/nodenet/proxymode"
 )
 
@@ -13,7 +14,11 @@ import (
 // iptables is kube-proxy's on Linux.
 var proxyModes = []proxymode.Mode{
 	iptables.Mode{},
+	ipvs.Mode{Flags: ipvsFlags},
 }
+
+// ipvsFlags are the --ipvs-* options (agentOptions.addFlags registers them).
+var ipvsFlags = &ipvs.Flags{}
 
 // lookupMode finds a mode by name; "" is the default, as kube-proxy treats
 // an empty mode as the platform's default.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/nodenet/nodenet/netpol"
@@ -21,25 +22,23 @@ type netpolSourceOptions struct {
 	Server           string
 	Manifests        string
 	HostnameOverride string
-	Output           string
+	Output           outputFormat
 }
 
 func newNetpolSourceOptions() netpolSourceOptions {
-	return netpolSourceOptions{Server: "127.0.0.1:10249", Output: "text"}
+	return netpolSourceOptions{Server: "127.0.0.1:10249"}
 }
 
-func (o *netpolSourceOptions) addFlags(fs *pflag.FlagSet) {
+func (o *netpolSourceOptions) addFlags(cmd *cobra.Command) {
+	fs := cmd.Flags()
 	fs.StringVar(&o.Server, "server", o.Server, "Address (host:port or URL) of the agent's metrics server (--metrics-bind-address).")
-	fs.StringVar(&o.Manifests, "manifests", o.Manifests, "Offline: compute the model from the YAML/JSON manifests in this directory (Pods with status.podIPs, Namespaces, NetworkPolicies, Nodes) instead of asking an agent.")
+	fs.StringVar(&o.Manifests, "manifests", o.Manifests, "Offline: compute from the YAML/JSON manifests in this directory (Services, EndpointSlices, Pods with status.podIPs, Namespaces, NetworkPolicies, Nodes) instead of asking an agent.")
 	fs.StringVar(&o.HostnameOverride, "hostname-override", o.HostnameOverride, "With --manifests: the node whose pods to show (default: this host's name, lower-cased).")
-	fs.StringVarP(&o.Output, "output", "o", o.Output, "Output format: text or json.")
+	addOutputFlag(cmd, &o.Output)
 }
 
 // validate checks the flags; fs tells which were given.
 func (o *netpolSourceOptions) validate(fs *pflag.FlagSet) error {
-	if o.Output != "text" && o.Output != "json" {
-		return fmt.Errorf("-o/--output: %q is not text or json", o.Output)
-	}
 	if o.Manifests == "" {
 		if fs.Changed("hostname-override") {
 			return errors.New("--hostname-override goes with --manifests (a running agent knows its node)")

@@ -18,9 +18,10 @@ const maxListed = 5
 //	    allow from pods x/api (10.2.0.10) ports TCP:5432 (x/db-allow)
 //	  egress: not isolated (all allowed)
 //
-// then the invalid policies, if any. It is pure so that a golden test pins
-// the layout.
-func formatPolicies(view netpolview.PoliciesView) string {
+// then the invalid policies, if any. Wide lists every pod and address of a
+// peer, and names the peer's address set and where it comes from. It is
+// pure so that a golden test pins the layout.
+func formatPolicies(view netpolview.PoliciesView, wide bool) string {
 	var b strings.Builder
 	invalid := map[string]bool{}
 	for _, p := range view.InvalidPolicies {
@@ -34,8 +35,8 @@ func formatPolicies(view netpolview.PoliciesView) string {
 			b.WriteByte('\n')
 		}
 		fmt.Fprintf(&b, "%s %s\n", pod.Pod, strings.Join(pod.IPs, ", "))
-		writeDirection(&b, "ingress", "from", pod.Ingress, invalid)
-		writeDirection(&b, "egress", "to", pod.Egress, invalid)
+		writeDirection(&b, "ingress", "from", pod.Ingress, invalid, wide)
+		writeDirection(&b, "egress", "to", pod.Egress, invalid, wide)
 	}
 	if len(view.InvalidPolicies) > 0 {
 		b.WriteString("\nInvalid NetworkPolicies (they allow nothing, yet isolate the pods they select):\n")
@@ -46,7 +47,7 @@ func formatPolicies(view netpolview.PoliciesView) string {
 	return b.String()
 }
 
-func writeDirection(b *strings.Builder, name, preposition string, d netpolview.DirectionView, invalid map[string]bool) {
+func writeDirection(b *strings.Builder, name, preposition string, d netpolview.DirectionView, invalid map[string]bool, wide bool) {
 	if !d.Isolated {
 		fmt.Fprintf(b, "  %s: not isolated (all allowed)\n", name)
 		return
@@ -63,17 +64,25 @@ func writeDirection(b *strings.Builder, name, preposition string, d netpolview.D
 		b.WriteString("    nothing allowed\n")
 	}
 	for _, r := range d.Rules {
-		fmt.Fprintf(b, "    allow %s %s ports %s (%s)\n", preposition, describePeer(r.Peer), describePorts(r.Ports), r.Policy)
+		fmt.Fprintf(b, "    allow %s %s ports %s (%s)", preposition, describePeer(r.Peer, wide), describePorts(r.Ports), r.Policy)
+		if wide && r.Peer.Name != "" {
+			fmt.Fprintf(b, " [set %s: %s]", r.Peer.Name, r.Peer.Origin)
+		}
+		b.WriteByte('\n')
 	}
 }
 
-func describePeer(p netpolview.PeerView) string {
+func describePeer(p netpolview.PeerView, wide bool) string {
+	limit := maxListed
+	if wide {
+		limit = len(p.Pods) + len(p.Addresses)
+	}
 	switch p.Kind {
 	case "pods":
 		if len(p.Pods) == 0 {
 			return "pods (none match now)"
 		}
-		return fmt.Sprintf("pods %s (%s)", shortList(p.Pods), shortList(p.Addresses))
+		return fmt.Sprintf("pods %s (%s)", shortList(p.Pods, limit), shortList(p.Addresses, limit))
 	case "ipBlock":
 		if len(p.Except) == 0 {
 			return p.CIDR
@@ -101,10 +110,10 @@ func describePorts(ports []netpolview.PortView) string {
 	return strings.Join(out, ", ")
 }
 
-// shortList joins at most maxListed items and says how many it left out.
-func shortList(items []string) string {
-	if len(items) <= maxListed {
+// shortList joins at most limit items and says how many it left out.
+func shortList(items []string, limit int) string {
+	if len(items) <= limit {
 		return strings.Join(items, ", ")
 	}
-	return fmt.Sprintf("%s, ... (+%d more)", strings.Join(items[:maxListed], ", "), len(items)-maxListed)
+	return fmt.Sprintf("%s, ... (+%d more)", strings.Join(items[:limit], ", "), len(items)-limit)
 }

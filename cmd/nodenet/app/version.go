@@ -3,22 +3,30 @@ package app
 import (
 	"fmt"
 	"io"
-	"strconv"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 	"k8s.io/component-base/version"
 )
 
+// newVersionCommand is the one way to print the version: there is no
+// --version flag beside it (two spellings of one question, of which only
+// the flag needed help text of its own).
 func newVersionCommand() *cobra.Command {
-	return &cobra.Command{
+	raw := false
+	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print nodenet's version",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		Run: func(cmd *cobra.Command, _ []string) {
+			if raw {
+				printRawVersion(cmd.OutOrStdout())
+				return
+			}
 			printVersion(cmd.OutOrStdout())
 		},
 	}
+	cmd.Flags().BoolVar(&raw, "raw", false, "Print every field of the build information (git commit, Go version, platform).")
+	return cmd
 }
 
 // printVersion prints the version set at build time with
@@ -29,41 +37,4 @@ func printVersion(w io.Writer) {
 
 func printRawVersion(w io.Writer) {
 	fmt.Fprintf(w, "%#v\n", version.Get())
-}
-
-const (
-	versionFlagName = "version"
-	versionFalse    = "false"
-	versionTrue     = "true"
-	versionRaw      = "raw"
-)
-
-// versionValue is --version as Kubernetes components spell it (--version,
-// --version=raw). component-base's verflag is not used: it registers the
-// flag on pflag.CommandLine, which cobra makes global, so `nodenet agent
-// --version` would be accepted and ignored; and it names the program
-// "Kubernetes".
-type versionValue string
-
-func (v *versionValue) String() string   { return string(*v) }
-func (v *versionValue) Type() string     { return "version" }
-func (v *versionValue) IsBoolFlag() bool { return true }
-
-func (v *versionValue) Set(s string) error {
-	if s == versionRaw {
-		*v = versionRaw
-		return nil
-	}
-	b, err := strconv.ParseBool(s)
-	if err != nil {
-		return fmt.Errorf("want true, false or raw")
-	}
-	*v = versionValue(strconv.FormatBool(b))
-	return nil
-}
-
-func addVersionFlag(fs *pflag.FlagSet) {
-	v := versionValue(versionFalse)
-	fs.Var(&v, versionFlagName, "--version, --version=raw prints version information and quits")
-	fs.Lookup(versionFlagName).NoOptDefVal = versionTrue
 }

@@ -20,7 +20,6 @@ import (
 	discovery "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/nodenet/nodenet/test/cluster/controlplane"
 	"github.com/nodenet/nodenet/test/netns"
@@ -36,7 +35,7 @@ func BenchmarkCompareKubeProxy(b *testing.B) {
 	c := benchCluster(b)
 	be := startBenchBackend(b, c)
 	createBenchNodes(b, c)
-	lat := createBenchService(b, c, "latency", []string{be.ips[0]})
+	lat := createLatencyService(b, c, "latency", []string{be.ips[0]})
 	var out strings.Builder
 	host := 70 // underlay host numbers of the node namespaces
 	for _, n := range sizes {
@@ -100,12 +99,7 @@ func benchCluster(b *testing.B) *cluster {
 	prefix := netns.UniquePrefix("k")
 	c := &cluster{net: controlplane.NewNetwork(b, prefix)}
 	c.cp = controlplane.Start(b, c.net)
-	cfg := c.cp.RESTConfig(c.cp.AdminToken())
-	cfg.QPS, cfg.Burst = 1000, 2000
-	var err error
-	if c.admin, err = kubernetes.NewForConfig(cfg); err != nil {
-		b.Fatal(err)
-	}
+	c.admin = fastAdmin(b, c)
 	id := applyDeployRBAC(b, c.admin, nil)
 	c.agentKubeconfig = c.cp.WriteKubeconfig(b, b.TempDir(), "nodenet", id.token(b, c.admin))
 	if _, err := c.admin.CoreV1().Namespaces().Create(context.Background(),
@@ -146,7 +140,7 @@ func startBenchBackend(b *testing.B, c *cluster) *benchBackend {
 }
 
 func createBenchNodes(b *testing.B, c *cluster) {
-	parallel(b, benchNodes, func(i int) error {
+	parallel(benchNodes, 16, func(i int) error {
 		node := &v1.Node{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("bench-n%03d", i)},
 			Status: v1.NodeStatus{Addresses: []v1.NodeAddress{{Type: v1.NodeInternalIP, Address: fmt.Sprintf("10.0.%d.%d", i/250, i%250+1)}}}}
 		_, err := c.admin.CoreV1().Nodes().Create(context.Background(), node, metav1.CreateOptions{})
@@ -165,7 +159,7 @@ func createBenchServices(b *testing.B, c *cluster, be *benchBackend, n int) (fir
 	from := len(existing.Items) - 1 // "latency" is not one of them
 	addrs := make([]string, n)
 	var mu sync.Mutex
-	parallel(b, n-from, func(k int) error {
+	parallel(n-from, 16, func(k int) error {
 		i := from + k
 		ips := be.ips
 		if i != 0 && i != n-1 {
@@ -196,7 +190,7 @@ func fakeEndpoints(i int) []string {
 	return ips
 }
 
-func createBenchService(b *testing.B, c *cluster, name string, ips []string) string {
+func createLatencyService(b *testing.B, c *cluster, name string, ips []string) string {
 	addr, err := createService(c, name, ips)
 	if err != nil {
 		b.Fatal(err)
@@ -213,7 +207,7 @@ func createService(c *cluster, name string, ips []string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if _, err := c.admin.DiscoveryV1().EndpointSlices("bench").Create(context.Background(), benchSlice(name, ips, time.Now()), metav1.CreateOptions{}); err != nil {
+	if _, err := c.admin.DiscoveryV1().EndpointSlices("bench").Create(context.Background(), compareSlice(name, ips, time.Now()), metav1.CreateOptions{}); err != nil {
 		return "", err
 	}
 	return net.JoinHostPort(got.Spec.ClusterIP, "80"), nil
@@ -229,7 +223,7 @@ func serviceAddr(b *testing.B, c *cluster, name string) string {
 
 // benchSlice is the Service's EndpointSlice with endpoints ips (on
 // nodes bench-n..., by address), triggered at trigger.
-func benchSlice(name string, ips []string, trigger time.Time) *discovery.EndpointSlice {
+func compareSlice(name string, ips []string, trigger time.Time) *discovery.EndpointSlice {
 	ready := true
 	port, proto, portName := int32(echoPort), v1.ProtocolTCP, "echo"
 	slice := &discovery.EndpointSlice{
@@ -245,34 +239,6 @@ func benchSlice(name string, ips []string, trigger time.Time) *discovery.Endpoin
 			Conditions: discovery.EndpointConditions{Ready: &ready}})
 	}
 	return slice
-}
-
-// parallel runs fn(0..n-1) on 16 workers; the first error fails b.
-func parallel(b *testing.B, n int, fn func(i int) error) {
-	b.Helper()
-	work := make(chan int)
-	errs := make(chan error, n)
-	var wg sync.WaitGroup
-	for range 16 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				if err := fn(i); err != nil {
-					errs <- err
-				}
-			}
-		}()
-	}
-	for i := range n {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
-		b.Fatal(err)
-	}
 }
 
 // benchResult is what one agent measured.
@@ -348,7 +314,7 @@ func updateSlice(c *cluster, name string, ips []string, trigger time.Time) error
 	if err != nil {
 		return err
 	}
-	slice := benchSlice(name, ips, trigger)
+	slice := compareSlice(name, ips, trigger)
 	slice.ResourceVersion = old.ResourceVersion
 	_, err = slices.Update(context.Background(), slice, metav1.UpdateOptions{})
 	return err

@@ -66,7 +66,7 @@ type node struct {
 // newCluster starts a control plane and n nodes (n <= 9), each with its
 // Node object and a running agent with the deploy manifest's identity,
 // and waits until every agent is healthy.
-func newCluster(t *testing.T, n int) *cluster {
+func newCluster(t testing.TB, n int) *cluster {
 	t.Helper()
 	c := startCluster(t, clusterOptions{nodes: n})
 	for _, nd := range c.nodes {
@@ -85,7 +85,7 @@ type clusterOptions struct {
 }
 
 // startCluster is newCluster without waiting for the agents.
-func startCluster(t *testing.T, o clusterOptions) *cluster {
+func startCluster(t testing.TB, o clusterOptions) *cluster {
 	t.Helper()
 	netns.RequireRoot(t)
 	prefix := netns.UniquePrefix("k")
@@ -107,7 +107,7 @@ func startCluster(t *testing.T, o clusterOptions) *cluster {
 // addNode makes the node's namespace on the underlay and registers its
 // Node object (as a kubelet would, with its pod CIDR as the
 // node-ipam-controller would set it).
-func (c *cluster) addNode(t *testing.T, name string, i int) *node {
+func (c *cluster) addNode(t testing.TB, name string, i int) *node {
 	t.Helper()
 	nd := &node{name: name, podCIDR: fmt.Sprintf("10.244.%d.0/24", i), clusterT: c,
 		confDir: t.TempDir(), binDir: t.TempDir(), ipamDir: t.TempDir()}
@@ -130,7 +130,7 @@ func (c *cluster) addNode(t *testing.T, name string, i int) *node {
 // startAgent runs `nodenet agent` in the node's namespace as the
 // DaemonSet would: its kubeconfig, its node name, the CNI installer, the
 // firewall (on by default) and routes to the other nodes' pods.
-func (nd *node) startAgent(t *testing.T, kubeconfig string, extra ...string) {
+func (nd *node) startAgent(t testing.TB, kubeconfig string, extra ...string) {
 	t.Helper()
 	args := []string{nodenetBin, "agent", "--kubeconfig", kubeconfig, "--hostname-override", nd.name,
 		"--cluster-cidr", clusterCIDR, "--cni-conf-dir", nd.confDir, "--cni-bin-dir", nd.binDir, "--pod-routes",
@@ -153,7 +153,7 @@ func (nd *node) healthz(path string) (int, string, error) {
 	return httpGet(fmt.Sprintf("http://%s:%d%s", nd.ip, healthzPort, path))
 }
 
-func (nd *node) waitHealthy(t *testing.T) {
+func (nd *node) waitHealthy(t testing.TB) {
 	t.Helper()
 	netns.Eventually(t, 60*time.Second, nd.name+" agent healthy", func() error {
 		if exited, err := nd.agent.Exited(); exited {
@@ -182,7 +182,7 @@ func httpGet(url string) (int, string, error) {
 }
 
 // ensureNamespace creates an API namespace for a test's objects.
-func (c *cluster) ensureNamespace(t *testing.T, name string, labels map[string]string) {
+func (c *cluster) ensureNamespace(t testing.TB, name string, labels map[string]string) {
 	t.Helper()
 	ns := &v1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}}
 	if _, err := c.admin.CoreV1().Namespaces().Create(context.Background(), ns, metav1.CreateOptions{}); err != nil {

@@ -50,7 +50,7 @@ func (c *cluster) addKubeProxyNode(t testing.TB, suffix string, host int) *kubeP
 // startKubeProxy runs upstream kube-proxy in mode (iptables, nftables) as
 // system:kube-proxy, its health and metrics servers on the underlay, and
 // waits until /healthz answers 200 (it has synced once).
-func (k *kubeProxyNode) startKubeProxy(t *testing.T, c *cluster, mode string, extra ...string) {
+func (k *kubeProxyNode) startKubeProxy(t testing.TB, c *cluster, mode string, extra ...string) {
 	t.Helper()
 	args := append(kubeProxyArgs(t, c, k.name, mode), extra...)
 	k.kp = netns.Start(t, k.ns.Name, "kube-proxy "+mode, args...)

@@ -29,6 +29,8 @@ var sharedMetrics = []string{
 	"kubeproxy_sync_proxy_rules_endpoint_changes_pending",
 	"kubeproxy_sync_proxy_rules_service_changes_total",
 	"kubeproxy_sync_proxy_rules_service_changes_pending",
+	"kubeproxy_proxy_healthz_total",
+	"kubeproxy_sync_proxy_rules_last_queued_timestamp_seconds",
 }
 
 // TestKubeProxyMetrics runs upstream kube-proxy (the same build as the API
@@ -94,7 +96,7 @@ func TestKubeProxyMetrics(t *testing.T) {
 // returns its address there. Changes from before its start are not
 // latency (it ignores trigger times older than itself): it has synced once
 // when this returns.
-func (c *cluster) startKubeProxy(t *testing.T) string {
+func (c *cluster) startKubeProxy(t testing.TB) string {
 	t.Helper()
 	k := c.addKubeProxyNode(t, "kp", 30)
 	k.startKubeProxy(t, c, "iptables")

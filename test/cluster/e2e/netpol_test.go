@@ -19,7 +19,7 @@ import (
 // testNetworkPolicy: a policy created through the API isolates the pods
 // it selects on both nodes, lets in only the peers it names (a pod on the
 // other node), and is lifted when deleted.
-func testNetworkPolicy(t *testing.T, c *cluster, podA, podB, granted *netns.Pod) {
+func testNetworkPolicy(t *testing.T, c *cluster, a, b *node, podA, podB, granted *netns.Pod) {
 	ctx := context.Background()
 	policies := c.admin.NetworkingV1().NetworkPolicies("web")
 	np := &networkingv1.NetworkPolicy{
@@ -37,11 +37,16 @@ func testNetworkPolicy(t *testing.T, c *cluster, podA, podB, granted *netns.Pod)
 	expectBlocked(t, podA, podB)                                // enforced on node b
 	expectBlocked(t, podB, podA)                                // enforced on node a
 	expectAnswer(t, granted.Name, echoAddr(podB), podB.PodName) // a peer on the other node
+	// What an SRE on each node would ask, against what the packets did.
+	expectTrace(t, b, podA, podB, false)
+	expectTrace(t, b, granted, podB, true)
+	expectTrace(t, a, podB, podA, false)
 	if err := policies.Delete(ctx, np.Name, metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	expectAnswer(t, podA.Name, echoAddr(podB), podB.PodName)
 	expectAnswer(t, podB.Name, echoAddr(podA), podA.PodName)
+	expectTrace(t, b, podA, podB, true)
 }
 
 func echoAddr(p *netns.Pod) string { return net.JoinHostPort(p.IP, strconv.Itoa(echoPort)) }

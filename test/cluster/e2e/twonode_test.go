@@ -49,6 +49,7 @@ func TestTwoNodes(t *testing.T) {
 		svc := c.createService(t, "web", "to-b", nil)
 		c.writeEndpoints(t, svc, endpoint{podB, b})
 		expectAnswer(t, podA.Name, net.JoinHostPort(svc.Spec.ClusterIP, "80"), "pod-b")
+		expectDump(t, a, "web/to-b", podB.IP)
 	})
 	t.Run("NodePortOnBToPodOnA", func(t *testing.T) {
 		svc := c.createService(t, "web", "np-to-a", func(s *v1.Service) { s.Spec.Type = v1.ServiceTypeNodePort })
@@ -80,7 +81,7 @@ func TestTwoNodes(t *testing.T) {
 			t.Errorf("node b answered NodePort %s of an eTP Local Service without local endpoints: %s", nodePort, got[0].Line)
 		}
 	})
-	t.Run("NetworkPolicy", func(t *testing.T) { testNetworkPolicy(t, c, podA, podB, granted) })
+	t.Run("NetworkPolicy", func(t *testing.T) { testNetworkPolicy(t, c, a, b, podA, podB, granted) })
 	t.Run("WarningEvents", func(t *testing.T) { testWarningEvents(t, c) })
 	t.Run("PodRoutesFollowNodes", func(t *testing.T) { testPodRoutesFollowNodes(t, c) })
 }

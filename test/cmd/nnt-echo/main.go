@@ -8,6 +8,8 @@
 //	nnt-echo probe [-timeout 1s] tcp/10.244.1.10:80 udp/[fd00::a]:81 ...
 //	nnt-echo nflog [-group 100] [-n 1] [-timeout 10s]
 //	nnt-echo ra [-dev eth0] [-prefix 2001:db8:bad::/64]
+//	nnt-echo garp [-dev eth0] -ip 10.244.1.1|fd00::1
+//	nnt-echo send -addr 255.255.255.255:80|[ff02::1%eth0]:80 [-n 1]
 //
 // serve answers every TCP connection, UDP datagram and HTTP request with
 // "<name> <remote addr>\n", so a client sees which endpoint answered and
@@ -29,7 +31,10 @@
 //
 // nflog prints the prefix and addresses of packets logged to an NFLOG
 // group, the way the firewall's --netpol-log-drops hands them to a logger.
-// ra plays a rogue pod: one router advertisement of a prefix.
+// ra plays a rogue pod: one router advertisement of a prefix. garp plays
+// one spoofing a neighbour: an ARP reply or neighbour advertisement
+// claiming an address. send sends UDP datagrams, to broadcast and
+// multicast addresses too, and waits for nothing.
 package main
 
 import (
@@ -55,6 +60,10 @@ func main() {
 		err = nflogMain(os.Args[2:])
 	case "ra":
 		err = raMain(os.Args[2:])
+	case "garp":
+		err = garpMain(os.Args[2:])
+	case "send":
+		err = sendMain(os.Args[2:])
 	default:
 		usage()
 	}
@@ -65,6 +74,6 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: nnt-echo serve|dial|hold|probe|nflog|ra [flags]")
+	fmt.Fprintln(os.Stderr, "usage: nnt-echo serve|dial|hold|probe|nflog|ra|garp|send [flags]")
 	os.Exit(2)
 }

@@ -1,14 +1,20 @@
-package firewall
+// Package firewalltest holds the NetworkPolicy firewall's test doubles:
+// kept out of package firewall so that no fake is compiled into the agent.
+package firewalltest
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/nodenet/nodenet/netpol/firewall/setkernel"
 )
 
-// FakeSets is an in-memory SetKernel that refuses what the kernel
+// FakeSets is an in-memory setkernel.Kernel that refuses what the kernel
 // refuses: creating a set twice, touching a missing set, a member of the
 // wrong family (or a network in a hash:ip set), deleting a missing
 // member, and destroying a set that a rule still references (it asks
@@ -27,12 +33,12 @@ type FakeSets struct {
 type FakeSetOps struct{ Creates, Adds, Dels, Destroys int }
 
 type fakeSet struct {
-	kind    SetKind
+	kind    setkernel.Kind
 	ipv6    bool
 	members map[netip.Prefix]bool
 }
 
-var _ SetKernel = (*FakeSets)(nil)
+var _ setkernel.Kernel = (*FakeSets)(nil)
 
 // NewFakeSets returns a fake with no sets.
 func NewFakeSets() *FakeSets { return &FakeSets{sets: map[string]*fakeSet{}} }
@@ -63,8 +69,8 @@ func (s *FakeSets) takeFailure() error {
 	return err
 }
 
-// CreateSet implements SetKernel.
-func (s *FakeSets) CreateSet(name string, kind SetKind, ipv6 bool) error {
+// CreateSet implements setkernel.Kernel.
+func (s *FakeSets) CreateSet(name string, kind setkernel.Kind, ipv6 bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
@@ -72,9 +78,9 @@ func (s *FakeSets) CreateSet(name string, kind SetKind, ipv6 bool) error {
 		return s.takeFailure()
 	case s.sets[name] != nil:
 		return fmt.Errorf("set %s already exists", name)
-	case len(name) > maxSetName:
-		return fmt.Errorf("set name %q is longer than %d", name, maxSetName)
-	case kind != SetOfAddrs && kind != SetOfNets:
+	case len(name) > setkernel.MaxName:
+		return fmt.Errorf("set name %q is longer than %d", name, setkernel.MaxName)
+	case kind != setkernel.Addrs && kind != setkernel.Nets:
 		return fmt.Errorf("set type %q unknown", kind)
 	}
 	s.sets[name] = &fakeSet{kind: kind, ipv6: ipv6, members: map[netip.Prefix]bool{}}
@@ -89,13 +95,13 @@ func (s *FakeSets) memberSet(name string, member netip.Prefix) (*fakeSet, error)
 		return nil, fmt.Errorf("set %s does not exist", name)
 	case member.Addr().Is6() != set.ipv6:
 		return nil, fmt.Errorf("%s is of the wrong family for set %s", member, name)
-	case set.kind == SetOfAddrs && member.Bits() != member.Addr().BitLen():
+	case set.kind == setkernel.Addrs && member.Bits() != member.Addr().BitLen():
 		return nil, fmt.Errorf("%s is a network, set %s is %s", member, name, set.kind)
 	}
 	return set, nil
 }
 
-// AddMember implements SetKernel.
+// AddMember implements setkernel.Kernel.
 func (s *FakeSets) AddMember(name string, member netip.Prefix) error {
 	return s.editMember(name, member, func(set *fakeSet) error {
 		set.members[member.Masked()] = true
@@ -104,7 +110,7 @@ func (s *FakeSets) AddMember(name string, member netip.Prefix) error {
 	})
 }
 
-// DelMember implements SetKernel.
+// DelMember implements setkernel.Kernel.
 func (s *FakeSets) DelMember(name string, member netip.Prefix) error {
 	return s.editMember(name, member, func(set *fakeSet) error {
 		if !set.members[member.Masked()] {
@@ -130,7 +136,7 @@ func (s *FakeSets) editMember(name string, member netip.Prefix, edit func(*fakeS
 	return edit(set)
 }
 
-// DestroySet implements SetKernel. References are checked before taking
+// DestroySet implements setkernel.Kernel. References are checked before taking
 // the lock: the fake iptables asks HasSet while it holds its own.
 func (s *FakeSets) DestroySet(name string) error {
 	for _, referenced := range s.referrers {
@@ -151,18 +157,18 @@ func (s *FakeSets) DestroySet(name string) error {
 	return nil
 }
 
-// ListSets implements SetKernel, sorted by name, members sorted.
-func (s *FakeSets) ListSets() ([]SetInfo, error) {
+// ListSets implements setkernel.Kernel, sorted by name, members sorted.
+func (s *FakeSets) ListSets() ([]setkernel.Info, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []SetInfo
-	for _, name := range sortedKeys(s.sets) {
+	var out []setkernel.Info
+	for _, name := range slices.Sorted(maps.Keys(s.sets)) {
 		set := s.sets[name]
-		info := SetInfo{Name: name, Kind: set.kind, IPv6: set.ipv6}
+		info := setkernel.Info{Name: name, Kind: set.kind, IPv6: set.ipv6}
 		for m := range set.members {
 			info.Members = append(info.Members, m)
 		}
-		sort.Slice(info.Members, func(i, j int) bool { return comparePrefix(info.Members[i], info.Members[j]) < 0 })
+		sort.Slice(info.Members, func(i, j int) bool { return setkernel.ComparePrefix(info.Members[i], info.Members[j]) < 0 })
 		out = append(out, info)
 	}
 	return out, nil

@@ -1,0 +1,171 @@
+package nfwatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/google/nftables"
+	"github.com/mdlayher/netlink"
+	"golang.org/x/sys/unix"
+	"k8s.io/klog/v2"
+)
+
+// retryAfter is the wait before subscribing again after the subscription
+// broke.
+const retryAfter = time.Second
+
+// receiveBuffer is the socket's receive buffer. A 10k-Service full sync
+// announces ~130k rules in one transaction; the default ~200 KiB
+// overflows at once, and an overflow means "lost", which makes every
+// watcher check its state. 16 MiB holds ~100k announcements, which the
+// reader drains as they come.
+const receiveBuffer = 16 << 20
+
+type watcher struct {
+	match  func(Change) bool
+	notify func(Report)
+}
+
+var hub = struct {
+	sync.Mutex
+	watchers map[*watcher]bool
+	stop     context.CancelFunc // of the running subscription, nil when none
+}{watchers: map[*watcher]bool{}}
+
+// Watch calls notify, until ctx is done, for every transaction by another
+// process in which match accepts a change (with the accepted changes),
+// and with Lost after announcements were missed. notify runs on the
+// shared reader: it must return quickly (record, poke a runner).
+func Watch(ctx context.Context, match func(Change) bool, notify func(Report)) {
+	w := &watcher{match: match, notify: notify}
+	hub.Lock()
+	hub.watchers[w] = true
+	if hub.stop == nil {
+		subCtx, stop := context.WithCancel(context.Background())
+		hub.stop = stop
+		go subscribe(subCtx)
+	}
+	hub.Unlock()
+	<-ctx.Done()
+	hub.Lock()
+	delete(hub.watchers, w)
+	if len(hub.watchers) == 0 && hub.stop != nil {
+		hub.stop()
+		hub.stop = nil
+	}
+	hub.Unlock()
+}
+
+// subscribe keeps one subscription open until ctx is done.
+func subscribe(ctx context.Context) {
+	for ctx.Err() == nil {
+		err := listen(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		klog.V(2).InfoS("Listening to nf_tables change notifications failed; subscribing again", "err", err)
+		deliver(Report{Lost: true})
+		select {
+		case <-ctx.Done():
+		case <-time.After(retryAfter):
+		}
+	}
+}
+
+func listen(ctx context.Context) error {
+	c, err := nftables.New(nftables.WithSockOptions(func(nc *netlink.Conn) error {
+		return setReceiveBuffer(nc)
+	}))
+	if err != nil {
+		return fmt.Errorf("nf_tables netlink: %w", err)
+	}
+	mon := nftables.NewMonitor(nftables.WithMonitorEventBuffer(64))
+	events, err := c.AddGenerationalMonitor(mon)
+	if err != nil {
+		return fmt.Errorf("subscribe to NFNLGRP_NFTABLES: %w", err)
+	}
+	defer mon.Close()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case batch, ok := <-events:
+			if !ok {
+				return errors.New("subscription closed")
+			}
+			if err := handle(batch); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// handle delivers one transaction, unless nodenet made it.
+func handle(batch *nftables.MonitorEvents) error {
+	gen := batch.GeneratedBy
+	if gen == nil {
+		return nil
+	}
+	if gen.Error != nil && gen.Type == nftables.MonitorEventTypeOOB {
+		return gen.Error // the socket overflowed (ENOBUFS) or broke
+	}
+	by := "unknown process"
+	if g, ok := gen.Data.(*nftables.GenMsg); ok {
+		if isOurs(g.ProcPID) {
+			return nil
+		}
+		by = fmt.Sprintf("%s (pid %d)", g.ProcComm, g.ProcPID)
+	}
+	changes := make([]Change, 0, len(batch.Changes))
+	for _, ev := range batch.Changes {
+		if c, ok := changeOf(ev); ok {
+			changes = append(changes, c)
+		}
+	}
+	if len(changes) > 0 {
+		deliverChanges(changes, by)
+	}
+	return nil
+}
+
+func deliverChanges(changes []Change, by string) {
+	hub.Lock()
+	defer hub.Unlock()
+	for w := range hub.watchers {
+		var mine []Change
+		for _, c := range changes {
+			if w.match(c) && len(mine) < maxChanges {
+				mine = append(mine, c)
+			}
+		}
+		if len(mine) > 0 {
+			w.notify(Report{Changes: mine, By: by})
+		}
+	}
+}
+
+func deliver(r Report) {
+	hub.Lock()
+	defer hub.Unlock()
+	for w := range hub.watchers {
+		w.notify(r)
+	}
+}
+
+// setReceiveBuffer forces the buffer beyond net.core.rmem_max (root only;
+// on failure the default stays, and overflows are reported as Lost).
+func setReceiveBuffer(nc *netlink.Conn) error {
+	raw, err := nc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	_ = raw.Control(func(fd uintptr) {
+		if unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, receiveBuffer) != nil {
+			_ = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, receiveBuffer)
+		}
+	})
+	return nil
+}

@@ -1,0 +1,58 @@
+package nfwatch
+
+import (
+	"os"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// ownLinger is how long a finished child's PID stays ours: its
+// transaction's announcement may be read after it exited. A tamperer
+// would need the same PID within these seconds to be taken for us.
+const ownLinger = 10 * time.Second
+
+var own = struct {
+	sync.Mutex
+	pids map[uint32]time.Time // zero: still running; else when it finished
+}{pids: map[uint32]time.Time{}}
+
+// Ours marks pid, a child that writes nf_tables for nodenet (an
+// iptables-restore, an nft), as nodenet's own until the returned done is
+// called and ownLinger has passed. Call it right after the child starts:
+// a transaction it commits before can be taken for someone else's (one
+// needless check, no loop).
+func Ours(pid int) (done func()) {
+	p := uint32(pid)
+	own.Lock()
+	pruneLocked(time.Now())
+	own.pids[p] = time.Time{}
+	own.Unlock()
+	return func() {
+		own.Lock()
+		own.pids[p] = time.Now()
+		own.Unlock()
+	}
+}
+
+func pruneLocked(now time.Time) {
+	for p, done := range own.pids {
+		if !done.IsZero() && now.Sub(done) > ownLinger {
+			delete(own.pids, p)
+		}
+	}
+}
+
+// isOurs tells whether the process that committed a transaction is
+// nodenet: a registered child, or this process (the kernel reports the
+// committing thread's ID, so any thread of ours).
+func isOurs(pid uint32) bool {
+	own.Lock()
+	_, ok := own.pids[pid]
+	own.Unlock()
+	if ok || int(pid) == os.Getpid() {
+		return true
+	}
+	_, err := os.Stat("/proc/self/task/" + strconv.FormatUint(uint64(pid), 10))
+	return err == nil
+}

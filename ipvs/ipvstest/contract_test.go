@@ -1,0 +1,7 @@
+package ipvstest
+
+import "testing"
+
+func TestFakeKernelContract(t *testing.T) { KernelContract(t, NewKernel()) }
+
+func TestFakeAddrsContract(t *testing.T) { AddrsContract(t, NewAddrs()) }
