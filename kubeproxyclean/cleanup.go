@@ -5,8 +5,8 @@
 // nftables tables `ip kube-proxy` and `ip6 kube-proxy`. Nothing else: other
 // programs' rules, kubelet's KUBE-* chains (names.go) and sysctls stay.
 //
-// IPVS (kube-proxy's virtual servers and kube-ipvs0) is not handled yet:
-// nodenet has no IPVS kernel surface to build on.
+// IPVS (kube-proxy's virtual servers, kube-ipvs0 and the ipvs mode's
+// ipsets) is not handled yet (README.md).
 package kubeproxyclean
 
 import (
