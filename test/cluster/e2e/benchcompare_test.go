@@ -339,13 +339,15 @@ func waitAnswer(agent *netns.Proc, addr, prefix string, timeout time.Duration) e
 	})
 }
 
-func dialLine(addr string) (string, error) {
-	c, err := net.DialTimeout("tcp", addr, 500*time.Millisecond)
+func dialLine(addr string) (string, error) { return dialLineTimeout(addr, 500*time.Millisecond) }
+
+func dialLineTimeout(addr string, timeout time.Duration) (string, error) {
+	c, err := net.DialTimeout("tcp", addr, timeout)
 	if err != nil {
 		return "", err
 	}
 	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(time.Second))
+	_ = c.SetDeadline(time.Now().Add(timeout))
 	return bufio.NewReader(c).ReadString('\n')
 }
 
