@@ -9,7 +9,7 @@ import (
 
 	goiptables "github.com/coreos/go-iptables/iptables"
 
-	"github.com/nodenet/nodenet/internal/nfwatch"
+	"github.com/nodenet/nodenet/internal/tamper/nfwatch"
 )
 
 // Kernel is the narrow surface the backend needs from iptables. The real
@@ -106,7 +106,7 @@ func isMissingChain(err error) bool {
 
 // runOurs runs a child that writes the kernel's tables, marked as
 // nodenet's own so that its transaction is not taken for tampering
-// (internal/nfwatch).
+// (internal/tamper/nfwatch).
 func runOurs(cmd *exec.Cmd) error {
 	if err := cmd.Start(); err != nil {
 		return err

@@ -8,13 +8,13 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/sets"
 
-	"github.com/nodenet/nodenet/internal/nfwatch"
 	"github.com/nodenet/nodenet/internal/tamper"
+	"github.com/nodenet/nodenet/internal/tamper/nfwatch"
 	"github.com/nodenet/nodenet/proxy"
 )
 
 // Tampering. With iptables-nft every change is an nf_tables transaction
-// the kernel announces (internal/nfwatch); the backend keeps those made
+// the kernel announces (internal/tamper/nfwatch); the backend keeps those made
 // by someone else to its own chains, and to the built-in chains it hooks,
 // and the next sync repairs them without a full sync:
 //

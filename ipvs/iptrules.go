@@ -66,6 +66,16 @@ func hookRule(h Hook) []string {
 
 func (r *execRules) Cleanup() error {
 	for _, h := range Hooks {
+		// A jump to a chain that does not exist cannot exist, and iptables
+		// answers -C for it with exit status 2, which go-iptables' DeleteIfExists
+		// takes for a failure (only 1 means "no such rule").
+		ok, err := r.ipt.ChainExists(h.Table, h.Target)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
 		if err := r.ipt.DeleteIfExists(h.Table, h.Chain, hookRule(h)...); err != nil {
 			return fmt.Errorf("unhooking %s: %w", h.Target, err)
 		}

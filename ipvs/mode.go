@@ -43,12 +43,35 @@ func (Mode) Usable(family v1.IPFamily) error {
 			return fmt.Errorf("%s not installed: %w", tool, err)
 		}
 	}
+	if err := kernelHasIPVS(); err != nil {
+		return err
+	}
 	k, err := NewKernel("")
 	if err != nil {
 		return err
 	}
 	if _, err := k.VirtualServers(); err != nil {
 		return fmt.Errorf("the kernel has no IPVS: %w", err)
+	}
+	return nil
+}
+
+// ipvsProcFile exists in every network namespace once ip_vs is loaded.
+const ipvsProcFile = "/proc/net/ip_vs"
+
+// kernelHasIPVS loads ip_vs if it can and tells whether the kernel has
+// it. It is asked before moby/ipvs opens a handle: on a kernel without
+// IPVS that handle opens anyway, logs "Could not get ipvs family" through
+// logrus and answers an empty list, so `nodenet cleanup` would go on to
+// clean an IPVS mode that never ran.
+func kernelHasIPVS() error {
+	if _, err := os.Stat(ipvsProcFile); err == nil {
+		return nil
+	}
+	// A failure here is told by the second Stat.
+	_ = exec.Command("modprobe", "-q", "ip_vs").Run()
+	if _, err := os.Stat(ipvsProcFile); err != nil {
+		return fmt.Errorf("the kernel has no IPVS (ip_vs not loaded and not loadable): %w", err)
 	}
 	return nil
 }

@@ -36,6 +36,10 @@ type Config struct {
 	// parts of them) that are skipped as invalid or conflicting (nil: log
 	// them with klog).
 	Reporter Reporter
+	// DetectTampering runs the backend's TamperWatcher, if it has one
+	// (--detect-tampering): someone else's changes to the rules are
+	// repaired within about a second instead of at the hourly full sync.
+	DetectTampering bool
 }
 
 // HealthState is what /healthz and /livez report.

@@ -40,6 +40,9 @@ func (f *FamilyBackends) Sync(t *Table, changed sets.Set[ServicePortName], full 
 		start := time.Now()
 		err := fb.Backend.Sync(t, changed, full || fb.failed)
 		recordFamilySync(string(fb.Family), full || fb.failed, time.Since(start), err)
+		if err == nil {
+			recordNoLocalEndpoints(t, fb.Family)
+		}
 		fb.failed = err != nil
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", fb.Family, err))

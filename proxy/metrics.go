@@ -61,7 +61,7 @@ var registerOnce sync.Once
 func registerMetrics() {
 	registerOnce.Do(func() {
 		legacyregistry.MustRegister(syncDuration, syncFullDuration, syncPartialDuration, lastSyncTimestamp, lastQueuedTimestamp, syncFailures,
-			servicePortsGauge, frontendConflictsGauge, networkProgrammingLatency,
+			servicePortsGauge, frontendConflictsGauge, networkProgrammingLatency, noLocalEndpoints,
 			endpointChangesTotal, endpointChangesPending, serviceChangesTotal, serviceChangesPending)
 	})
 }

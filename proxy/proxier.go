@@ -92,7 +92,9 @@ func (p *Proxier) Handlers() Handlers {
 // A backend that watches the kernel for tampering (TamperWatcher) is
 // watched meanwhile.
 func (p *Proxier) Run(ctx context.Context) {
-	go p.watchTampering(ctx)
+	if p.cfg.DetectTampering {
+		go p.watchTampering(ctx)
+	}
 	p.runner.Run(ctx)
 }
 

@@ -4,7 +4,7 @@ import (
 	"context"
 	"strings"
 
-	"github.com/nodenet/nodenet/internal/nfwatch"
+	"github.com/nodenet/nodenet/internal/tamper/nfwatch"
 )
 
 // Tampering. iptables here is the nf_tables backend (iptables-nft), whose
@@ -30,7 +30,7 @@ const filterTableName = "filter"
 // someone else to the firewall's chains or the FORWARD chain in the
 // current network namespace, and with "events lost" when announcements
 // may have been missed. It returns when ctx is done. The subscription is
-// internal/nfwatch's, shared with the proxy's watcher; the firewall's own
+// internal/tamper/nfwatch's, shared with the proxy's watcher; the firewall's own
 // restores are not reported (they register as nodenet's).
 func WatchTampering(ctx context.Context, notify func(what string)) {
 	nfwatch.Watch(ctx, touchesFirewall, func(r nfwatch.Report) {

@@ -38,8 +38,8 @@ func TestSyncResyncCleanup(t *testing.T) {
 	save := ns.Run(t, "iptables-save", "-t", "filter")
 	for _, want := range []*regexp.Regexp{
 		regexp.MustCompile(`(?m)^-A FORWARD -m comment --comment "nodenet network policy" -j NODENET-FW$`),
-		regexp.MustCompile(`(?m)^-A NODENET-FW-I-\w+ -p tcp -m set --match-set NNP-\w+ src -m tcp --dport 8000:8100 -j RETURN$`),
-		regexp.MustCompile(`(?m)^-A NODENET-FW-E-\w+ -d 192.168.0.0/16 -m set ! --match-set NNP-\w+-X dst -j RETURN$`),
+		regexp.MustCompile(`(?m)^-A NODENET-FW-I-\w+ -p tcp -m set --match-set NNP-\w+ src -m tcp --dport 8000:8100 -j MARK --set-xmark 0x2000/0x2000$`),
+		regexp.MustCompile(`(?m)^-A NODENET-FW-E-\w+ -d 192.168.0.0/16 -m set ! --match-set NNP-\w+-X dst -j MARK --set-xmark 0x2000/0x2000$`),
 		regexp.MustCompile(`(?m)^-A NODENET-FW -s 10.1.0.0/24 -m set ! --match-set NNP-FW-KNOWN src -j REJECT --reject-with icmp-admin-prohibited$`),
 		regexp.MustCompile(`(?m)^-A NODENET-FW-EGRESS -s 10.1.0.10/32 -j NODENET-FW-E-\w+$`),
 		regexp.MustCompile(`(?m)NFLOG --nflog-prefix "nodenet deny ingress x/web by x/web" --nflog-group 100$`),

@@ -84,6 +84,8 @@ func runAgent(ctx context.Context, cfg *agentConfig) error {
 		Conntrack:     conntrack.Netlink{},
 		HealthChecks:  healthChecks,
 		Reporter:      agentReporter(ctx, client, cfg.NodeName),
+		// The proxy's and the firewall's watches share one subscription.
+		DetectTampering: cfg.DetectTampering,
 	}, backends)
 
 	// nil with --netpol=false; its failures are logged and retried, never

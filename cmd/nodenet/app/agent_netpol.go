@@ -16,13 +16,17 @@ func newNetpolController(ctx context.Context, cfg *agentConfig, client *source.C
 	if !cfg.Netpol.Enabled {
 		return nil
 	}
+	watch := firewall.WatchTampering
+	if !cfg.DetectTampering {
+		watch = nil
+	}
 	return controller.New(controller.Config{
 		NodeName:       cfg.NodeName,
 		MinSyncPeriod:  cfg.MinSyncPeriod,
 		SyncPeriod:     cfg.SyncPeriod,
 		Events:         netpolEvents(ctx, client, cfg.NodeName),
 		StartAfter:     proxyFirstSynced,
-		WatchTampering: firewall.WatchTampering,
+		WatchTampering: watch,
 	}, newNetpolEnforcer(cfg.Netpol))
 }
 

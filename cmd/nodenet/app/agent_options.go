@@ -41,6 +41,7 @@ type agentOptions struct {
 	NetpolLogDrops    bool
 	NetpolLogGroup    int32
 	PodRoutes         bool
+	DetectTampering   bool
 	Logging           *logsapi.LoggingConfiguration
 }
 
@@ -59,6 +60,7 @@ func newAgentOptions() *agentOptions {
 		HealthzBindAddr:  net.JoinHostPort("0.0.0.0", strconv.Itoa(defaultHealthzPort)),
 		MetricsBindAddr:  net.JoinHostPort("127.0.0.1", strconv.Itoa(defaultMetricsPort)),
 		Netpol:           true,
+		DetectTampering:  true,
 		NetpolLogGroup:   defaultNetpolLogGroup,
 		Logging:          logsapi.NewLoggingConfiguration(),
 	}
@@ -82,6 +84,7 @@ func (o *agentOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Manifests, "manifests", o.Manifests, "Offline mode: read Services, EndpointSlices, Nodes and (with --netpol) Pods, Namespaces and NetworkPolicies from the YAML/JSON files in this directory instead of an API server.")
 	fs.StringVar(&o.CNIConfDir, "cni-conf-dir", o.CNIConfDir, "Install nodenet as this node's CNI plugin: write its conflist here (e.g. /etc/cni/net.d) once the Node has pod CIDRs. Needs --cni-bin-dir. Empty: off.")
 	fs.StringVar(&o.CNIBinDir, "cni-bin-dir", o.CNIBinDir, "Where to copy the nodenet binary as the CNI plugin (e.g. /opt/cni/bin). Needs --cni-conf-dir. Empty: off.")
+	fs.BoolVar(&o.DetectTampering, "detect-tampering", o.DetectTampering, "Repair within about a second what someone else changes in nodenet's rules, chains and sets (nf_tables change notifications; ipsets checked every second). Off: only the periodic hook check and the hourly full sync repair.")
 	o.addNetpolFlags(fs)
 	ipvsFlags.AddFlags(fs)
 	o.addPodRoutesFlag(fs)
@@ -109,6 +112,7 @@ type agentConfig struct {
 	CNIBinDir        string
 	Netpol           netpolConfig
 	PodRoutes        bool
+	DetectTampering  bool
 }
 
 // complete validates o and returns the config to run. hostname is
@@ -179,6 +183,7 @@ func (o *agentOptions) complete(hostname func() (string, error)) (*agentConfig, 
 		CNIBinDir:        o.CNIBinDir,
 		Netpol:           netpolCfg,
 		PodRoutes:        o.PodRoutes,
+		DetectTampering:  o.DetectTampering,
 	}, nil
 }
 

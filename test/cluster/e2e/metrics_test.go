@@ -31,6 +31,7 @@ var sharedMetrics = []string{
 	"kubeproxy_sync_proxy_rules_service_changes_pending",
 	"kubeproxy_proxy_healthz_total",
 	"kubeproxy_sync_proxy_rules_last_queued_timestamp_seconds",
+	"kubeproxy_sync_proxy_rules_no_local_endpoints_total",
 }
 
 // TestKubeProxyMetrics runs upstream kube-proxy (the same build as the API

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -29,24 +30,40 @@ type watcher struct {
 	notify func(Report)
 }
 
-var hub = struct {
+// hub and own are zero values, their maps made on first use: a package
+// variable with an initializer gives the package an init function, and
+// Go runs this package's (it sorts before internal/plugininit and has
+// few imports) before the CNI plugin's, which must exit first
+// (test/cni's TestPluginExitsBeforeAgentInit).
+var hub struct {
 	sync.Mutex
 	watchers map[*watcher]bool
 	stop     context.CancelFunc // of the running subscription, nil when none
-}{watchers: map[*watcher]bool{}}
+}
 
 // Watch calls notify, until ctx is done, for every transaction by another
 // process in which match accepts a change (with the accepted changes),
 // and with Lost after announcements were missed. notify runs on the
 // shared reader: it must return quickly (record, poke a runner).
+//
+// The subscription is in the network namespace of the thread that calls
+// Watch first (tests run it inside a namespace with a locked thread);
+// later watchers share it.
 func Watch(ctx context.Context, match func(Change) bool, notify func(Report)) {
 	w := &watcher{match: match, notify: notify}
 	hub.Lock()
+	if hub.watchers == nil {
+		hub.watchers = map[*watcher]bool{}
+	}
 	hub.watchers[w] = true
 	if hub.stop == nil {
 		subCtx, stop := context.WithCancel(context.Background())
 		hub.stop = stop
-		go subscribe(subCtx)
+		netns, err := os.Open("/proc/thread-self/ns/net")
+		if err != nil {
+			klog.ErrorS(err, "Cannot open this thread's network namespace; listening to the process's")
+		}
+		go subscribe(subCtx, netns)
 	}
 	hub.Unlock()
 	<-ctx.Done()
@@ -59,10 +76,14 @@ func Watch(ctx context.Context, match func(Change) bool, notify func(Report)) {
 	hub.Unlock()
 }
 
-// subscribe keeps one subscription open until ctx is done.
-func subscribe(ctx context.Context) {
+// subscribe keeps one subscription open in netns (nil: the process's)
+// until ctx is done.
+func subscribe(ctx context.Context, netns *os.File) {
+	if netns != nil {
+		defer netns.Close()
+	}
 	for ctx.Err() == nil {
-		err := listen(ctx)
+		err := listen(ctx, netns)
 		if ctx.Err() != nil {
 			return
 		}
@@ -75,10 +96,12 @@ func subscribe(ctx context.Context) {
 	}
 }
 
-func listen(ctx context.Context) error {
-	c, err := nftables.New(nftables.WithSockOptions(func(nc *netlink.Conn) error {
-		return setReceiveBuffer(nc)
-	}))
+func listen(ctx context.Context, netns *os.File) error {
+	opts := []nftables.ConnOption{nftables.WithSockOptions(setReceiveBuffer)}
+	if netns != nil {
+		opts = append(opts, nftables.WithNetNSFd(int(netns.Fd())))
+	}
+	c, err := nftables.New(opts...)
 	if err != nil {
 		return fmt.Errorf("nf_tables netlink: %w", err)
 	}

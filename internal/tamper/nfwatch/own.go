@@ -12,10 +12,11 @@ import (
 // would need the same PID within these seconds to be taken for us.
 const ownLinger = 10 * time.Second
 
-var own = struct {
+// own is a zero value for the reason given at hub.
+var own struct {
 	sync.Mutex
 	pids map[uint32]time.Time // zero: still running; else when it finished
-}{pids: map[uint32]time.Time{}}
+}
 
 // Ours marks pid, a child that writes nf_tables for nodenet (an
 // iptables-restore, an nft), as nodenet's own until the returned done is
@@ -26,6 +27,9 @@ func Ours(pid int) (done func()) {
 	p := uint32(pid)
 	own.Lock()
 	pruneLocked(time.Now())
+	if own.pids == nil {
+		own.pids = map[uint32]time.Time{}
+	}
 	own.pids[p] = time.Time{}
 	own.Unlock()
 	return func() {
