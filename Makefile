@@ -8,7 +8,7 @@ BIN     := $(CURDIR)/bin/nodenet
 # The e2e suites test this binary instead of building their own.
 E2E_ENV := NODENET_BIN=$(BIN)
 
-.PHONY: all build test unit fuzz e2e e2e-ipvs e2e-cluster bench bench-ipvs demo lint deps clean clean-netns need-root
+.PHONY: all build test unit fuzz e2e e2e-ipvs e2e-cluster bench bench-ipvs bench-compare demo lint deps clean clean-netns need-root
 
 all: build
 
@@ -66,6 +66,13 @@ bench: need-root deps build
 	$(GO) test -tags e2e -run '^$$' -bench . -benchtime 1x ./test/firewall/
 	$(E2E_ENV) $(GO) test -tags e2e -run '^$$' -bench . -benchtime 40x ./test/cni/
 	$(GO) test -run '^$$' -bench Compute -benchmem ./netpol/
+
+# Upstream kube-proxy (iptables, nftables) and nodenet side by side on the
+# same Services through a real API server (test/cluster); prints one table.
+# BENCH_SERVICES: comma-separated sizes (the issue's are 1000,10000).
+BENCH_SERVICES ?= 1000
+bench-compare: need-root deps build
+	cd test/cluster && $(E2E_ENV) NNT_BENCH_SERVICES=$(BENCH_SERVICES) $(GO) test -tags e2e -count=1 -timeout 120m -run '^$$' -bench CompareKubeProxy -benchtime 1x ./e2e/
 
 demo: need-root deps
 	./hack/demo.sh

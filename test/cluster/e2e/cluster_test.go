@@ -43,6 +43,9 @@ type cluster struct {
 	client *netns.NS
 	// clientIP is the outside client's address on the underlay.
 	clientIP string
+	// agentKubeconfig holds the deploy manifest's identity, for agents a
+	// test starts itself.
+	agentKubeconfig string
 }
 
 // node is one node namespace: its Node object, its agent and its CNI
@@ -91,6 +94,7 @@ func startCluster(t testing.TB, o clusterOptions) *cluster {
 	c.admin = c.cp.Admin
 	id := applyDeployRBAC(t, c.admin, o.rbac)
 	kubeconfig := c.cp.WriteKubeconfig(t, t.TempDir(), "nodenet", id.token(t, c.admin))
+	c.agentKubeconfig = kubeconfig
 	for i := 1; i <= o.nodes; i++ {
 		nd := c.addNode(t, fmt.Sprintf("%s-%c", prefix, 'a'+i-1), i)
 		nd.startAgent(t, kubeconfig, o.agentArgs...)

@@ -3,7 +3,6 @@
 package clustere2e
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,8 +14,6 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
-	v1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/nodenet/nodenet/test/netns"
 )
@@ -97,39 +94,14 @@ func TestKubeProxyMetrics(t *testing.T) {
 
 // startKubeProxy runs upstream kube-proxy (iptables mode) in a node
 // namespace of its own, on the underlay, as system:kube-proxy, and
-// returns its address there.
+// returns its address there. Changes from before its start are not
+// latency (it ignores trigger times older than itself): it has synced once
+// when this returns.
 func (c *cluster) startKubeProxy(t testing.TB) string {
 	t.Helper()
-	name := c.net.Prefix + "-kp"
-	ns := netns.New(t, name)
-	ip := c.net.Join(t, ns, "eth0", 30)
-	// Its Node first: kube-proxy waits up to 30 s for it otherwise.
-	node := &v1.Node{ObjectMeta: metav1.ObjectMeta{Name: name},
-		Status: v1.NodeStatus{Addresses: []v1.NodeAddress{{Type: v1.NodeInternalIP, Address: ip}}}}
-	if _, err := c.admin.CoreV1().Nodes().Create(context.Background(), node, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	kubeconfig := c.cp.WriteKubeconfig(t, t.TempDir(), "kube-proxy", c.cp.NodeProxyToken())
-	// conntrack limits are the host's, not a namespace's to change.
-	p := netns.Start(t, ns.Name, "kube-proxy", c.cp.Bin.KubeProxy, "--kubeconfig", kubeconfig,
-		"--hostname-override", name, "--proxy-mode", "iptables", "--cluster-cidr", clusterCIDR,
-		"--metrics-bind-address", fmt.Sprintf("0.0.0.0:%d", metricsPort),
-		"--healthz-bind-address", fmt.Sprintf("0.0.0.0:%d", healthzPort),
-		"--conntrack-max-per-core", "0", "--conntrack-tcp-timeout-established", "0", "--conntrack-tcp-timeout-close-wait", "0")
-	p.LogOnFailure(t)
-	// Changes from before its start are not latency (it ignores trigger
-	// times older than itself): wait until it has synced once.
-	netns.Eventually(t, 60*time.Second, "kube-proxy healthy", func() error {
-		if exited, err := p.Exited(); exited {
-			return netns.Permanent(fmt.Errorf("kube-proxy exited: %v", err))
-		}
-		code, body, err := httpGet(fmt.Sprintf("http://%s:%d/healthz", ip, healthzPort))
-		if err == nil && code != http.StatusOK {
-			err = fmt.Errorf("/healthz %d: %s", code, body)
-		}
-		return err
-	})
-	return ip
+	k := c.addKubeProxyNode(t, "kp", 30)
+	k.startKubeProxy(t, c, "iptables")
+	return k.ip
 }
 
 func scrape(url string) (map[string]*dto.MetricFamily, error) {
