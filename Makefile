@@ -8,14 +8,23 @@ BIN     := $(CURDIR)/bin/nodenet
 # The e2e suites test this binary instead of building their own.
 E2E_ENV := NODENET_BIN=$(BIN)
 
-.PHONY: all build test unit fuzz e2e e2e-ipvs e2e-cluster bench bench-ipvs bench-compare demo lint deps clean clean-netns need-root
+.PHONY: all build image test unit fuzz e2e e2e-image e2e-ipvs e2e-cluster bench bench-ipvs bench-compare demo lint deps clean clean-netns need-root
 
 all: build
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/nodenet
 
-test: unit fuzz e2e e2e-ipvs e2e-cluster
+test: unit fuzz e2e e2e-image e2e-ipvs e2e-cluster
+
+# The container image of bin/nodenet (/nodenet, the entrypoint), as a
+# tarball for docker/podman load or ctr import, built without a daemon by
+# hack/image (a module of its own: go-containerregistry stays out of the
+# product's go.mod). It holds no iptables/nft/ipset: see deploy/README.md.
+IMAGE     ?= $(CURDIR)/bin/nodenet-image.tar
+IMAGE_TAG ?= nodenet:$(VERSION)
+image: build
+	cd hack/image && $(GO) run . -binary $(BIN) -o $(IMAGE) -tag '$(subst +,-,$(IMAGE_TAG))'
 
 # Unit tests: no root, no namespaces, no kernel.
 unit:
@@ -39,6 +48,10 @@ e2e: need-root deps build
 	$(E2E_ENV) $(GO) test -tags e2e -count=1 -timeout 30m $(if $(E2E_SKIP),-skip '$(E2E_SKIP)') \
 		$$($(GO) list -tags e2e ./test/... | grep -v '/test/vm')
 	$(E2E_ENV) NODENET_PROXY_MODE=nftables $(GO) test -tags e2e -count=1 -timeout 30m $(if $(E2E_SKIP),-skip '$(E2E_SKIP)') ./test/e2e/
+
+# make image's builder, its image unpacked and its entrypoint run (chroot).
+e2e-image: need-root build
+	cd hack/image && $(E2E_ENV) $(GO) test -tags e2e -count=1 ./...
 
 # The IPVS suites, inside a qemu VM booting Debian's stock kernel (this
 # kernel has no IPVS): packages and the base image are cached in
@@ -83,6 +96,7 @@ lint:
 	$(GO) vet ./...
 	$(GO) vet -tags e2e ./test/...
 	cd test/cluster && $(GO) vet -tags e2e ./...
+	cd hack/image && $(GO) vet -tags e2e ./...
 
 deps:
 	./hack/deps.sh
