@@ -17,14 +17,17 @@ build:
 
 test: unit fuzz e2e e2e-image e2e-ipvs e2e-cluster
 
-# The container image of bin/nodenet (/nodenet, the entrypoint), as a
-# tarball for docker/podman load or ctr import, built without a daemon by
-# hack/image (a module of its own: go-containerregistry stays out of the
-# product's go.mod). It holds no iptables/nft/ipset: see deploy/README.md.
-IMAGE     ?= $(CURDIR)/bin/nodenet-image.tar
-IMAGE_TAG ?= nodenet:$(VERSION)
+# The container image of bin/nodenet (/nodenet, the entrypoint) on a layer
+# of the programs the backends exec (iptables, ip6tables, their -save and
+# -restore, ipset, nft, conntrack: this machine's Debian packages, unpacked
+# by hack/image/tools-rootfs.sh into $(IMAGE_CACHE)), written as a tarball
+# for docker/podman load or ctr import, without a daemon, by hack/image (a
+# module of its own: go-containerregistry stays out of the product's go.mod).
+IMAGE       ?= $(CURDIR)/bin/nodenet-image.tar
+IMAGE_TAG   ?= nodenet:$(VERSION)
+IMAGE_CACHE ?= /var/cache/nodenet-image
 image: build
-	cd hack/image && $(GO) run . -binary $(BIN) -o $(IMAGE) -tag '$(subst +,-,$(IMAGE_TAG))'
+	cd hack/image && $(GO) run . -binary $(BIN) -rootfs "$$(./tools-rootfs.sh $(IMAGE_CACHE))" -o $(IMAGE) -tag '$(subst +,-,$(IMAGE_TAG))'
 
 # Unit tests: no root, no namespaces, no kernel.
 unit:
@@ -49,9 +52,10 @@ e2e: need-root deps build
 		$$($(GO) list -tags e2e ./test/... | grep -v '/test/vm')
 	$(E2E_ENV) NODENET_PROXY_MODE=nftables $(GO) test -tags e2e -count=1 -timeout 30m $(if $(E2E_SKIP),-skip '$(E2E_SKIP)') ./test/e2e/
 
-# make image's builder, its image unpacked and its entrypoint run (chroot).
+# make image's builder: its image unpacked, its entrypoint and tools run in
+# an nnt- namespace (chroot). Root.
 e2e-image: need-root build
-	cd hack/image && $(E2E_ENV) $(GO) test -tags e2e -count=1 ./...
+	cd hack/image && $(E2E_ENV) NODENET_IMAGE_CACHE=$(IMAGE_CACHE) $(GO) test -tags e2e -count=1 ./...
 
 # The IPVS suites, inside a qemu VM booting Debian's stock kernel (this
 # kernel has no IPVS): packages and the base image are cached in

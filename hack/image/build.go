@@ -4,9 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"fmt"
-	"io"
 	"os"
-	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -19,13 +17,14 @@ import (
 // only args (deploy/kubernetes/daemonset.yaml).
 const Entrypoint = "/nodenet"
 
-// build writes the image of binary to out, tagged tag.
-func build(binary, tag, out string) error {
+// build writes the image of binary to out, tagged tag, on the tree
+// under rootfs (none when empty).
+func build(binary, rootfs, tag, out string) error {
 	ref, err := name.NewTag(tag)
 	if err != nil {
 		return fmt.Errorf("tag %q: %w", tag, err)
 	}
-	img, err := newImage(binary)
+	img, err := newImage(binary, rootfs)
 	if err != nil {
 		return err
 	}
@@ -37,14 +36,23 @@ func build(binary, tag, out string) error {
 	return os.Rename(tmp, out)
 }
 
-// newImage is the binary as one layer on an empty base, for linux/amd64
-// (the Makefile's static build is for the build machine's platform).
-func newImage(binary string) (v1.Image, error) {
+// newImage is the tree under rootfs (if any), then the binary, each a
+// layer, for linux/amd64 (the Makefile's static build is for the build
+// machine's platform, as are the Debian packages of tools-rootfs.sh).
+func newImage(binary, rootfs string) (v1.Image, error) {
+	var layers []v1.Layer
+	if rootfs != "" {
+		tools, err := dirLayer(rootfs)
+		if err != nil {
+			return nil, fmt.Errorf("layer of %s: %w", rootfs, err)
+		}
+		layers = append(layers, tools)
+	}
 	layer, err := binaryLayer(binary)
 	if err != nil {
 		return nil, err
 	}
-	img, err := mutate.AppendLayers(empty.Image, layer)
+	img, err := mutate.AppendLayers(empty.Image, append(layers, layer)...)
 	if err != nil {
 		return nil, err
 	}
@@ -55,6 +63,8 @@ func newImage(binary string) (v1.Image, error) {
 	cfg = cfg.DeepCopy()
 	cfg.OS, cfg.Architecture = "linux", "amd64"
 	cfg.Config.Entrypoint = []string{Entrypoint}
+	// The backends exec iptables, nft, ipset by name (exec.LookPath).
+	cfg.Config.Env = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
 	return mutate.ConfigFile(img, cfg)
 }
 
@@ -67,18 +77,12 @@ func binaryLayer(binary string) (v1.Layer, error) {
 	}
 	var buf bytes.Buffer
 	w := tar.NewWriter(&buf)
-	hdr := &tar.Header{Name: Entrypoint[1:], Mode: 0o755, Size: int64(len(data)), ModTime: time.Unix(0, 0), Typeflag: tar.TypeReg}
+	hdr := &tar.Header{Name: Entrypoint[1:], Mode: 0o755, Size: int64(len(data)), ModTime: epoch, Typeflag: tar.TypeReg}
 	if err := w.WriteHeader(hdr); err != nil {
 		return nil, err
 	}
 	if _, err := w.Write(data); err != nil {
 		return nil, err
 	}
-	if err := w.Close(); err != nil {
-		return nil, err
-	}
-	layerData := buf.Bytes()
-	return tarball.LayerFromOpener(func() (io.ReadCloser, error) {
-		return io.NopCloser(bytes.NewReader(layerData)), nil
-	})
+	return closeLayer(w, &buf)
 }
