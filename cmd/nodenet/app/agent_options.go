@@ -41,6 +41,7 @@ type agentOptions struct {
 	Netpol            bool
 	NetpolLogDrops    bool
 	NetpolLogGroup    int32
+	PodRoutes         bool
 	DetectTampering   bool
 	Logging           *logsapi.LoggingConfiguration
 }
@@ -88,6 +89,7 @@ func (o *agentOptions) addFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.DetectTampering, "detect-tampering", o.DetectTampering, "Repair within about a second what someone else changes in nodenet's rules, chains and sets (nf_tables change notifications; ipsets checked every second). Off: only the periodic hook check and the hourly full sync repair.")
 	o.addNetpolFlags(fs)
 	ipvsFlags.AddFlags(fs)
+	o.addPodRoutesFlag(fs)
 	logsapi.AddFlags(o.Logging, fs)
 }
 
@@ -112,6 +114,7 @@ type agentConfig struct {
 	CNIConfDir       string
 	CNIBinDir        string
 	Netpol           netpolConfig
+	PodRoutes        bool
 	DetectTampering  bool
 }
 
@@ -123,6 +126,9 @@ func (o *agentOptions) complete(hostname func() (string, error)) (*agentConfig, 
 		return nil, fmt.Errorf("--proxy-mode: %w", err)
 	}
 	if err := o.validateSource(); err != nil {
+		return nil, err
+	}
+	if err := o.validatePodRoutes(); err != nil {
 		return nil, err
 	}
 	if err := o.validateSync(); err != nil {
@@ -184,6 +190,7 @@ func (o *agentOptions) complete(hostname func() (string, error)) (*agentConfig, 
 		CNIConfDir:       o.CNIConfDir,
 		CNIBinDir:        o.CNIBinDir,
 		Netpol:           netpolCfg,
+		PodRoutes:        o.PodRoutes,
 		DetectTampering:  o.DetectTampering,
 	}, nil
 }
