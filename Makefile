@@ -8,14 +8,14 @@ BIN     := $(CURDIR)/bin/nodenet
 # The e2e suites test this binary instead of building their own.
 E2E_ENV := NODENET_BIN=$(BIN)
 
-.PHONY: all build test unit fuzz e2e e2e-ipvs bench bench-ipvs demo lint deps clean clean-netns need-root
+.PHONY: all build test unit fuzz e2e e2e-ipvs e2e-cluster bench bench-ipvs bench-compare demo lint deps clean clean-netns need-root
 
 all: build
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/nodenet
 
-test: unit fuzz e2e e2e-ipvs
+test: unit fuzz e2e e2e-ipvs e2e-cluster
 
 # Unit tests: no root, no namespaces, no kernel.
 unit:
@@ -34,21 +34,30 @@ fuzz:
 E2E_SKIP ?=
 # test/vm boots a VM and has a target of its own, so that it never runs
 # beside the other suites on a 2-core machine.
+# The Service suite (test/e2e) then runs again with --proxy-mode nftables.
 e2e: need-root deps build
 	$(E2E_ENV) $(GO) test -tags e2e -count=1 -timeout 30m $(if $(E2E_SKIP),-skip '$(E2E_SKIP)') \
 		$$($(GO) list -tags e2e ./test/... | grep -v '/test/vm')
+	$(E2E_ENV) NODENET_PROXY_MODE=nftables $(GO) test -tags e2e -count=1 -timeout 30m $(if $(E2E_SKIP),-skip '$(E2E_SKIP)') ./test/e2e/
 
 # The IPVS suites, inside a qemu VM booting Debian's stock kernel (this
 # kernel has no IPVS): packages and the base image are cached in
 # $(VM_CACHE); each guest test is a subtest of TestVM. Root, qemu.
 VM_CACHE ?= /var/cache/nodenet-vm
-e2e-ipvs: need-root build
+e2e-ipvs: need-root deps build
 	NODENET_VM_CACHE=$(VM_CACHE) $(E2E_ENV) $(GO) test -tags e2e -count=1 -timeout 20m -v ./test/vm/
 
 # Sync benchmarks of the ipvs and iptables backends inside the VM (figures
 # on an emulated CPU: compare the two, not with real hardware).
-bench-ipvs: need-root build
+bench-ipvs: need-root deps build
 	NNT_VM_BENCH=SyncInVM NODENET_VM_CACHE=$(VM_CACHE) $(E2E_ENV) $(GO) test -tags e2e -count=1 -timeout 40m -v -run TestVM ./test/vm/
+
+# Suites against a real etcd + kube-apiserver (test/cluster, a Go module of
+# its own so the product's go.mod never depends on k8s.io/kubernetes): root
+# only. The first run on a machine builds the control plane (~12 minutes on
+# two cores) into /var/cache/nodenet-cluster; later runs reuse it.
+e2e-cluster: need-root deps build
+	cd test/cluster && $(E2E_ENV) $(GO) test -tags e2e -count=1 -timeout 60m $(if $(E2E_SKIP),-skip '$(E2E_SKIP)') ./...
 
 # The benchmarks live in test/bench, test/firewall, netpol and test/cni
 # (they report, not gate; the CNI ones take 40 rounds for stable percentiles).
@@ -58,6 +67,13 @@ bench: need-root deps build
 	$(E2E_ENV) $(GO) test -tags e2e -run '^$$' -bench . -benchtime 40x ./test/cni/
 	$(GO) test -run '^$$' -bench Compute -benchmem ./netpol/
 
+# Upstream kube-proxy (iptables, nftables) and nodenet side by side on the
+# same Services through a real API server (test/cluster); prints one table.
+# BENCH_SERVICES: comma-separated sizes (the issue's are 1000,10000).
+BENCH_SERVICES ?= 1000
+bench-compare: need-root deps build
+	cd test/cluster && $(E2E_ENV) NNT_BENCH_SERVICES=$(BENCH_SERVICES) $(GO) test -tags e2e -count=1 -timeout 120m -run '^$$' -bench CompareKubeProxy -benchtime 1x ./e2e/
+
 demo: need-root deps
 	./hack/demo.sh
 
@@ -66,6 +82,7 @@ lint:
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) vet -tags e2e ./test/...
+	cd test/cluster && $(GO) vet -tags e2e ./...
 
 deps:
 	./hack/deps.sh

@@ -147,7 +147,11 @@ func (n *NetConf) addMasq(args *skel.CmdArgs, ips []*current.IPConfig, undo *und
 	for _, ipc := range ips {
 		addrs = append(addrs, ipc.Address)
 	}
-	return addMasq(n.Name, key, addrs)
+	nonMasq, err := n.nonMasqueradeNets()
+	if err != nil {
+		return err
+	}
+	return addMasq(n.Name, key, addrs, nonMasq)
 }
 
 // enrolAddrs filters the port before the pod can send (see

@@ -39,6 +39,13 @@ type NetConf struct {
 	// end, e.g. a VM, brings it up).
 	DisableContainerInterface bool `json:"disableContainerInterface"`
 
+	// NonMasqueradeCIDRs are destinations reached without masquerade
+	// besides the pod's own subnet, as ip-masq-agent's option of that
+	// name: the cluster's pod network, so that pods on other nodes see
+	// the real source (NetworkPolicy peers) when nodes route pod CIDRs
+	// to each other. Not in the reference plugin.
+	NonMasqueradeCIDRs []string `json:"nonMasqueradeCIDRs,omitempty"`
+
 	// Rejected when set (see README for why).
 	VlanTrunk   json.RawMessage `json:"vlanTrunk,omitempty"`
 	MacSpoofChk bool            `json:"macspoofchk"`
@@ -128,7 +135,23 @@ func (n *NetConf) validate() error {
 	if n.IPMasqBackend != "" && n.IPMasqBackend != "iptables" {
 		return errUnsupported("ipMasqBackend", n.IPMasqBackend, "only iptables is supported")
 	}
+	if _, err := n.nonMasqueradeNets(); err != nil {
+		return err
+	}
 	return nil
+}
+
+// nonMasqueradeNets parses NonMasqueradeCIDRs.
+func (n *NetConf) nonMasqueradeNets() ([]net.IPNet, error) {
+	nets := make([]net.IPNet, 0, len(n.NonMasqueradeCIDRs))
+	for _, c := range n.NonMasqueradeCIDRs {
+		_, ipn, err := net.ParseCIDR(c)
+		if err != nil {
+			return nil, errConfig("nonMasqueradeCIDRs: %q is not a CIDR", c)
+		}
+		nets = append(nets, *ipn)
+	}
+	return nets, nil
 }
 
 func (n *NetConf) parseHostLocal(stdin []byte) error {

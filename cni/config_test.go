@@ -69,6 +69,7 @@ func TestParseConfigErrors(t *testing.T) {
 		"bad ipRanges":    {`{"name":"n","runtimeConfig":{"ipRanges":[[{"subnet":"10.0.0.0/33"}]]},"ipam":{"type":"host-local","subnet":"10.1.0.0/24"}}`, types.ErrDecodingFailure},
 		"vlanTrunk":       {`{"name":"n","vlanTrunk":[{"id":3}],"ipam":{"type":"x"}}`, types.ErrUnsupportedField},
 		"macspoofchk":     {`{"name":"n","macspoofchk":true,"ipam":{"type":"x"}}`, types.ErrUnsupportedField},
+		"bad nonMasq":     {`{"name":"n","nonMasqueradeCIDRs":["10.0.0.0/33"],"ipam":{"type":"x"}}`, types.ErrInvalidNetworkConfig},
 		"nft backend":     {`{"name":"n","ipMasqBackend":"nftables","ipam":{"type":"x"}}`, types.ErrUnsupportedField},
 		"vlan+gateway":    {`{"name":"n","vlan":5,"isGateway":true,"ipam":{"type":"x"}}`, types.ErrUnsupportedField},
 		"bad prevResult":  {`{"cniVersion":"1.0.0","name":"n","ipam":{"type":"x"},"prevResult":{"ips":"no"}}`, types.ErrDecodingFailure},

@@ -23,6 +23,7 @@ type installOpts struct {
 	network, bridge, confName, dataDir string
 	mtu                                int
 	ipMasq                             bool
+	nonMasq                            []string
 }
 
 // InstallOption adjusts what Install writes.
@@ -39,6 +40,12 @@ func WithMTU(mtu int) InstallOption { return func(o *installOpts) { o.mtu = mtu 
 
 // WithIPMasq turns masquerading of pod egress on or off (default on).
 func WithIPMasq(on bool) InstallOption { return func(o *installOpts) { o.ipMasq = on } }
+
+// WithNonMasqueradeCIDRs sets the destinations pods reach without
+// masquerade besides their own subnet (the cluster's pod network).
+func WithNonMasqueradeCIDRs(cidrs []string) InstallOption {
+	return func(o *installOpts) { o.nonMasq = cidrs }
+}
 
 // WithConfName sets the conflist file name (runtimes load the first in
 // lexical order).
@@ -89,6 +96,9 @@ func buildConflist(o installOpts, podCIDRs []string) ([]byte, error) {
 	}
 	if o.mtu != 0 {
 		plugin["mtu"] = o.mtu
+	}
+	if len(o.nonMasq) > 0 {
+		plugin["nonMasqueradeCIDRs"] = o.nonMasq
 	}
 	// Validate what we are about to hand the runtime with the plugin's own
 	// parser: a bad CIDR or name fails here, not at the first pod.

@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -19,7 +20,8 @@ func TestInstall(t *testing.T) {
 		t.Fatal(err)
 	}
 	bin, conf := filepath.Join(root, "bin"), filepath.Join(root, "net.d")
-	err := Install(bin, conf, self, []string{"10.244.3.0/24", "fd00:10:244:3::/64"}, WithMTU(1450), WithDataDir("/tmp/d"))
+	err := Install(bin, conf, self, []string{"10.244.3.0/24", "fd00:10:244:3::/64"}, WithMTU(1450), WithDataDir("/tmp/d"),
+		WithNonMasqueradeCIDRs([]string{"10.244.0.0/16", "fd00:10:244::/48"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +60,8 @@ func TestInstall(t *testing.T) {
 	if n, err = parseConfig(injected.Bytes); err != nil {
 		t.Fatal(err)
 	}
-	if len(n.hostLocal.Ranges) != 2 || (*net.IPNet)(&n.hostLocal.Ranges[1][0].Subnet).String() != "fd00:10:244:3::/64" || n.MTU != 1450 || !n.IsDefaultGW || !n.IPMasq {
+	if len(n.hostLocal.Ranges) != 2 || (*net.IPNet)(&n.hostLocal.Ranges[1][0].Subnet).String() != "fd00:10:244:3::/64" || n.MTU != 1450 || !n.IsDefaultGW || !n.IPMasq ||
+		!slices.Equal(n.NonMasqueradeCIDRs, []string{"10.244.0.0/16", "fd00:10:244::/48"}) {
 		t.Errorf("conflist content: %+v %+v", n, n.hostLocal)
 	}
 	// Re-install over the existing files (upgrade): each is a new file

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"syscall"
 
 	"github.com/vishvananda/netlink"
@@ -48,10 +49,12 @@ func attachmentKey(containerID, ifname string) string {
 }
 
 // addMasq makes addrs masqueraded: each address joins its family's pod set,
-// owned by key, after its subnet has joined the subnet set.
-func addMasq(network, key string, addrs []net.IPNet) error {
+// owned by key, after its subnet, and the nets reached without masquerade
+// (nonMasq, of every family), have joined the subnet set.
+func addMasq(network, key string, addrs, nonMasq []net.IPNet) error {
+	extra := byFamily(nonMasq)
 	for f, list := range byFamily(addrs) {
-		if err := ensureSubnets(network, f, list); err != nil {
+		if err := ensureSubnets(network, f, append(slices.Clone(list), extra[f]...)); err != nil {
 			return err
 		}
 		set := podSetName(network, f)

@@ -51,4 +51,8 @@ type HealthState struct {
 	// Healthy is false when a queued change has waited longer than
 	// max(2*SyncPeriod, ...) as kube-proxy's healthz does.
 	Healthy bool
+	// NodeDraining: the agent's Node is being (or was) deleted, or the
+	// cluster autoscaler tainted it for removal; /healthz (not /livez)
+	// then fails so load balancers drain it first (KEP-3836).
+	NodeDraining bool
 }

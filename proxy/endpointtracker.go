@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"sync"
+	"time"
 
 	discovery "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -14,6 +15,11 @@ type EndpointTracker struct {
 	mu       sync.Mutex
 	slices   map[types.NamespacedName]map[string]*discovery.EndpointSlice
 	changes  changeTracker[[]Endpoint]
+	// triggers are the trigger times of the pending changes, per Service;
+	// checkpointed, those of the last Checkpoint (see TakeTriggerTimes).
+	triggers     map[types.NamespacedName][]triggerTime
+	checkpointed []triggerTime
+	started      time.Time
 	// problems hears of invalid slice entries, once each.
 	problems *problems
 }
@@ -26,6 +32,8 @@ func NewEndpointTracker(nodeName string, r Reporter) *EndpointTracker {
 		problems: newProblems(r),
 		slices:   map[types.NamespacedName]map[string]*discovery.EndpointSlice{},
 		changes:  newChangeTracker[[]Endpoint](),
+		triggers: map[types.NamespacedName][]triggerTime{},
+		started:  time.Now(),
 	}
 }
 
@@ -40,7 +48,24 @@ func (t *EndpointTracker) Update(slice *discovery.EndpointSlice, removed bool) b
 	defer t.mu.Unlock()
 	t.checkSlice(slice, removed)
 	t.storeSlice(svc, slice, removed)
-	return t.changes.record(svc, endpointsFromSlices(svc, t.slices[svc], t.nodeName))
+	pending := t.changes.record(svc, endpointsFromSlices(svc, t.slices[svc], t.nodeName))
+	t.noteChange(svc, slice, removed, pending)
+	return pending
+}
+
+// noteChange keeps kube-proxy's change metrics and the slice's trigger
+// time (metrics_changes.go). A Service back where the kernel is has
+// nothing to program, so no latency either.
+func (t *EndpointTracker) noteChange(svc types.NamespacedName, slice *discovery.EndpointSlice, removed, pending bool) {
+	endpointChangesPending.Set(float64(len(t.changes.pending)))
+	if !pending {
+		delete(t.triggers, svc)
+		return
+	}
+	endpointChangesTotal.Inc()
+	if tt, ok := sliceTriggerTime(slice, t.started); ok && !removed {
+		t.triggers[svc] = append(t.triggers[svc], tt)
+	}
 }
 
 func (t *EndpointTracker) storeSlice(svc types.NamespacedName, slice *discovery.EndpointSlice, removed bool) {
@@ -61,7 +86,30 @@ func (t *EndpointTracker) storeSlice(svc types.NamespacedName, slice *discovery.
 func (t *EndpointTracker) Checkpoint() map[types.NamespacedName]*endpointsChange {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	for _, tts := range t.triggers {
+		t.checkpointed = append(t.checkpointed, tts...)
+	}
+	t.triggers = map[types.NamespacedName][]triggerTime{}
+	endpointChangesPending.Set(0)
 	return t.changes.checkpoint()
+}
+
+// TakeTriggerTimes returns the trigger times of the changes handed over
+// by Checkpoint (and of earlier ones put back with RestoreTriggerTimes);
+// the proxier observes them once those changes are in the kernel.
+func (t *EndpointTracker) TakeTriggerTimes() []triggerTime {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := t.checkpointed
+	t.checkpointed = nil
+	return out
+}
+
+// RestoreTriggerTimes keeps tts for the next sync after a failed one.
+func (t *EndpointTracker) RestoreTriggerTimes(tts []triggerTime) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.checkpointed = append(tts, t.checkpointed...)
 }
 
 // Pending tells whether a change waits for the next sync.

@@ -3,6 +3,7 @@ package proxy
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
@@ -36,7 +37,12 @@ func NewFamilyBackends(backends ...*FamilyBackend) *FamilyBackends {
 func (f *FamilyBackends) Sync(t *Table, changed sets.Set[ServicePortName], full bool) error {
 	var errs []error
 	for _, fb := range f.families {
+		start := time.Now()
 		err := fb.Backend.Sync(t, changed, full || fb.failed)
+		recordFamilySync(string(fb.Family), full || fb.failed, time.Since(start), err)
+		if err == nil {
+			recordNoLocalEndpoints(t, fb.Family)
+		}
 		fb.failed = err != nil
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", fb.Family, err))
@@ -56,4 +62,41 @@ type failureRecovery interface{ retriesFailures() bool }
 func recoversOwnFailures(b Backend) bool {
 	r, ok := b.(failureRecovery)
 	return ok && r.retriesFailures()
+}
+
+// recordFamilySync keeps kube-proxy's per-family sync metrics: each
+// family is one of kube-proxy's proxiers.
+func recordFamilySync(family string, full bool, elapsed time.Duration, err error) {
+	if err != nil {
+		syncFailures.WithLabelValues(family).Inc()
+		return
+	}
+	syncDuration.WithLabelValues(family).Observe(elapsed.Seconds())
+	if full {
+		syncFullDuration.WithLabelValues(family).Observe(elapsed.Seconds())
+	} else {
+		syncPartialDuration.WithLabelValues(family).Observe(elapsed.Seconds())
+	}
+	lastSyncTimestamp.WithLabelValues(family).SetToCurrentTime()
+}
+
+// familyLister is a backend that knows its IP families (FamilyBackends).
+type familyLister interface{ ipFamilies() []v1.IPFamily }
+
+func (f *FamilyBackends) ipFamilies() []v1.IPFamily {
+	out := make([]v1.IPFamily, len(f.families))
+	for i, fb := range f.families {
+		out[i] = fb.Family
+	}
+	return out
+}
+
+// markQueued sets kube-proxy's last-queued timestamp of every family of
+// b: as with kube-proxy's per-family proxiers, each hears of every change.
+func markQueued(b Backend) {
+	if l, ok := b.(familyLister); ok {
+		for _, fam := range l.ipFamilies() {
+			lastQueuedTimestamp.WithLabelValues(string(fam)).SetToCurrentTime()
+		}
+	}
 }

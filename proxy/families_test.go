@@ -3,6 +3,9 @@ package proxy
 import (
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
 	v1 "k8s.io/api/core/v1"
 )
 
@@ -62,5 +65,25 @@ func TestClusterIPsDriveFamilies(t *testing.T) {
 	twoV4 := makeService("bad", "10.96.0.10", func(s *v1.Service) { s.Spec.ClusterIPs = []string{"10.96.0.10", "10.96.0.11"} })
 	if _, err := servicePortsFor(twoV4); err == nil {
 		t.Error("two IPv4 ClusterIPs must be refused")
+	}
+}
+
+// TestChangesMarkEveryFamilyQueued: kube-proxy's last-queued timestamp is
+// set for each family on every change, as each of its per-family
+// proxiers hears of every change.
+func TestChangesMarkEveryFamilyQueued(t *testing.T) {
+	p := NewProxier(Config{NodeName: "node-a"}, NewFamilyBackends(
+		&FamilyBackend{Family: v1.IPv4Protocol, Backend: &recordingBackend{}},
+		&FamilyBackend{Family: v1.IPv6Protocol, Backend: &recordingBackend{}}))
+	lastQueuedTimestamp.Reset()
+	p.Handlers().Services.OnServiceAdd(makeService("web", "10.96.0.1"))
+	for _, fam := range []string{"IPv4", "IPv6"} {
+		var m dto.Metric
+		if err := lastQueuedTimestamp.WithLabelValues(fam).(prometheus.Metric).Write(&m); err != nil {
+			t.Fatal(err)
+		}
+		if m.GetGauge().GetValue() == 0 {
+			t.Errorf("%s: no last-queued timestamp after a change", fam)
+		}
 	}
 }

@@ -66,6 +66,7 @@ func PrimaryIPs(n *v1.Node) []netip.Addr {
 func (p *Proxier) setNode(n *v1.Node) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.health.NodeDraining = nodeDraining(n)
 	p.node.Zone = ""
 	if n != nil {
 		p.node.Zone = n.Labels[v1.LabelTopologyZone]
@@ -78,4 +79,23 @@ func (p *Proxier) setNode(n *v1.Node) bool {
 		klog.InfoS("Node's primary IPs changed", "ips", p.node.PrimaryIPs, "previous", p.tableNode.PrimaryIPs)
 	}
 	return p.node.Zone != p.tableNode.Zone || !p.node.sameAddresses(p.tableNode)
+}
+
+// ToBeDeletedTaint is the taint the cluster autoscaler puts on a node it
+// is about to remove.
+const ToBeDeletedTaint = "ToBeDeletedByClusterAutoscaler"
+
+// nodeDraining tells whether load balancers should stop sending to this
+// node, as kube-proxy's /healthz does since KEP-3836: the Node is being
+// deleted (n nil: it is gone) or carries the cluster autoscaler's taint.
+func nodeDraining(n *v1.Node) bool {
+	if n == nil || n.DeletionTimestamp != nil {
+		return true
+	}
+	for _, t := range n.Spec.Taints {
+		if t.Key == ToBeDeletedTaint {
+			return true
+		}
+	}
+	return false
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	v1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 func nodeWith(addrs ...v1.NodeAddress) *v1.Node {
@@ -85,5 +86,32 @@ func TestNodeChangeIsQueued(t *testing.T) {
 	p.Handlers().Nodes.OnNodeAdd(nodeWith(internalIP("192.0.2.1")))
 	if p.Health().QueuedSince.IsZero() {
 		t.Error("a primary IP change was not queued for a sync")
+	}
+}
+
+func TestHealthReportsADrainingNode(t *testing.T) {
+	p, _ := newTestProxier()
+	h := p.Handlers()
+	n := &v1.Node{ObjectMeta: metav1.ObjectMeta{Name: "node-a"}}
+	h.Nodes.OnNodeAdd(n)
+	if p.Health().NodeDraining {
+		t.Fatal("a plain Node is draining")
+	}
+	tainted := n.DeepCopy()
+	tainted.Spec.Taints = []v1.Taint{{Key: ToBeDeletedTaint, Effect: v1.TaintEffectNoSchedule}}
+	h.Nodes.OnNodeUpdate(n, tainted)
+	if !p.Health().NodeDraining {
+		t.Fatal("a Node with the autoscaler's taint is not draining")
+	}
+	h.Nodes.OnNodeUpdate(tainted, n)
+	deleting := n.DeepCopy()
+	now := metav1.Now()
+	deleting.DeletionTimestamp = &now
+	if p.Health().NodeDraining {
+		t.Fatal("still draining once the taint is gone")
+	}
+	h.Nodes.OnNodeUpdate(n, deleting)
+	if !p.Health().NodeDraining {
+		t.Fatal("a Node being deleted is not draining")
 	}
 }

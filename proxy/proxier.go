@@ -120,6 +120,7 @@ func (p *Proxier) changed(pending bool) {
 		p.health.QueuedSince = p.now()
 	}
 	p.mu.Unlock()
+	markQueued(p.backend)
 	p.runner.Poke()
 }
 
@@ -142,12 +143,14 @@ func (p *Proxier) sync() error {
 	p.tableMu.Lock()
 	changed, stale, nodeChanged := p.table.ApplyNode(node, p.services.Checkpoint(), p.endpoints.Checkpoint())
 	p.tableMu.Unlock()
+	triggers := p.endpoints.TakeTriggerTimes()
 	p.conntrack.record(stale)
 	p.checks.update(p.table, changed)
 	tampered := p.takeTampering()
 	full := p.takeNeedFull() || needFull || start.Sub(p.lastFull) >= fullSyncPeriod
 	if !full && changed.Len() == 0 && !nodeChanged && !p.retry && !tampered {
 		if full = p.needsRepair(start); !full {
+			observeProgrammed(triggers, p.now())
 			p.markHealthy(start)
 			p.conntrack.afterSync(p.table, false)
 			p.syncHealthChecks()
@@ -156,7 +159,10 @@ func (p *Proxier) sync() error {
 	}
 	err := p.backend.Sync(p.table, changed, full)
 	p.recordSync(start, full, changed, err)
-	if err == nil {
+	if err != nil {
+		p.endpoints.RestoreTriggerTimes(triggers)
+	} else {
+		observeProgrammed(triggers, p.now())
 		p.conntrack.afterSync(p.table, full)
 		p.syncHealthChecks()
 	}
@@ -219,13 +225,10 @@ func (p *Proxier) recordSync(start time.Time, full bool, changed sets.Set[Servic
 			// No poke: the runner retries after its back-off.
 			p.markNeedFull()
 		}
-		syncFailures.Inc()
 		klog.ErrorS(err, "Sync failed; retrying", "kind", kind, "changedServicePorts", changed.Len(), "nextSyncFull", nextFull)
 		return
 	}
 	p.retry = false
-	syncDuration.WithLabelValues(kind).Observe(elapsed.Seconds())
-	lastSyncTimestamp.SetToCurrentTime()
 	if full {
 		p.lastFull = start
 	}

@@ -55,6 +55,10 @@ func (t *ServiceTracker) Update(name types.NamespacedName, svc *v1.Service) bool
 		t.conflicts.set(other, lost.count)
 		pending = t.changes.record(other, resolved) || pending
 	}
+	if pending {
+		serviceChangesTotal.Inc()
+	}
+	serviceChangesPending.Set(float64(len(t.changes.pending)))
 	return pending
 }
 
@@ -62,6 +66,7 @@ func (t *ServiceTracker) Update(name types.NamespacedName, svc *v1.Service) bool
 func (t *ServiceTracker) Checkpoint() map[types.NamespacedName]*serviceChange {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	serviceChangesPending.Set(0)
 	return t.changes.checkpoint()
 }
 

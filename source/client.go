@@ -43,6 +43,9 @@ func NewClient(cfg *rest.Config) (*Client, error) {
 	base.ContentType = contentTypeProtobuf
 	base.AcceptContentTypes = acceptContentTypes
 	base.NegotiatedSerializer = codecs().WithoutConversion()
+	if base.Dial == nil {
+		base.Dial = newServerDialer().DialContext // see dial.go
+	}
 	if base.UserAgent == "" {
 		base.UserAgent = rest.DefaultKubernetesUserAgent()
 	}

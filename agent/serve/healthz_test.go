@@ -38,6 +38,20 @@ func TestHealthzHandler(t *testing.T) {
 			wantBody: `{"lastUpdated": "2026-01-02 03:04:05 +0000 UTC","currentTime": "2026-01-02 03:04:15 +0000 UTC", "nodeEligible": true}`,
 		},
 		{
+			name:     "healthz fails while the Node drains (KEP-3836)",
+			path:     "/healthz",
+			state:    proxy.HealthState{Healthy: true, NodeDraining: true, LastSynced: lastSync},
+			wantCode: http.StatusServiceUnavailable,
+			wantBody: `{"lastUpdated": "2026-01-02 03:04:15 +0000 UTC","currentTime": "2026-01-02 03:04:15 +0000 UTC", "nodeEligible": false}`,
+		},
+		{
+			name:     "livez ignores a draining Node",
+			path:     "/livez",
+			state:    proxy.HealthState{Healthy: true, NodeDraining: true},
+			wantCode: http.StatusOK,
+			wantBody: `{"lastUpdated": "2026-01-02 03:04:15 +0000 UTC","currentTime": "2026-01-02 03:04:15 +0000 UTC"}`,
+		},
+		{
 			name:     "livez healthy",
 			path:     "/livez",
 			state:    proxy.HealthState{Healthy: true},

@@ -24,6 +24,7 @@ type Firewall struct {
 	// which the controller also calls beside Sync.
 	appliedSizes atomic.Pointer[map[string]int]
 	warnedSysctl bool
+	portsErr     string // the last failure reading the pods' ports, logged once
 }
 
 var _ netpol.Enforcer = (*Firewall)(nil)
@@ -77,8 +78,13 @@ func (f *Firewall) ports() map[netip.Addr]string {
 		return nil
 	}
 	ports, err := f.kernels.Ports()
-	if err != nil {
-		klog.ErrorS(err, "Reading the pods' bridge ports; broadcast and multicast to isolated pods are not filtered this sync")
+	switch {
+	case err != nil && err.Error() != f.portsErr:
+		klog.ErrorS(err, "Cannot read the pods' bridge ports; broadcast and multicast to isolated pods are not filtered until they can be read")
+		f.portsErr = err.Error()
+	case err == nil && f.portsErr != "":
+		klog.InfoS("The pods' bridge ports can be read again")
+		f.portsErr = ""
 	}
 	return ports
 }

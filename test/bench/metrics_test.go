@@ -34,10 +34,10 @@ func scrape(ns string) (map[string]float64, error) {
 }
 
 const (
-	fullCount    = `kubeproxy_sync_proxy_rules_duration_seconds_count{kind="full"}`
-	fullSum      = `kubeproxy_sync_proxy_rules_duration_seconds_sum{kind="full"}`
-	partialCount = `kubeproxy_sync_proxy_rules_duration_seconds_count{kind="partial"}`
-	partialSum   = `kubeproxy_sync_proxy_rules_duration_seconds_sum{kind="partial"}`
+	fullCount    = `kubeproxy_sync_full_proxy_rules_duration_seconds_count{ip_family="IPv4"}`
+	fullSum      = `kubeproxy_sync_full_proxy_rules_duration_seconds_sum{ip_family="IPv4"}`
+	partialCount = `kubeproxy_sync_partial_proxy_rules_duration_seconds_count{ip_family="IPv4"}`
+	partialSum   = `kubeproxy_sync_partial_proxy_rules_duration_seconds_sum{ip_family="IPv4"}`
 )
 
 // peakRSS reads a process's high-water resident set size in bytes.

@@ -4,6 +4,7 @@
 // iptables/iptablestest.FakeKernel under the backend's and the
 // firewall's real syncs and under invalid payloads, with iptables-nft and
 // iptables-legacy, and the firewall's FakeSets beside netlink; and the
-// fake's packet tracer against real TCP connections.
+// fake's packet tracer against real TCP connections; and
+// podroutes/podroutestest.Kernel beside podroutes.Netlink.
 // `sudo go test -tags e2e -count=1 ./test/contract/`.
 package contract

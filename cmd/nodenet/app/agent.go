@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	logsapi "k8s.io/component-base/logs/api/v1"
@@ -65,6 +66,7 @@ watching Pods, Namespaces and NetworkPolicies.`,
 func runAgent(ctx context.Context, cfg *agentConfig) error {
 	klog.InfoS("Starting nodenet agent", "version", version.Get().GitVersion,
 		"node", cfg.NodeName, "proxyMode", cfg.modeName(), "source", cfg.sourceName(), "netpol", cfg.Netpol.Enabled)
+	cleanupOtherModes(cfg.Mode, proxyModes)
 	backends, err := newFamilyBackends(cfg)
 	if err != nil {
 		return err
@@ -82,7 +84,7 @@ func runAgent(ctx context.Context, cfg *agentConfig) error {
 		SyncPeriod:    cfg.SyncPeriod,
 		Conntrack:     conntrack.Netlink{},
 		HealthChecks:  healthChecks,
-		Reporter:      agentReporter(ctx, client),
+		Reporter:      agentReporter(ctx, client, cfg.NodeName),
 		// The proxy's and the firewall's watches share one subscription.
 		DetectTampering: cfg.DetectTampering,
 	}, backends)
@@ -91,7 +93,7 @@ func runAgent(ctx context.Context, cfg *agentConfig) error {
 	// fatal, so the proxy keeps working whatever the firewall does.
 	netpolCtrl := newNetpolController(ctx, cfg, client, p.FirstSynced())
 
-	servers, err := listenServers(cfg, p, netpolModel(netpolCtrl), netpolHealthy(netpolCtrl))
+	servers, err := listenServers(cfg, p, netpolModel(netpolCtrl), firewallHealthy(netpolCtrl, firewallStartGrace(cfg), time.Now))
 	if err != nil {
 		return err
 	}
@@ -104,7 +106,9 @@ func runAgent(ctx context.Context, cfg *agentConfig) error {
 	// The source starts once the servers answer: on a large cluster the
 	// informers take a while to sync, and probes must get a (503) answer
 	// rather than hang meanwhile.
-	return runUntilDone(ctx, servers, func() error { return startSource(ctx, cfg, client, handlers) }, runLoops(p, netpolCtrl)...)
+	loops := append(runLoops(p, netpolCtrl), podRoutesLoops(cfg, client)...)
+	loops = append(loops, firewallWaitingLoops(cfg, netpolCtrl)...)
+	return runUntilDone(ctx, servers, func() error { return startSource(ctx, cfg, client, handlers) }, loops...)
 }
 
 // agentHandlers are the proxier's handlers, plus the CNI installer on Node
@@ -118,7 +122,8 @@ func agentHandlers(cfg *agentConfig, p *proxy.Proxier) (source.Handlers, error) 
 	if err != nil {
 		return h, fmt.Errorf("--cni-bin-dir: cannot find the running binary to install: %w", err)
 	}
-	h.Nodes = source.NodeFanout{h.Nodes, &nodeinstall.NodeInstaller{BinDir: cfg.CNIBinDir, ConfDir: cfg.CNIConfDir, Self: self}}
+	h.Nodes = source.NodeFanout{h.Nodes, &nodeinstall.NodeInstaller{BinDir: cfg.CNIBinDir, ConfDir: cfg.CNIConfDir, Self: self,
+		Opts: cniInstallOptions(cfg)}}
 	return h, nil
 }
 

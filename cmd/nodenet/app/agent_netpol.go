@@ -24,7 +24,7 @@ func newNetpolController(ctx context.Context, cfg *agentConfig, client *source.C
 		NodeName:       cfg.NodeName,
 		MinSyncPeriod:  cfg.MinSyncPeriod,
 		SyncPeriod:     cfg.SyncPeriod,
-		Events:         netpolEvents(ctx, client),
+		Events:         netpolEvents(ctx, client, cfg.NodeName),
 		StartAfter:     proxyFirstSynced,
 		WatchTampering: watch,
 	}, newNetpolEnforcer(cfg.Netpol))
@@ -41,11 +41,11 @@ func newNetpolEnforcer(cfg netpolConfig) netpol.Enforcer {
 
 // netpolEvents records Warning Events on invalid NetworkPolicies; nil
 // without an API server (--manifests): the log line is all there is then.
-func netpolEvents(ctx context.Context, client *source.Client) controller.EventRecorder {
+func netpolEvents(ctx context.Context, client *source.Client, nodeName string) controller.EventRecorder {
 	if client == nil {
 		return nil
 	}
-	return newEventRecorder(ctx, client)
+	return newEventRecorder(ctx, client, nodeName)
 }
 
 // withNetpol adds the controller's handlers to h: Pods, Namespaces and
@@ -74,14 +74,6 @@ func netpolModel(ctrl *controller.Controller) func() *netpol.Model {
 		return nil
 	}
 	return ctrl.Model
-}
-
-// netpolHealthy joins /healthz; nil when the controller is off.
-func netpolHealthy(ctrl *controller.Controller) func() bool {
-	if ctrl == nil {
-		return nil
-	}
-	return ctrl.Healthy
 }
 
 // runLoops are the sync loops to run beside the servers.

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"os"
 
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/rest"
@@ -31,19 +30,19 @@ func agentClient(cfg *agentConfig) (*source.Client, error) {
 
 // agentReporter reports skipped objects as log lines, plus Events on the
 // objects when there is a cluster to record them in.
-func agentReporter(ctx context.Context, client *source.Client) proxy.Reporter {
+func agentReporter(ctx context.Context, client *source.Client, nodeName string) proxy.Reporter {
 	if client == nil {
 		return proxy.LogReporter{}
 	}
-	return proxy.NewEventReporter(newEventRecorder(ctx, client))
+	return proxy.NewEventReporter(newEventRecorder(ctx, client, nodeName))
 }
 
-// newEventRecorder records Events through client, naming this host as
-// their source (as the events.k8s.io recorder did with its reporting
-// instance); it stops with ctx.
-func newEventRecorder(ctx context.Context, client *source.Client) *eventrecorder.Recorder {
-	host, _ := os.Hostname()
-	return eventrecorder.New(ctx, client.EventSink(ctx), source.Scheme(), v1.EventSource{Component: "nodenet", Host: host})
+// newEventRecorder records Events through client, naming the node the
+// agent runs as (--hostname-override) as their source host, as kube-proxy
+// does: the machine's hostname may be another name altogether. It stops
+// with ctx.
+func newEventRecorder(ctx context.Context, client *source.Client, nodeName string) *eventrecorder.Recorder {
+	return eventrecorder.New(ctx, client.EventSink(ctx), source.Scheme(), v1.EventSource{Component: "nodenet", Host: nodeName})
 }
 
 // startSource starts feeding h from the manifests folder or the API

@@ -7,24 +7,37 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nodenet/nodenet/kubeproxyclean"
 	"github.com/nodenet/nodenet/netpol/firewall"
 	"github.com/nodenet/nodenet/proxymode"
 )
 
 func newCleanupCommand() *cobra.Command {
-	return &cobra.Command{
+	var kubeProxy bool
+	cmd := &cobra.Command{
 		Use:   "cleanup",
 		Short: "Remove every rule, chain and ipset nodenet created (every proxy mode, and the firewall), then exit",
 		Long: `Remove what every proxy mode (` + modeNames() + `) programmed for each
 IP family (IPv4, IPv6), the NetworkPolicy firewall's chains and ipsets, and
 nothing else. A mode or family that does not work on this node (no IPv6) is
 skipped. Run it after stopping the agent, e.g. before going back to
-kube-proxy or switching --proxy-mode.`,
+kube-proxy or switching --proxy-mode.
+
+With --kube-proxy it removes instead what upstream kube-proxy left once
+stopped (migrating from it): its KUBE-* chains and the rules jumping to
+them (both families, iptables-legacy and iptables-nft), its nftables tables
+ip/ip6 kube-proxy, and nothing else; kubelet's KUBE-FIREWALL,
+KUBE-IPTABLES-HINT and KUBE-KUBELET-CANARY stay. IPVS is not cleaned.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if kubeProxy {
+				return kubeproxyclean.Cleanup(cmd.OutOrStdout())
+			}
 			return cleanupAll(cmd.OutOrStdout(), proxyModes, firewall.Cleanup)
 		},
 	}
+	cmd.Flags().BoolVar(&kubeProxy, "kube-proxy", false, "Remove upstream kube-proxy's leftovers (iptables chains, nftables tables) instead of nodenet's")
+	return cmd
 }
 
 // cleanupAll cleans every mode's rules of every usable family and the

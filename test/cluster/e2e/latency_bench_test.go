@@ -1,0 +1,240 @@
+//go:build e2e
+
+package clustere2e
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"net/http"
+	"sort"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	v1 "k8s.io/api/core/v1"
+	discovery "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/nodenet/nodenet/test/netns"
+)
+
+// BenchmarkNetworkProgramming: N Services with one endpoint each are
+// created through the API server, then churnChanges EndpointSlice updates
+// (each replacing the endpoint, with the trigger-time annotation as the
+// endpointslice controller sets it) are made at churnRate; the figures are
+// nodenet's kubeproxy_network_programming_duration_seconds over the churn,
+// beside upstream kube-proxy's (iptables mode) watching the same API
+// server on a node of its own. Percentiles are bucket upper bounds
+// (0.25 s, 0.5 s, then whole seconds), as the SLI reads them.
+//
+//	cd test/cluster && sudo NODENET_BIN=$PWD/../../bin/nodenet \
+//	  go test -tags e2e -run '^$' -bench NetworkProgramming -benchtime 1x -timeout 60m ./e2e/
+func BenchmarkNetworkProgramming(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprintf("services=%d", n), func(b *testing.B) { benchProgramming(b, n) })
+	}
+}
+
+const (
+	churnChanges = 300
+	churnRate    = 20 // changes per second
+)
+
+func benchProgramming(b *testing.B, services int) {
+	c := newCluster(b, 1)
+	nd := c.nodes[0]
+	kp := c.startKubeProxy(b)
+	admin := fastAdmin(b, c)
+	c.ensureNamespace(b, "bench", nil)
+
+	start := time.Now()
+	parallel(services, 16, func(i int) error { return createBenchService(admin, i) })
+	b.Logf("%d Services and EndpointSlices created in %v", services, time.Since(start).Round(time.Second))
+	for name, addr := range map[string]string{"nodenet": nd.ip, "kube-proxy": kp} {
+		waitServicePorts(b, name, addr, services)
+	}
+	before := map[string]*dto.MetricFamily{}
+	for name, addr := range map[string]string{"nodenet": nd.ip, "kube-proxy": kp} {
+		before[name] = latencyFamily(b, addr)
+	}
+	tick := time.NewTicker(time.Second / churnRate)
+	for i := range churnChanges {
+		<-tick.C
+		if err := churnEndpoint(admin, i%services, i); err != nil {
+			b.Fatal(err)
+		}
+	}
+	tick.Stop()
+	for name, addr := range map[string]string{"nodenet": nd.ip, "kube-proxy": kp} {
+		var after *dto.MetricFamily
+		netns.Eventually(b, 5*time.Minute, name+" programming every change", func() error {
+			after = latencyFamily(b, addr)
+			if got := histogramCount(after) - histogramCount(before[name]); got < churnChanges {
+				return fmt.Errorf("%d of %d changes observed", got, churnChanges)
+			}
+			return nil
+		})
+		p50, p99 := percentiles(before[name], after)
+		b.Logf("%s at %d Services: network programming p50 <= %v s, p99 <= %v s", name, services, p50, p99)
+		b.ReportMetric(p50, name+"-p50-s")
+		b.ReportMetric(p99, name+"-p99-s")
+	}
+}
+
+// fastAdmin is an admin client without client-side throttling.
+func fastAdmin(tb testing.TB, c *cluster) kubernetes.Interface {
+	cfg := c.cp.RESTConfig(c.cp.AdminToken())
+	cfg.QPS, cfg.Burst = 5000, 5000
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return cs
+}
+
+func benchEndpointIP(i, gen int) string {
+	return fmt.Sprintf("10.244.%d.%d", 100+(i+gen)%100, 2+(i/100+gen)%250)
+}
+
+func createBenchService(admin kubernetes.Interface, i int) error {
+	ctx := context.Background()
+	name := "svc-" + strconv.Itoa(i)
+	svc := &v1.Service{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "bench"},
+		Spec: v1.ServiceSpec{Ports: []v1.ServicePort{{Name: "p", Protocol: v1.ProtocolTCP, Port: 80, TargetPort: intstr.FromInt32(8080)}}}}
+	if _, err := admin.CoreV1().Services("bench").Create(ctx, svc, metav1.CreateOptions{}); err != nil {
+		return err
+	}
+	_, err := admin.DiscoveryV1().EndpointSlices("bench").Create(ctx, benchSlice(i, 0), metav1.CreateOptions{})
+	return err
+}
+
+func benchSlice(i, gen int) *discovery.EndpointSlice {
+	name, port, proto, ready := "p", int32(8080), v1.ProtocolTCP, true
+	return &discovery.EndpointSlice{
+		ObjectMeta: metav1.ObjectMeta{Name: "svc-" + strconv.Itoa(i), Namespace: "bench",
+			Labels:      map[string]string{discovery.LabelServiceName: "svc-" + strconv.Itoa(i), discovery.LabelManagedBy: managedBy},
+			Annotations: map[string]string{v1.EndpointsLastChangeTriggerTime: time.Now().UTC().Format(time.RFC3339Nano)}},
+		AddressType: discovery.AddressTypeIPv4,
+		Ports:       []discovery.EndpointPort{{Name: &name, Port: &port, Protocol: &proto}},
+		Endpoints: []discovery.Endpoint{{Addresses: []string{benchEndpointIP(i, gen)},
+			Conditions: discovery.EndpointConditions{Ready: &ready}}},
+	}
+}
+
+// churnEndpoint replaces Service i's endpoint (generation gen+1).
+func churnEndpoint(admin kubernetes.Interface, i, gen int) error {
+	slices := admin.DiscoveryV1().EndpointSlices("bench")
+	old, err := slices.Get(context.Background(), "svc-"+strconv.Itoa(i), metav1.GetOptions{})
+	if err != nil {
+		return err
+	}
+	s := benchSlice(i, gen+1)
+	s.ResourceVersion = old.ResourceVersion
+	_, err = slices.Update(context.Background(), s, metav1.UpdateOptions{})
+	return err
+}
+
+// parallel runs fn(0..n-1) on workers goroutines; the first error panics
+// the benchmark setup (a broken API server).
+func parallel(n, workers int, fn func(i int) error) {
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range workers {
+		wg.Go(func() {
+			for i := range next {
+				if err := fn(i); err != nil {
+					panic(fmt.Sprintf("item %d: %v", i, err))
+				}
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
+
+// waitServicePorts waits until the proxy at addr has synced with no
+// change pending after at least want Services arrived.
+func waitServicePorts(tb testing.TB, name, addr string, want int) {
+	netns.Eventually(tb, 10*time.Minute, name+" programming every Service", func() error {
+		fams, err := scrape(fmt.Sprintf("http://%s:%d/metrics", addr, metricsPort))
+		if err != nil {
+			return err
+		}
+		total := counterValue(fams["kubeproxy_sync_proxy_rules_service_changes_total"])
+		pending := gaugeValue(fams["kubeproxy_sync_proxy_rules_service_changes_pending"]) +
+			gaugeValue(fams["kubeproxy_sync_proxy_rules_endpoint_changes_pending"])
+		if total < float64(want) || pending > 0 {
+			return fmt.Errorf("%v Service changes seen, %v changes pending", total, pending)
+		}
+		code, _, err := httpGet(fmt.Sprintf("http://%s:%d/healthz", addr, healthzPort))
+		if err == nil && code != http.StatusOK {
+			err = fmt.Errorf("/healthz %d", code)
+		}
+		return err
+	})
+}
+
+func latencyFamily(tb testing.TB, addr string) *dto.MetricFamily {
+	fams, err := scrape(fmt.Sprintf("http://%s:%d/metrics", addr, metricsPort))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if f := fams["kubeproxy_network_programming_duration_seconds"]; f != nil {
+		return f
+	}
+	return &dto.MetricFamily{}
+}
+
+func counterValue(f *dto.MetricFamily) float64 {
+	var v float64
+	for _, m := range f.GetMetric() {
+		v += m.GetCounter().GetValue()
+	}
+	return v
+}
+
+func gaugeValue(f *dto.MetricFamily) float64 {
+	var v float64
+	for _, m := range f.GetMetric() {
+		v += m.GetGauge().GetValue()
+	}
+	return v
+}
+
+// percentiles are the p50 and p99 of the observations between before and
+// after, as bucket upper bounds.
+func percentiles(before, after *dto.MetricFamily) (p50, p99 float64) {
+	counts := map[float64]float64{}
+	add := func(f *dto.MetricFamily, sign float64) {
+		for _, m := range f.GetMetric() {
+			for _, bk := range m.GetHistogram().GetBucket() {
+				counts[bk.GetUpperBound()] += sign * float64(bk.GetCumulativeCount())
+			}
+		}
+	}
+	add(after, 1)
+	add(before, -1)
+	bounds := make([]float64, 0, len(counts))
+	for ub := range counts {
+		bounds = append(bounds, ub)
+	}
+	sort.Float64s(bounds)
+	total := float64(histogramCount(after) - histogramCount(before))
+	at := func(q float64) float64 {
+		for _, ub := range bounds {
+			if counts[ub] >= q*total {
+				return ub
+			}
+		}
+		return math.Inf(1)
+	}
+	return at(0.5), at(0.99)
+}
