@@ -400,7 +400,13 @@ func newBenchCgroups(b *testing.B, name string) *benchCgroups {
 		if err := os.Mkdir(dir, 0o755); err != nil {
 			b.Fatalf("cgroup for the agent: %v", err)
 		}
-		b.Cleanup(func() { _ = os.Remove(dir) }) // after the agent is stopped (cleanups run last first)
+		// After the agent is stopped (cleanups run last first); the kernel
+		// refuses the rmdir for a moment after the last task left.
+		b.Cleanup(func() {
+			if err := netns.PollUntil(10*time.Second, 50*time.Millisecond, func() error { return os.Remove(dir) }); err != nil {
+				b.Errorf("removing cgroup %s: %v", dir, err)
+			}
+		})
 	}
 	return cg
 }
