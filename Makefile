@@ -34,20 +34,22 @@ fuzz:
 E2E_SKIP ?=
 # test/vm boots a VM and has a target of its own, so that it never runs
 # beside the other suites on a 2-core machine.
+# The Service suite (test/e2e) then runs again with --proxy-mode nftables.
 e2e: need-root deps build
 	$(E2E_ENV) $(GO) test -tags e2e -count=1 -timeout 30m $(if $(E2E_SKIP),-skip '$(E2E_SKIP)') \
 		$$($(GO) list -tags e2e ./test/... | grep -v '/test/vm')
+	$(E2E_ENV) NODENET_PROXY_MODE=nftables $(GO) test -tags e2e -count=1 -timeout 30m $(if $(E2E_SKIP),-skip '$(E2E_SKIP)') ./test/e2e/
 
 # The IPVS suites, inside a qemu VM booting Debian's stock kernel (this
 # kernel has no IPVS): packages and the base image are cached in
 # $(VM_CACHE); each guest test is a subtest of TestVM. Root, qemu.
 VM_CACHE ?= /var/cache/nodenet-vm
-e2e-ipvs: need-root build
+e2e-ipvs: need-root deps build
 	NODENET_VM_CACHE=$(VM_CACHE) $(E2E_ENV) $(GO) test -tags e2e -count=1 -timeout 20m -v ./test/vm/
 
 # Sync benchmarks of the ipvs and iptables backends inside the VM (figures
 # on an emulated CPU: compare the two, not with real hardware).
-bench-ipvs: need-root build
+bench-ipvs: need-root deps build
 	NNT_VM_BENCH=SyncInVM NODENET_VM_CACHE=$(VM_CACHE) $(E2E_ENV) $(GO) test -tags e2e -count=1 -timeout 40m -v -run TestVM ./test/vm/
 
 # Suites against a real etcd + kube-apiserver (test/cluster, a Go module of

@@ -8,6 +8,7 @@ declare -A PKG=(
 	[ip]=iproute2 [bridge]=iproute2 [iptables]=iptables [iptables-save]=iptables
 	[ip6tables]=iptables [ipset]=ipset [conntrack]=conntrack [nft]=nftables
 	[sysctl]=procps [git]=git [make]=make [curl]=curl
+	[qemu-system-x86_64]=qemu-system-x86 [depmod]=kmod [modprobe]=kmod
 )
 
 missing=()

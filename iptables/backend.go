@@ -2,6 +2,7 @@ package iptables
 
 import (
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/sets"
@@ -28,6 +29,11 @@ type Backend struct {
 	// what TakeTampering found for the next Sync (tamper.go).
 	tamper tamperState
 	repair *repairPlan
+	// legacy: this family is iptables-legacy (no notifications), and
+	// legacyAfter the nat table as the last restore left it
+	// (legacywatch.go); both read by the watcher's goroutine.
+	legacy      atomic.Bool
+	legacyAfter atomic.Pointer[legacyInfo]
 }
 
 // chainSet is the set of shards whose nat / filter chain exists.
@@ -52,7 +58,12 @@ func New(opts Options) (*Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	return NewWithKernel(opts, k)
+	b, err := NewWithKernel(opts, k)
+	if err != nil {
+		return nil, err
+	}
+	b.legacy.Store(cfg.family.isLegacy())
+	return b, nil
 }
 
 // NewWithKernel returns a backend that programs k (a fake in tests).
@@ -97,6 +108,7 @@ func (b *Backend) Sync(t *proxy.Table, changed sets.Set[proxy.ServicePortName], 
 		return fmt.Errorf("apply %d shard(s): %w", len(plan.shards), err)
 	}
 	b.inKernel = plan.after
+	b.rememberLegacy()
 	klog.V(4).InfoS("Applied iptables rules", "full", full, "shards", len(plan.shards), "lines", plan.lines(),
 		"bytes", len(payload), "plan", planned.Sub(start), "restore", time.Since(planned))
 	return nil

@@ -43,6 +43,7 @@ type tamperFound struct {
 	builtin bool // a hooked built-in chain changed
 	deleted bool // a chain or table of ours deleted
 	lost    bool // announcements lost: check the hooks
+	legacy  bool // the legacy nat table changed (legacywatch.go)
 	changes []string
 	by      string
 }
@@ -59,6 +60,10 @@ type repairPlan struct {
 
 // WatchTampering implements proxy.TamperWatcher.
 func (b *Backend) WatchTampering(ctx context.Context, poke func()) {
+	if b.legacy.Load() {
+		b.watchLegacy(ctx, poke)
+		return
+	}
 	nfwatch.Watch(ctx, b.watches, func(r nfwatch.Report) {
 		b.tamper.record(r)
 		poke()
@@ -139,6 +144,12 @@ func (t *tamperState) record(r nfwatch.Report) {
 	}
 }
 
+func (t *tamperState) recordLegacy() {
+	t.mu.Lock()
+	t.found.legacy = true
+	t.mu.Unlock()
+}
+
 func (t *tamperState) take() tamperFound {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -169,6 +180,14 @@ func (b *Backend) TakeTampering() (proxy.Tampering, error) {
 		r.hooks, r.moved, r.hookAt = hooks, moved, at
 		if len(hooks) > 0 {
 			kinds = append(kinds, tamper.Hook)
+		}
+	}
+	if st.legacy {
+		// Checked again here: the tick may have seen an own restore half
+		// done. Legacy cannot tell which chain changed: full sync.
+		if what := b.legacyChanged(); what != "" {
+			r.full = true
+			kinds, st.changes = append(kinds, tamper.Chain), append(st.changes, what)
 		}
 	}
 	if len(kinds) == 0 {

@@ -73,19 +73,16 @@ func (r *execRules) Cleanup() error {
 		if err != nil {
 			return err
 		}
-		if !ok {
-			continue
-		}
-		if err := r.ipt.DeleteIfExists(h.Table, h.Chain, hookRule(h)...); err != nil {
-			return fmt.Errorf("unhooking %s: %w", h.Target, err)
+		if ok {
+			if err := r.ipt.DeleteIfExists(h.Table, h.Chain, hookRule(h)...); err != nil {
+				return fmt.Errorf("unhooking %s: %w", h.Target, err)
+			}
 		}
 	}
 	for _, h := range Hooks {
-		ok, err := r.ipt.ChainExists(h.Table, h.Target)
-		if err != nil {
+		if ok, err := r.ipt.ChainExists(h.Table, h.Target); err != nil {
 			return err
-		}
-		if ok {
+		} else if ok {
 			if err := r.ipt.ClearAndDeleteChain(h.Table, h.Target); err != nil {
 				return fmt.Errorf("deleting %s: %w", h.Target, err)
 			}

@@ -16,20 +16,10 @@ func (b *Backend) partialSync(t *proxy.Table, changed sets.Set[proxy.ServicePort
 	names := changed.UnsortedList()
 	controlPlaneFirst(names)
 	byName := map[proxy.ServicePortName][]*frontend{}
-	next := maps.Clone(b.rendered)
 	for _, name := range names {
-		for _, key := range b.byName[name] {
-			delete(next, key)
-		}
+		byName[name] = desiredFrontends(t, name, b.c.is4(), b.nodeAddrs, b.c)
 	}
-	for _, name := range names {
-		for _, f := range desiredFrontends(t, name, b.c.is4(), b.nodeAddrs, b.c) {
-			if next[f.vs.ServiceKey] == nil {
-				next[f.vs.ServiceKey] = f
-			}
-			byName[name] = append(byName[name], f)
-		}
-	}
+	next := b.rulesNeeded(names, byName)
 	if err := b.addRules(next); err != nil {
 		return err
 	}
@@ -54,6 +44,35 @@ func (b *Backend) partialSync(t *proxy.Table, changed sets.Set[proxy.ServicePort
 		}
 	}
 	return b.finishRules(next)
+}
+
+// rulesNeeded returns the frontends the rules must be computed from after
+// this change, or nil when the change leaves every set as it is (an
+// endpoint on another node replaced, say): then the rules are not even
+// recomputed, and a partial sync costs what changed, not the table's size.
+func (b *Backend) rulesNeeded(names []proxy.ServicePortName, byName map[proxy.ServicePortName][]*frontend) map[ServiceKey]*frontend {
+	before, after := map[ServiceKey]*frontend{}, map[ServiceKey]*frontend{}
+	for _, name := range names {
+		for _, key := range b.byName[name] {
+			before[key] = b.rendered[key]
+		}
+		for _, f := range byName[name] {
+			after[f.vs.ServiceKey] = f
+		}
+	}
+	if b.appliedRules != nil && b.ruleSpec(before).Equal(b.ruleSpec(after)) {
+		return nil
+	}
+	next := maps.Clone(b.rendered)
+	for key := range before {
+		delete(next, key)
+	}
+	for key, f := range after {
+		if next[key] == nil {
+			next[key] = f
+		}
+	}
+	return next
 }
 
 // reprogram brings one frontend from its rendered state to f.

@@ -125,3 +125,22 @@ func TestHooksInRestore(t *testing.T) {
 		t.Error("a present hook inserted again")
 	}
 }
+
+// An endpoint change that moves no set member leaves the rules alone.
+func TestEndpointChangeKeepsRules(t *testing.T) {
+	w := newWorld(t, ipvs.Config{})
+	web := spn("ns", "web", v1.ProtocolTCP)
+	w.service(web, proxy.ServicePort{ClusterIPs: addrs("10.96.0.10")}, "10.244.2.10")
+	w.sync(true)
+	applies := w.rules.Applies
+	w.endpoints(web, "10.244.2.11")
+	w.sync(false, web)
+	if w.rules.Applies != applies {
+		t.Error("rules applied for a remote endpoint's change")
+	}
+	w.table.Endpoints[web][0].IsLocal = true // now a hairpin member
+	w.sync(false, web)
+	if w.rules.Applies != applies+1 {
+		t.Error("rules not applied for a local endpoint")
+	}
+}

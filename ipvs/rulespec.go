@@ -49,14 +49,14 @@ func (b *Backend) ruleSpec(fronts map[ServiceKey]*frontend) *RuleSpec {
 	return spec
 }
 
-// addRules, before the virtual servers change, applies the members fronts
-// adds to what the kernel has (nothing is removed yet): a new virtual
+// addRules (nil fronts: nothing to do), before the virtual servers change,
+// applies the members fronts adds to what the kernel has (nothing is removed yet): a new virtual
 // server must not carry traffic before its masquerade and hairpin rules
 // exist, and the rules take a few exec()s where a virtual server takes a
 // netlink message. A change that only removes (an endpoint gone) skips
 // this, so IPVS stops using the endpoint at once.
 func (b *Backend) addRules(fronts map[ServiceKey]*frontend) error {
-	if b.rules == nil {
+	if b.rules == nil || fronts == nil {
 		return nil
 	}
 	spec := b.ruleSpec(fronts)
@@ -69,7 +69,7 @@ func (b *Backend) addRules(fronts map[ServiceKey]*frontend) error {
 // finishRules, after the virtual servers changed, applies the exact rules
 // for fronts (removing what nothing uses any more).
 func (b *Backend) finishRules(fronts map[ServiceKey]*frontend) error {
-	if b.rules == nil {
+	if b.rules == nil || fronts == nil {
 		return nil
 	}
 	return b.apply(b.ruleSpec(fronts))

@@ -53,6 +53,11 @@ type Options struct {
 	// bind each address NodePorts.NodeAddrs(LocalAddrs, ...); with Primary
 	// the IPs come from proxy.Table.Node.PrimaryIPs at every Sync.
 	NodePorts nodeport.Addresses
+	// ServiceCIDRs is --service-cluster-ip-range: the ranges ClusterIPs
+	// come from (this family's only). The nftables mode drops traffic to
+	// their addresses that are no live ClusterIP, as kube-proxy's does;
+	// other modes ignore it.
+	ServiceCIDRs []netip.Prefix
 	// LocalAddrs lists the node's addresses for backends that bind each
 	// NodePort address; nil means nodeport.SystemAddrs (tests give a
 	// nodeporttest.Addrs).

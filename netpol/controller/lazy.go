@@ -2,6 +2,7 @@ package controller
 
 import (
 	"fmt"
+	"sync/atomic"
 
 	"github.com/nodenet/nodenet/netpol"
 )
@@ -18,6 +19,8 @@ func Lazy(create func() (netpol.Enforcer, error)) netpol.Enforcer {
 type lazyEnforcer struct {
 	create func() (netpol.Enforcer, error)
 	inner  netpol.Enforcer
+	// created is inner for the set-check ticker's goroutine (SetsTampered).
+	created atomic.Pointer[netpol.Enforcer]
 }
 
 // Sync is called from the controller's sync goroutine only.
@@ -28,6 +31,7 @@ func (l *lazyEnforcer) Sync(m *netpol.Model, full bool) error {
 			return fmt.Errorf("starting the NetworkPolicy enforcer: %w", err)
 		}
 		l.inner, full = inner, true
+		l.created.Store(&inner)
 	}
 	return l.inner.Sync(m, full)
 }
@@ -52,9 +56,14 @@ func (l *lazyEnforcer) Tampered() (string, error) {
 	return c.Tampered()
 }
 
-// SetsTampered forwards to the real enforcer, like Tampered.
+// SetsTampered forwards to the real enforcer, like Tampered; it is also
+// called from the set-check ticker.
 func (l *lazyEnforcer) SetsTampered() (string, error) {
-	c, ok := l.inner.(setChecker)
+	inner := l.created.Load()
+	if inner == nil {
+		return "", nil
+	}
+	c, ok := (*inner).(setChecker)
 	if !ok {
 		return "", nil
 	}

@@ -20,7 +20,10 @@ type tamperChecker interface {
 // setChecker is implemented by enforcers that can tell whether their
 // sets still hold what they applied (firewall.SetsTampered): ipset
 // changes are announced nowhere, so they are checked every
-// setCheckInterval.
+// setCheckInterval. SetsTampered must be safe beside Sync: the ticker
+// calls it on its own goroutine, and only a difference wakes the sync,
+// which checks again (the ticker may have looked in the middle of a
+// sync's own set changes) before repairing.
 type setChecker interface {
 	SetsTampered() (string, error)
 }
@@ -83,8 +86,14 @@ func (c *Controller) watchTampering(ctx context.Context) {
 	})
 }
 
-// tickSetChecks makes a sync check the sets every setCheckInterval.
+// tickSetChecks checks the sets every setCheckInterval and wakes a sync
+// when they differ from what was applied (an idle node pays one netlink
+// dump of set headers a second, no sync).
 func (c *Controller) tickSetChecks(ctx context.Context) {
+	checker, ok := c.enforcer.(setChecker)
+	if !ok {
+		return
+	}
 	t := time.NewTicker(setCheckInterval)
 	defer t.Stop()
 	for {
@@ -92,8 +101,10 @@ func (c *Controller) tickSetChecks(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			c.suspects.setsDue()
-			c.runner.Poke()
+			if what, err := checker.SetsTampered(); what != "" || err != nil {
+				c.suspects.setsDue()
+				c.runner.Poke()
+			}
 		}
 	}
 }

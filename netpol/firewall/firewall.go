@@ -3,6 +3,7 @@ package firewall
 import (
 	"fmt"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"k8s.io/klog/v2"
@@ -18,8 +19,12 @@ type Firewall struct {
 	// applied is what the last successful Sync left in the kernel; nil
 	// when unknown (never synced, or the last Sync failed), which makes
 	// the next Sync full.
-	applied      *desired
+	applied *desired
+	// appliedSizes is each applied set's member count, for SetsTampered,
+	// which the controller also calls beside Sync.
+	appliedSizes atomic.Pointer[map[string]int]
 	warnedSysctl bool
+	portsErr     string // the last failure reading the pods' ports, logged once
 }
 
 var _ netpol.Enforcer = (*Firewall)(nil)
@@ -54,9 +59,11 @@ func (f *Firewall) Sync(m *netpol.Model, full bool) error {
 	st, err := f.apply(want, full)
 	if err != nil {
 		f.applied = nil
+		f.publishSets(nil)
 		return fmt.Errorf("NetworkPolicy firewall sync (full %t): %w", full, err)
 	}
 	f.applied = want
+	f.publishSets(want)
 	klog.V(4).InfoS("Synced NetworkPolicy firewall", "full", full, "chainsWritten", st.chains,
 		"restores", st.restores, "setOps", st.setOps, "took", time.Since(start))
 	return nil
@@ -71,8 +78,13 @@ func (f *Firewall) ports() map[netip.Addr]string {
 		return nil
 	}
 	ports, err := f.kernels.Ports()
-	if err != nil {
-		klog.ErrorS(err, "Reading the pods' bridge ports; broadcast and multicast to isolated pods are not filtered this sync")
+	switch {
+	case err != nil && err.Error() != f.portsErr:
+		klog.ErrorS(err, "Cannot read the pods' bridge ports; broadcast and multicast to isolated pods are not filtered until they can be read")
+		f.portsErr = err.Error()
+	case err == nil && f.portsErr != "":
+		klog.InfoS("The pods' bridge ports can be read again")
+		f.portsErr = ""
 	}
 	return ports
 }

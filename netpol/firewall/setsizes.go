@@ -97,25 +97,42 @@ func (f *Firewall) setSizes() (map[string]int, error) {
 	return out, nil
 }
 
+// publishSets records what a Sync applied (nil: unknown) for
+// SetsTampered.
+func (f *Firewall) publishSets(applied *desired) {
+	if applied == nil {
+		f.appliedSizes.Store(nil)
+		return
+	}
+	sizes := make(map[string]int, len(applied.sets))
+	for name, s := range applied.sets {
+		sizes[name] = len(s.members)
+	}
+	f.appliedSizes.Store(&sizes)
+}
+
 // SetsTampered tells which of the last applied sets the kernel no longer
 // holds as applied ("" when all are): one missing, or with another number
 // of members (a flush, a deleted or added member). A member replaced by
 // another keeps the count and is not seen (the hourly full sync mends it).
+// Safe beside Sync: it may then see a sync's own changes half done, so a
+// caller on another goroutine must check again after that sync.
 func (f *Firewall) SetsTampered() (string, error) {
-	if f.applied == nil {
+	applied := f.appliedSizes.Load()
+	if applied == nil {
 		return "", nil
 	}
 	sizes, err := f.setSizes()
 	if err != nil {
 		return "", err
 	}
-	names := make([]string, 0, len(f.applied.sets))
-	for name := range f.applied.sets {
+	names := make([]string, 0, len(*applied))
+	for name := range *applied {
 		names = append(names, name)
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		want := len(f.applied.sets[name].members)
+		want := (*applied)[name]
 		got, ok := sizes[name]
 		switch {
 		case !ok:

@@ -28,12 +28,28 @@ func replayRestore(b *testing.B, from string) restoreCost {
 	return timedRestore(b, []byte(saved), "--noflush")
 }
 
+// replayNFTables does the same for the nftables mode: nodenet's ip table
+// as `nft list table` prints it, loaded by `nft -f` in one transaction,
+// as a full sync of a new node does.
+func replayNFTables(b *testing.B, from string) restoreCost {
+	saved, err := netns.Exec(from, "nft", "list", "table", "ip", "nodenet")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return timedCommand(b, []byte(saved), "nft", "-f", "-")
+}
+
 // timedRestore restores payload in a new namespace, with extra flags.
 func timedRestore(b *testing.B, payload []byte, flags ...string) restoreCost {
+	return timedCommand(b, payload, append([]string{"iptables-restore", "-w", "5"}, flags...)...)
+}
+
+// timedCommand runs command with payload on stdin in a new namespace,
+// under GNU time.
+func timedCommand(b *testing.B, payload []byte, command ...string) restoreCost {
 	ns := netns.New(b, netns.UniquePrefix("b")+"-replay")
 	defer netns.Delete(b, ns.Name)
-	args := append([]string{"netns", "exec", ns.Name, "/usr/bin/time", "-f", "maxrss-kib=%M",
-		"iptables-restore", "-w", "5"}, flags...)
+	args := append([]string{"netns", "exec", ns.Name, "/usr/bin/time", "-f", "maxrss-kib=%M"}, command...)
 	cmd := exec.Command("ip", args...)
 	cmd.Stdin = bytes.NewReader(payload)
 	var stderr bytes.Buffer

@@ -5,6 +5,7 @@ package bench
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,17 +16,22 @@ import (
 // and reports: the full sync (rules in the kernel), time from start to
 // rules, peak RSS of the agent and of iptables-restore, and the median
 // sync after one endpoint change.
+//
+// Both proxy modes run in the same benchmark, so their figures come from
+// one run on one machine.
 func BenchmarkNodenetSync(b *testing.B) {
-	for _, n := range []int{1000, 10000} {
-		b.Run(fmt.Sprintf("services=%d", n), func(b *testing.B) {
-			for i := 0; i < b.N; i++ {
-				runSyncBench(b, cluster{services: n, endpointsPer: 10})
-			}
-		})
+	for _, mode := range []string{"iptables", "nftables"} {
+		for _, n := range []int{1000, 10000} {
+			b.Run(fmt.Sprintf("mode=%s/services=%d", mode, n), func(b *testing.B) {
+				for i := 0; i < b.N; i++ {
+					runSyncBench(b, mode, cluster{services: n, endpointsPer: 10})
+				}
+			})
+		}
 	}
 }
 
-func runSyncBench(b *testing.B, c cluster) {
+func runSyncBench(b *testing.B, mode string, c cluster) {
 	dir := b.TempDir()
 	if err := c.write(dir); err != nil {
 		b.Fatal(err)
@@ -36,7 +42,7 @@ func runSyncBench(b *testing.B, c cluster) {
 	agent := netns.Start(b, ns.Name, "agent", nodenetBin, "agent", "--manifests", dir,
 		"--hostname-override", "bench-node", "--cluster-cidr", "10.128.0.0/9",
 		"--healthz-bind-address", "127.0.0.1:10256", "--metrics-bind-address", "127.0.0.1:10249",
-		"--iptables-min-sync-period", "0s")
+		"--iptables-min-sync-period", "0s", "--proxy-mode", mode)
 	defer agent.Stop()
 	agent.LogOnFailure(b)
 	m := waitMetric(b, ns.Name, fullCount, 1, 5*time.Minute)
@@ -50,6 +56,13 @@ func runSyncBench(b *testing.B, c cluster) {
 		b.Fatal(err)
 	}
 	b.ReportMetric(agentRSS/(1<<20), "agent-peak-MiB")
+	if mode == "nftables" {
+		checkNFTablesInKernel(b, ns.Name, c)
+		replay := replayNFTables(b, ns.Name)
+		b.ReportMetric(replay.seconds, "replay-restore-s")
+		b.ReportMetric(replay.peakMiB, "restore-peak-MiB")
+		return
+	}
 	checkRulesInKernel(b, ns.Name, c)
 	replay := replayRestore(b, ns.Name)
 	b.ReportMetric(replay.seconds, "replay-restore-s")
@@ -101,5 +114,21 @@ func checkRulesInKernel(b *testing.B, ns string, c cluster) {
 	got := countLines(out, "-j DNAT")
 	if want := c.services * c.endpointsPer; got != want {
 		b.Fatalf("kernel has %d DNAT rules, want %d", got, want)
+	}
+}
+
+// checkNFTablesInKernel proves the nftables sync programmed every
+// Service: one DNAT rule per Service into its endpoint map, and every
+// endpoint an element of those maps.
+func checkNFTablesInKernel(b *testing.B, ns string, c cluster) {
+	out, err := netns.Exec(ns, "nft", "list", "table", "ip", "nodenet")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if got := countLines(out, " dnat ip to numgen random mod "); got != c.services {
+		b.Fatalf("kernel has %d DNAT rules, want %d", got, c.services)
+	}
+	if got, want := strings.Count(out, " . 8080"), c.services*c.endpointsPer; got != want {
+		b.Fatalf("kernel has %d endpoints in its endpoint maps, want %d", got, want)
 	}
 }

@@ -53,12 +53,9 @@ func TestConfigFile(t *testing.T) {
 		ans := s.mustAnswer(s.pod("pod-c"), proto, webIP+":80", 5)
 		assertSource(t, proto+" pod-c -> ClusterIP", ans, netns.NodePodIP)
 	}
-	rules, err := s.topo.Node.Exec("iptables-save")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(rules, "0x200/0x200") {
-		t.Errorf("no rule uses the masquerade mark 0x200/0x200 (bit 9):\n%s", rules)
+	rules := s.proxyRules("IPv4")
+	if !strings.Contains(rules, masqMarkText(9)) {
+		t.Errorf("no rule uses the masquerade mark %s (bit 9):\n%s", masqMarkText(9), rules)
 	}
 }
 

@@ -90,11 +90,11 @@ func TestDualStackServiceBothFamilies(t *testing.T) {
 			assertSource(t, proto+" pod-c -> "+c.addr, ans, c.source)
 		}
 	}
-	v4, v6 := s.save("iptables-save"), s.save("ip6tables-save")
+	v4, v6 := s.proxyRules("IPv4"), s.proxyRules("IPv6")
 	if strings.Contains(v4, "fd00:10:244") || strings.Contains(v6, "10.244.1.") {
 		t.Errorf("a table DNATs to the other family:\n--- IPv4\n%s--- IPv6\n%s", v4, v6)
 	}
-	out, err := s.nodenet("dump", "rules")
+	out, err := s.nodenet("dump", "rules", "--proxy-mode", proxyMode)
 	if err != nil || !strings.Contains(out, "# IPv4") || !strings.Contains(out, "# IPv6") || !strings.Contains(out, "fd00:10:96::50") {
 		t.Errorf("nodenet dump rules does not show both families: %v\n%s", err, out)
 	}
@@ -107,6 +107,9 @@ func TestDualStackServiceBothFamilies(t *testing.T) {
 			t.Errorf("%s after cleanup still has nodenet rules:\n%s", save, got)
 		}
 	}
+	if left := nodenetTables(t, s.topo.Node.Name); left != "" {
+		t.Errorf("nftables tables left after cleanup:\n%s", left)
+	}
 }
 
 // TestSingleStackIPv4HasNoIPv6Rules: an IPv4-only NodePort Service is
@@ -117,14 +120,14 @@ func TestSingleStackIPv4HasNoIPv6Rules(t *testing.T) {
 	web6 := service{Name: "web6", Type: "ClusterIP", ClusterIP: "fd00:10:96::10", Ports: tcpUDP(80, 0)}
 	s.addService(web6, s.ep6("pod-a"))
 	s.waitServing(s.pod("pod-c"), "tcp", hostPort(web6.ClusterIP, 80)) // the IPv6 backend runs
-	if v4 := s.save("iptables-save"); !strings.Contains(v4, "default/web:tcp") {
+	if v4 := s.proxyRules("IPv4"); !strings.Contains(v4, serviceMarker("default/web", "tcp", "TCP")) {
 		t.Fatalf("web has no IPv4 rules:\n%s", v4)
 	}
-	out, err := s.nodenet("dump", "rules", "--ip-family", "IPv6")
+	out, err := s.nodenet("dump", "rules", "--proxy-mode", proxyMode, "--ip-family", "IPv6")
 	if err != nil {
 		t.Fatalf("nodenet dump rules --ip-family IPv6: %v\n%s", err, out)
 	}
-	if strings.Contains(out, "default/web:") || strings.Contains(out, fmt.Sprint(webNodePrt)) {
+	if strings.Contains(out, servicePrefixMarker("default/web")) || strings.Contains(out, fmt.Sprint(webNodePrt)) {
 		t.Errorf("the SingleStack IPv4 Service web has IPv6 rules:\n%s", out)
 	}
 }

@@ -61,6 +61,9 @@ func startRangedLB(t *testing.T, ranges []string, proxyMode bool) *scenario {
 // a refused client met nodenet's firewall, not some other failure.
 func lbDrops(t *testing.T, s *scenario) int {
 	t.Helper()
+	if nftMode() {
+		return nftCounted(s.proxyRules("IPv4"), "saddr != ")
+	}
 	out, err := s.topo.Node.Exec("iptables-save", "-c", "-t", "filter")
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -96,8 +97,8 @@ func (s *scenario) killDuringFullSync(flags ...string) {
 		if exited, err := agent.Exited(); exited {
 			return netns.Permanent(fmt.Errorf("agent exited before its first restore: %v", err))
 		}
-		if !hasChild(agent.PID(), "iptables-restor") {
-			return fmt.Errorf("no iptables-restore running")
+		if !applying(agent.PID()) {
+			return fmt.Errorf("no iptables-restore or nft -f running")
 		}
 		return nil
 	})
@@ -114,7 +115,29 @@ func (s *scenario) killDuringFullSync(flags ...string) {
 
 // hasChild tells whether process pid has a child whose command name
 // starts with comm (the kernel truncates names to 15 bytes).
-func hasChild(pid int, comm string) bool {
+func hasChild(pid int, comm string) bool { return len(childrenNamed(pid, comm)) > 0 }
+
+// applying tells whether the agent is writing its rules: iptables-restore
+// runs, or (nftables mode) `nft -f -` does, knftables' transaction, as
+// opposed to its --check and list runs.
+func applying(pid int) bool {
+	if !nftMode() {
+		return hasChild(pid, "iptables-restor")
+	}
+	for _, child := range childrenNamed(pid, "nft") {
+		cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%s/cmdline", child))
+		args := strings.Split(string(cmdline), "\x00")
+		if slices.Contains(args, "-f") && !slices.Contains(args, "--check") {
+			return true
+		}
+	}
+	return false
+}
+
+// childrenNamed lists the PIDs of pid's children whose command name
+// starts with comm.
+func childrenNamed(pid int, comm string) []string {
+	var out []string
 	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
 	for _, path := range stats {
 		b, err := os.ReadFile(path)
@@ -128,10 +151,10 @@ func hasChild(pid int, comm string) bool {
 		}
 		fields := strings.Fields(string(b[end+1:]))
 		if len(fields) > 1 && fields[1] == strconv.Itoa(pid) && strings.HasPrefix(string(b[open+1:end]), comm) {
-			return true
+			out = append(out, strings.Fields(string(b[:open]))[0])
 		}
 	}
-	return false
+	return out
 }
 
 // exchanging waits until the held connection has answered three more
@@ -193,6 +216,9 @@ func manyManifests(ep endpoint) string {
 // their rules in kernel order: what must not depend on history.
 func nodenetRules(t *testing.T, node *netns.NS) string {
 	t.Helper()
+	if nftMode() {
+		return nftRulesNormalized(t, node)
+	}
 	byChain := map[string][]string{}
 	table := ""
 	for _, l := range strings.Split(normalizedSave(t, node), "\n") {

@@ -67,7 +67,13 @@ func TestCleanupRestoresTables(t *testing.T) {
 	s.startAgent("--cluster-cidr", "10.244.0.0/16")
 	s.waitServing(s.pod("pod-c"), "tcp", webIP+":80")
 	programmed := normalizedSave(t, s.topo.Node)
-	if programmed == before {
+	if nftMode() {
+		// The proxy's rules are in nftables; iptables gets only the
+		// firewall's chains, and maybe not yet.
+		if nodenetTables(t, s.topo.Node.Name) == "" {
+			t.Fatal("agent serves web but has no nftables table")
+		}
+	} else if programmed == before {
 		t.Fatal("agent serves web but iptables-save did not change")
 	}
 	s.agent.Stop()
@@ -76,6 +82,9 @@ func TestCleanupRestoresTables(t *testing.T) {
 	}
 	if after := normalizedSave(t, s.topo.Node); after != before {
 		t.Errorf("iptables-save after cleanup differs from before the agent:\n--- before\n%s--- after\n%s", before, after)
+	}
+	if left := nodenetTables(t, s.topo.Node.Name); left != "" {
+		t.Errorf("nftables tables left after cleanup:\n%s", left)
 	}
 }
 
@@ -113,7 +122,7 @@ func TestChainsPrefixed(t *testing.T) {
 		}
 	}
 	sort.Strings(added)
-	if len(added) == 0 {
+	if len(added) == 0 && !nftMode() {
 		t.Fatal("agent added no chain")
 	}
 	for _, c := range added {
@@ -121,9 +130,23 @@ func TestChainsPrefixed(t *testing.T) {
 			t.Errorf("chain %q is not prefixed NODENET-", c)
 		}
 	}
-	out, err := s.nodenet("dump", "rules")
+	out, err := s.nodenet("dump", "rules", "--proxy-mode", proxyMode)
 	if err != nil {
 		t.Fatalf("nodenet dump rules: %v\n%s", err, out)
+	}
+	if nftMode() {
+		// The proxy's objects all live in nodenet's own tables; kube-proxy's
+		// "kube-proxy" tables are not made.
+		if tables := nodenetTables(t, s.topo.Node.Name); !strings.Contains(tables, "table ip nodenet") {
+			t.Errorf("no nodenet nftables table: %q", tables)
+		}
+		if all, _ := s.topo.Node.Exec("nft", "list", "tables"); strings.Contains(all, "kube-proxy") {
+			t.Errorf("a kube-proxy table appeared:\n%s", all)
+		}
+		if !strings.Contains(out, "table ip nodenet") {
+			t.Errorf("nodenet dump rules shows no nodenet table:\n%s", out)
+		}
+		return
 	}
 	if !strings.Contains(out, ":NODENET-") {
 		t.Errorf("nodenet dump rules shows no NODENET- chain:\n%s", out)

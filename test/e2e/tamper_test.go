@@ -4,6 +4,9 @@ package e2e
 
 import (
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -219,5 +222,47 @@ func TestNetworkPolicyTamperingFailsClosed(t *testing.T) {
 	}
 	if v, err := s.metricValue(`nodenet_tamper_repairs_total{surface="firewall",what="set"}`); err != nil || v == "0" {
 		t.Errorf("nodenet_tamper_repairs_total{surface=firewall,what=set} = %q, %v", v, err)
+	}
+}
+
+// legacyPath is a PATH whose iptables binaries are iptables-legacy's.
+func legacyPath(t *testing.T) string {
+	dir := t.TempDir()
+	for _, fam := range []string{"iptables", "ip6tables"} {
+		for _, suffix := range []string{"", "-save", "-restore"} {
+			target, err := exec.LookPath(fam + "-legacy" + suffix)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(target, filepath.Join(dir, fam+suffix)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return dir + ":" + os.Getenv("PATH")
+}
+
+// TestServiceTamperingRepairedOnLegacy: iptables-legacy announces
+// nothing; the agent compares the nat table's entry count and size
+// (IPT_SO_GET_INFO) every second and repairs a flushed shard chain or a
+// deleted hook within 2 s.
+func TestServiceTamperingRepairedOnLegacy(t *testing.T) {
+	s := newScenario(t, "pod-a", "pod-b", "pod-c")
+	s.agentEnv = []string{"PATH=" + legacyPath(t)}
+	s.addService(web, s.ep("pod-a"), s.ep("pod-b"))
+	s.startAgent("--cluster-cidr", "10.244.0.0/16")
+	client := s.pod("pod-c")
+	s.waitServing(client, "tcp", webIP+":80")
+	for _, c := range []tamperCase{
+		{"flush shard chain", []string{"iptables-legacy", "-w", "-t", "nat", "-F", "NODENET-SVC-0A"}},
+		{"delete PREROUTING hook", []string{"iptables-legacy", "-w", "-t", "nat", "-D", "PREROUTING", "-m", "comment", "--comment", "nodenet service portals", "-j", "NODENET-SERVICES"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s.timeRepair(t, c, proxyRepairLog, s.proxyState("iptables-legacy-save"))
+			s.mustAnswer(client, "tcp", webIP+":80", 1)
+		})
+	}
+	if !strings.Contains(s.agent.Output(), "iptables-legacy: no change notifications") {
+		t.Error("the agent did not take its iptables for legacy")
 	}
 }

@@ -30,9 +30,9 @@ func TestWatchTamperingSeesFirewallChanges(t *testing.T) {
 			return nil
 		})
 	}()
-	// waitFor reads events until want (iptables-nft also re-announces the
-	// base chains it declares, so other events may come first); none may
-	// name another table's chain.
+	// waitFor reads reports until one names want (iptables-nft also
+	// re-announces the base chains it declares, so others may come
+	// first); none may name another table's chain.
 	waitFor := func(want string) {
 		t.Helper()
 		for {

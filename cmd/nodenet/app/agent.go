@@ -66,6 +66,7 @@ watching Pods, Namespaces and NetworkPolicies.`,
 func runAgent(ctx context.Context, cfg *agentConfig) error {
 	klog.InfoS("Starting nodenet agent", "version", version.Get().GitVersion,
 		"node", cfg.NodeName, "proxyMode", cfg.modeName(), "source", cfg.sourceName(), "netpol", cfg.Netpol.Enabled)
+	cleanupOtherModes(cfg.Mode, proxyModes)
 	backends, err := newFamilyBackends(cfg)
 	if err != nil {
 		return err

@@ -48,5 +48,6 @@ func backendOptions(cfg *agentConfig, fam v1.IPFamily) proxymode.Options {
 		MasqueradeAll: cfg.MasqueradeAll,
 		MasqueradeBit: cfg.MasqueradeBit,
 		NodePorts:     cfg.NodePorts.OfFamily(fam == v1.IPv4Protocol),
+		ServiceCIDRs:  familyPrefixes(cfg.ServiceCIDRs, fam),
 	}
 }

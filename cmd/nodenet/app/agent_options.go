@@ -26,6 +26,7 @@ type agentOptions struct {
 	HostnameOverride  string
 	ProxyMode         string
 	ClusterCIDRs      []string
+	ServiceCIDRs      []string
 	NodePortAddresses []string
 	MasqueradeAll     bool
 	MasqueradeBit     int32
@@ -73,6 +74,7 @@ func (o *agentOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.HostnameOverride, "hostname-override", o.HostnameOverride, "If non-empty, will be used as the name of the Node nodenet runs on. If unset, the node name is the host's hostname, lower-cased.")
 	fs.StringVar(&o.ProxyMode, "proxy-mode", o.ProxyMode, "Which proxy mode to use: "+modeNames()+".")
 	fs.StringSliceVar(&o.ClusterCIDRs, "cluster-cidr", o.ClusterCIDRs, "Comma-separated CIDR ranges of the pods in the cluster, at most one per IP family (dual-stack: one IPv4 and one IPv6). Traffic to a ClusterIP from outside them is masqueraded.")
+	fs.StringSliceVar(&o.ServiceCIDRs, "service-cluster-ip-range", o.ServiceCIDRs, "Comma-separated CIDR ranges ClusterIPs are allocated from (the API server's flag of that name). With --proxy-mode nftables, new traffic to an address in them that is no Service's ClusterIP is dropped.")
 	fs.StringSliceVar(&o.NodePortAddresses, "nodeport-addresses", o.NodePortAddresses, "Comma-separated CIDR ranges, or 'primary' (the node's primary IPs, from its Node object: its first InternalIP of each family); NodePorts are only served on local addresses inside them, each family's backend using the CIDRs of its family. Empty: all local addresses.")
 	fs.BoolVar(&o.MasqueradeAll, "masquerade-all", o.MasqueradeAll, "SNAT all traffic sent via Service cluster IPs.")
 	fs.Int32Var(&o.MasqueradeBit, "iptables-masquerade-bit", o.MasqueradeBit, "The bit of the fwmark space that marks packets requiring SNAT. Must be within [0, 31].")
@@ -100,6 +102,7 @@ type agentConfig struct {
 	Kubeconfig       string
 	Mode             proxymode.Mode // --proxy-mode, from the registry (modes.go)
 	ClusterCIDRs     []netip.Prefix
+	ServiceCIDRs     []netip.Prefix // --service-cluster-ip-range
 	NodePorts        nodeport.Addresses
 	MasqueradeAll    bool
 	MasqueradeBit    int
@@ -145,6 +148,10 @@ func (o *agentOptions) complete(hostname func() (string, error)) (*agentConfig, 
 	if err := onePerFamily("--cluster-cidr", clusterCIDRs); err != nil {
 		return nil, err
 	}
+	serviceCIDRs, err := parseCIDRs("--service-cluster-ip-range", o.ServiceCIDRs)
+	if err != nil {
+		return nil, err
+	}
 	nodePorts, err := nodeport.ParseAddresses(o.NodePortAddresses)
 	if err != nil {
 		return nil, fmt.Errorf("--nodeport-addresses: %w", err)
@@ -169,6 +176,7 @@ func (o *agentOptions) complete(hostname func() (string, error)) (*agentConfig, 
 		Manifests:        o.Manifests,
 		Master:           o.Master,
 		Kubeconfig:       o.Kubeconfig,
+		ServiceCIDRs:     serviceCIDRs,
 		Mode:             mode,
 		ClusterCIDRs:     clusterCIDRs,
 		NodePorts:        nodePorts,

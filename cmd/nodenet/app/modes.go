@@ -6,6 +6,7 @@ import (
 
 	"github.com/nodenet/nodenet/iptables"
 	"github.com/nodenet/nodenet/ipvs"
+	"github.com/nodenet/nodenet/nftables"
 	"github.com/nodenet/nodenet/proxymode"
 )
 
@@ -14,6 +15,7 @@ import (
 // iptables is kube-proxy's on Linux.
 var proxyModes = []proxymode.Mode{
 	iptables.Mode{},
+	nftables.Mode{},
 	ipvs.Mode{Flags: ipvsFlags},
 }
 

@@ -2,13 +2,11 @@ package nfwatch
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"sync"
 	"time"
 
-	"github.com/google/nftables"
 	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
 	"k8s.io/klog/v2"
@@ -97,61 +95,69 @@ func subscribe(ctx context.Context, netns *os.File) {
 }
 
 func listen(ctx context.Context, netns *os.File) error {
-	opts := []nftables.ConnOption{nftables.WithSockOptions(setReceiveBuffer)}
+	cfg := &netlink.Config{}
 	if netns != nil {
-		opts = append(opts, nftables.WithNetNSFd(int(netns.Fd())))
+		cfg.NetNS = int(netns.Fd())
 	}
-	c, err := nftables.New(opts...)
+	conn, err := netlink.Dial(unix.NETLINK_NETFILTER, cfg)
 	if err != nil {
 		return fmt.Errorf("nf_tables netlink: %w", err)
 	}
-	mon := nftables.NewMonitor(nftables.WithMonitorEventBuffer(64))
-	events, err := c.AddGenerationalMonitor(mon)
-	if err != nil {
+	stop := context.AfterFunc(ctx, func() { conn.Close() }) // unblocks Receive
+	defer func() {
+		if stop() {
+			conn.Close()
+		}
+	}()
+	setReceiveBuffer(conn)
+	if err := conn.JoinGroup(unix.NFNLGRP_NFTABLES); err != nil {
 		return fmt.Errorf("subscribe to NFNLGRP_NFTABLES: %w", err)
 	}
-	defer mon.Close()
+	var b batch
 	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case batch, ok := <-events:
-			if !ok {
-				return errors.New("subscription closed")
+		msgs, err := conn.Receive()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
 			}
-			if err := handle(batch); err != nil {
-				return err
-			}
+			return err // ENOBUFS: the buffer overflowed, announcements were lost
+		}
+		for _, m := range msgs {
+			b.add(m)
 		}
 	}
 }
 
-// handle delivers one transaction, unless nodenet made it.
-func handle(batch *nftables.MonitorEvents) error {
-	gen := batch.GeneratedBy
-	if gen == nil {
-		return nil
+// batch collects one transaction's changes until its NEWGEN says who
+// made it. Changes are kept once per object (a 130k-rule restore touches
+// a few hundred chains).
+type batch struct {
+	seen    map[Change]bool
+	changes []Change
+}
+
+func (b *batch) add(m netlink.Message) {
+	if uint16(m.Header.Type)>>8 != unix.NFNL_SUBSYS_NFTABLES {
+		return
 	}
-	if gen.Error != nil && gen.Type == nftables.MonitorEventTypeOOB {
-		return gen.Error // the socket overflowed (ENOBUFS) or broke
-	}
-	by := "unknown process"
-	if g, ok := gen.Data.(*nftables.GenMsg); ok {
-		if isOurs(g.ProcPID) {
-			return nil
+	t := uint16(m.Header.Type) & 0xff
+	if t == unix.NFT_MSG_NEWGEN {
+		pid, comm := genOf(m.Data)
+		if len(b.changes) > 0 && !isOurs(pid) {
+			deliverChanges(b.changes, fmt.Sprintf("%s (pid %d)", comm, pid))
 		}
-		by = fmt.Sprintf("%s (pid %d)", g.ProcComm, g.ProcPID)
+		b.seen, b.changes = nil, nil
+		return
 	}
-	changes := make([]Change, 0, len(batch.Changes))
-	for _, ev := range batch.Changes {
-		if c, ok := changeOf(ev); ok {
-			changes = append(changes, c)
-		}
+	c, ok := changeOf(t, m.Data)
+	if !ok || b.seen[c] {
+		return
 	}
-	if len(changes) > 0 {
-		deliverChanges(changes, by)
+	if b.seen == nil {
+		b.seen = map[Change]bool{}
 	}
-	return nil
+	b.seen[c] = true
+	b.changes = append(b.changes, c)
 }
 
 func deliverChanges(changes []Change, by string) {
@@ -180,15 +186,14 @@ func deliver(r Report) {
 
 // setReceiveBuffer forces the buffer beyond net.core.rmem_max (root only;
 // on failure the default stays, and overflows are reported as Lost).
-func setReceiveBuffer(nc *netlink.Conn) error {
+func setReceiveBuffer(nc *netlink.Conn) {
 	raw, err := nc.SyscallConn()
 	if err != nil {
-		return nil
+		return
 	}
 	_ = raw.Control(func(fd uintptr) {
 		if unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, receiveBuffer) != nil {
 			_ = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, receiveBuffer)
 		}
 	})
-	return nil
 }
