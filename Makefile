@@ -62,7 +62,7 @@ e2e-image: need-root build
 # $(VM_CACHE); each guest test is a subtest of TestVM. Root, qemu.
 VM_CACHE ?= /var/cache/nodenet-vm
 e2e-ipvs: need-root deps build
-	NODENET_VM_CACHE=$(VM_CACHE) $(E2E_ENV) $(GO) test -tags e2e -count=1 -timeout 20m -v ./test/vm/
+	NODENET_VM_CACHE=$(VM_CACHE) $(E2E_ENV) $(GO) test -tags e2e -count=1 -timeout 25m -v ./test/vm/
 
 # Sync benchmarks of the ipvs and iptables backends inside the VM (figures
 # on an emulated CPU: compare the two, not with real hardware).

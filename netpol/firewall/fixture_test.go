@@ -8,11 +8,11 @@ import (
 	v1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/nodenet/nodenet/iptables/iptablestest"
 	"github.com/nodenet/nodenet/netpol"
 	"github.com/nodenet/nodenet/netpol/firewall/firewalltest"
+	"github.com/nodenet/nodenet/test/objects"
 )
 
 // The test cluster: node n1 (10.0.0.1, fd00::1) holds pods in 10.1.0.0/24
@@ -53,64 +53,32 @@ func testPods() []netpol.Pod {
 	}
 }
 
-func selector(kv ...string) *metav1.LabelSelector {
-	s := &metav1.LabelSelector{MatchLabels: map[string]string{}}
-	for _, p := range kv {
-		k, v, _ := strings.Cut(p, "=")
-		s.MatchLabels[k] = v
-	}
-	return s
-}
-
-func port(proto v1.Protocol, first, last int32) networkingv1.NetworkPolicyPort {
-	p := networkingv1.NetworkPolicyPort{Protocol: &proto}
-	if first != 0 {
-		n := intstr.FromInt32(first)
-		p.Port = &n
-	}
-	if last != 0 && last != first {
-		p.EndPort = &last
-	}
-	return p
-}
-
-func block(cidr string, except ...string) networkingv1.NetworkPolicyPeer {
-	return networkingv1.NetworkPolicyPeer{IPBlock: &networkingv1.IPBlock{CIDR: cidr, Except: except}}
-}
-
-func policy(ns, name string, sel *metav1.LabelSelector, types ...networkingv1.PolicyType) *networkingv1.NetworkPolicy {
-	return &networkingv1.NetworkPolicy{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec:       networkingv1.NetworkPolicySpec{PodSelector: *sel, PolicyTypes: types},
-	}
-}
-
 // testPolicies exercise every peer kind, port ranges, all-ports of a
 // protocol, SCTP, ipBlock excepts in both families and full isolation.
 func testPolicies() []*networkingv1.NetworkPolicy {
-	allowBToA := policy("x", "allow-b-to-a", selector("app=a"))
+	allowBToA := objects.Policy("x", "allow-b-to-a", objects.Selector("app=a"))
 	allowBToA.Spec.Ingress = []networkingv1.NetworkPolicyIngressRule{{
-		From:  []networkingv1.NetworkPolicyPeer{{PodSelector: selector("app=b")}},
-		Ports: []networkingv1.NetworkPolicyPort{port(protoTCP, 80, 80), port(protoTCP, 8000, 8100)},
+		From:  []networkingv1.NetworkPolicyPeer{{PodSelector: objects.Selector("app=b")}},
+		Ports: []networkingv1.NetworkPolicyPort{objects.PortNum(protoTCP, 80), objects.PortRange(protoTCP, 8000, 8100)},
 	}, {
-		From: []networkingv1.NetworkPolicyPeer{block("fd02::/48", "fd02::/64")},
+		From: []networkingv1.NetworkPolicyPeer{objects.IPBlockPeer("fd02::/48", "fd02::/64")},
 	}}
-	egressA := policy("x", "egress-a", selector("app=a"), networkingv1.PolicyTypeEgress)
+	egressA := objects.Policy("x", "egress-a", objects.Selector("app=a"), networkingv1.PolicyTypeEgress)
 	egressA.Spec.Egress = []networkingv1.NetworkPolicyEgressRule{{
-		To:    []networkingv1.NetworkPolicyPeer{block("192.168.0.0/16", "192.168.1.0/24", "192.168.2.128/25")},
-		Ports: []networkingv1.NetworkPolicyPort{port(protoUDP, 0, 0)},
+		To:    []networkingv1.NetworkPolicyPeer{objects.IPBlockPeer("192.168.0.0/16", "192.168.1.0/24", "192.168.2.128/25")},
+		Ports: []networkingv1.NetworkPolicyPort{objects.PortProto(protoUDP)},
 	}, {
-		To:    []networkingv1.NetworkPolicyPeer{{NamespaceSelector: selector("kubernetes.io/metadata.name=y")}},
-		Ports: []networkingv1.NetworkPolicyPort{port(protoTCP, 443, 443), port(protoSCTP, 9000, 9000)},
+		To:    []networkingv1.NetworkPolicyPeer{{NamespaceSelector: objects.Selector("kubernetes.io/metadata.name=y")}},
+		Ports: []networkingv1.NetworkPolicyPort{objects.PortNum(protoTCP, 443), objects.PortNum(protoSCTP, 9000)},
 	}}
-	denyAll := policy("y", "deny-all", selector(), networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress)
-	allowDNS := policy("y", "allow-dns", selector(), networkingv1.PolicyTypeEgress)
+	denyAll := objects.Policy("y", "deny-all", objects.Selector(), networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress)
+	allowDNS := objects.Policy("y", "allow-dns", objects.Selector(), networkingv1.PolicyTypeEgress)
 	allowDNS.Spec.Egress = []networkingv1.NetworkPolicyEgressRule{{
-		Ports: []networkingv1.NetworkPolicyPort{port(protoUDP, 53, 53)},
+		Ports: []networkingv1.NetworkPolicyPort{objects.PortNum(protoUDP, 53)},
 	}}
-	fromA := policy("y", "from-a", selector("app=c"))
+	fromA := objects.Policy("y", "from-a", objects.Selector("app=c"))
 	fromA.Spec.Ingress = []networkingv1.NetworkPolicyIngressRule{{
-		From: []networkingv1.NetworkPolicyPeer{{NamespaceSelector: &metav1.LabelSelector{}, PodSelector: selector("app=a")}},
+		From: []networkingv1.NetworkPolicyPeer{{NamespaceSelector: &metav1.LabelSelector{}, PodSelector: objects.Selector("app=a")}},
 	}}
 	return []*networkingv1.NetworkPolicy{allowBToA, egressA, denyAll, allowDNS, fromA}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/nodenet/nodenet/iptables/iptablestest"
 	"github.com/nodenet/nodenet/netpol/firewall/firewalltest"
+	"github.com/nodenet/nodenet/test/objects"
 )
 
 // TestFailedRestoreKeepsNewPodGated: a local pod new to the model must
@@ -122,9 +123,9 @@ func TestFailedRestoreAllowsNoMoreThanEitherModel(t *testing.T) {
 	mustSync(t, fw, compute(t, in), false)
 	// x/allow-b-to-a: from app=b on 80 and 8000-8100 becomes from app=open on 443.
 	rule := &in.Policies[0].Spec.Ingress[0]
-	rule.From[0].PodSelector = selector("app=open")
+	rule.From[0].PodSelector = objects.Selector("app=open")
 	rule.Ports = rule.Ports[:1]
-	rule.Ports[0] = port(protoTCP, 443, 443)
+	rule.Ports[0] = objects.PortNum(protoTCP, 443)
 	f.v4.FailNextRestore(errors.New("xtables lock"))
 	if err := fw.Sync(compute(t, in), false); err == nil {
 		t.Fatal("Sync succeeded despite a failed restore")

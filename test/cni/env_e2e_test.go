@@ -27,6 +27,8 @@ import (
 	current "github.com/containernetworking/cni/pkg/types/100"
 	"github.com/containernetworking/cni/pkg/version"
 	"github.com/vishvananda/netns"
+
+	harness "github.com/nodenet/nodenet/test/netns"
 )
 
 const nsPrefix = "nnt-c-"
@@ -45,9 +47,13 @@ func requireRoot(t testing.TB) {
 	}
 }
 
+// repoRoot is the checkout's root, where the suite's go commands run.
 func repoRoot() string {
-	wd, _ := os.Getwd()
-	return filepath.Clean(filepath.Join(wd, "..", ".."))
+	root, err := harness.RepoRoot()
+	if err != nil {
+		panic(err) // no go toolchain: nothing here can run
+	}
+	return root
 }
 
 // pluginDir prepares CNI_PATH once: $NODENET_BIN if set, else cmd/nodenet
@@ -61,31 +67,20 @@ func pluginDir(t testing.TB) string {
 			return
 		}
 		out := filepath.Join(binDir, "nodenet")
-		// $NODENET_BIN (make e2e / CI build the binary once) is used as is.
-		if bin := os.Getenv("NODENET_BIN"); bin != "" && os.Getenv("NNT_CNI_PLUGIN_PKG") == "" {
-			if !filepath.IsAbs(bin) {
-				bin = filepath.Join(repoRoot(), bin) // relative to the repo, as make passes it
+		if pkg := os.Getenv("NNT_CNI_PLUGIN_PKG"); pkg != "" {
+			buildErr = harness.GoBuild(pkg, out)
+		} else {
+			// $NODENET_BIN (make e2e / CI build the binary once) is used
+			// as is. No fallback: a cmd/nodenet that does not build must
+			// fail the suite, not be replaced by the stand-in.
+			var bin string
+			if bin, buildErr = harness.NodenetBin(out); buildErr == nil && bin != out {
+				buildErr = os.Symlink(bin, out)
 			}
-			if _, buildErr = os.Stat(bin); buildErr != nil {
-				buildErr = fmt.Errorf("NODENET_BIN: %w", buildErr)
-			} else if buildErr = os.Symlink(bin, out); buildErr == nil {
-				buildErr = buildFakeIPAM()
-			}
-			return
 		}
-		// No fallback: a cmd/nodenet that does not build must fail the
-		// suite, not be replaced by the stand-in.
-		pkg := "./cmd/nodenet"
-		if p := os.Getenv("NNT_CNI_PLUGIN_PKG"); p != "" {
-			pkg = p
+		if buildErr == nil {
+			buildErr = buildFakeIPAM()
 		}
-		cmd := exec.Command("go", "build", "-o", out, pkg)
-		cmd.Dir = repoRoot()
-		if b, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build %s: %w: %s", pkg, err, b)
-			return
-		}
-		buildErr = buildFakeIPAM()
 	})
 	if buildErr != nil {
 		t.Fatal(buildErr)
@@ -96,10 +91,8 @@ func pluginDir(t testing.TB) string {
 // buildFakeIPAM puts the IPAM binary the delegated-IPAM tests exec into
 // CNI_PATH.
 func buildFakeIPAM() error {
-	cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, "fakeipam"), "./test/cni/fakeipam")
-	cmd.Dir = repoRoot()
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build fakeipam: %w: %s", err, b)
+	if err := harness.GoBuild("./test/cni/fakeipam", filepath.Join(binDir, "fakeipam")); err != nil {
+		return fmt.Errorf("go build fakeipam: %w", err)
 	}
 	return nil
 }

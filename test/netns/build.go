@@ -8,14 +8,39 @@ import (
 	"strings"
 )
 
-// RepoRoot returns the module root (the directory holding go.mod), found
-// with `go env GOMOD` so it works from any package directory.
+// productModule is the module path of nodenet itself.
+const productModule = "github.com/nodenet/nodenet"
+
+// RepoRoot returns the root of nodenet's own module (the directory whose
+// go.mod declares github.com/nodenet/nodenet), found from `go env GOMOD`
+// and its parents, so it works from any package directory, including
+// those of modules nested in the repository (test/cluster).
 func RepoRoot() (string, error) {
 	out, err := exec.Command("go", "env", "GOMOD").Output()
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("go env GOMOD: %w", err)
 	}
-	return filepath.Dir(strings.TrimSpace(string(out))), nil
+	for dir := filepath.Dir(strings.TrimSpace(string(out))); ; dir = filepath.Dir(dir) {
+		if declaresProduct(filepath.Join(dir, "go.mod")) {
+			return dir, nil
+		}
+		if dir == filepath.Dir(dir) {
+			return "", fmt.Errorf("no go.mod of %s above %s", productModule, strings.TrimSpace(string(out)))
+		}
+	}
+}
+
+func declaresProduct(goMod string) bool {
+	b, err := os.ReadFile(goMod)
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.TrimSpace(line) == "module "+productModule {
+			return true
+		}
+	}
+	return false
 }
 
 // GoBuild builds package pkg (e.g. "./test/cmd/nnt-echo") of the module

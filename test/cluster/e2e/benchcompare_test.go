@@ -41,7 +41,7 @@ func BenchmarkCompareKubeProxy(b *testing.B) {
 	for _, n := range sizes {
 		first, last := createBenchServices(b, c, be, n)
 		var results []benchResult
-		for _, a := range benchAgents {
+		for _, a := range selectedAgents(b) {
 			r := measureAgent(b, c, be, a, host, first, last, lat)
 			host++
 			b.Logf("%d Services, %s: %+v", n, a, r)
@@ -62,6 +62,28 @@ func (a benchAgent) String() string { return a.program + " " + a.mode }
 // benchAgents run in this order; nodenet's modes are those in main
 // (nftables has not landed there yet).
 var benchAgents = []benchAgent{{"kube-proxy", "iptables"}, {"nodenet", "iptables"}, {"kube-proxy", "nftables"}}
+
+// selectedAgents are benchAgents, or those $NNT_BENCH_AGENTS names
+// (comma-separated, e.g. "nodenet iptables,kube-proxy nftables").
+func selectedAgents(b *testing.B) []benchAgent {
+	spec := os.Getenv("NNT_BENCH_AGENTS")
+	if spec == "" {
+		return benchAgents
+	}
+	var out []benchAgent
+	for _, name := range strings.Split(spec, ",") {
+		i := slices.IndexFunc(benchAgents, func(a benchAgent) bool { return a.String() == strings.TrimSpace(name) })
+		if i < 0 {
+			b.Fatalf("NNT_BENCH_AGENTS: unknown agent %q (known: %v)", name, benchAgents)
+		}
+		out = append(out, benchAgents[i])
+	}
+	return out
+}
+
+// coldStartLimit bounds the wait for an agent's first sync; one that
+// takes longer is reported as such, and the others still run.
+const coldStartLimit = 10 * time.Minute
 
 // benchEndpoints is the number of endpoints of each Service, benchNodes
 // the nodes they are spread over.
@@ -249,6 +271,8 @@ type benchResult struct {
 	peakMemory          uint64 // bytes, the agent and its children (memory cgroup)
 	cpu                 time.Duration
 	connFirst, connLast time.Duration
+	// unfinished: not all rules in within coldStartLimit; nothing else measured.
+	unfinished bool
 }
 
 // measureAgent starts a in a fresh node namespace (underlay host number
@@ -272,10 +296,15 @@ func measureAgent(b *testing.B, c *cluster, be *benchBackend, a benchAgent, host
 	agent := netns.Start(b, "", a.String(), cg.wrap(k.ns.Name, argv)...)
 	agent.LogOnFailure(b)
 	err := netns.Within(k.ns.Name, func() error {
-		if err := waitAnswer(agent, last, "ep-", 10*time.Minute); err != nil {
+		if err := waitAnswer(agent, last, "ep-", coldStartLimit); err != nil {
+			if exited, _ := agent.Exited(); !exited {
+				r.unfinished = true
+				return nil
+			}
 			return fmt.Errorf("last Service: %w", err)
 		}
 		r.coldStart = time.Since(start)
+		b.Logf("%s: cold start %v", a, r.coldStart)
 		var err error
 		if r.connFirst, err = connectLatency(first); err != nil {
 			return err
@@ -400,7 +429,13 @@ func newBenchCgroups(b *testing.B, name string) *benchCgroups {
 		if err := os.Mkdir(dir, 0o755); err != nil {
 			b.Fatalf("cgroup for the agent: %v", err)
 		}
-		b.Cleanup(func() { _ = os.Remove(dir) }) // after the agent is stopped (cleanups run last first)
+		// After the agent is stopped (cleanups run last first); the kernel
+		// refuses the rmdir for a moment after the last task left.
+		b.Cleanup(func() {
+			if err := netns.PollUntil(10*time.Second, 50*time.Millisecond, func() error { return os.Remove(dir) }); err != nil {
+				b.Errorf("removing cgroup %s: %v", dir, err)
+			}
+		})
 	}
 	return cg
 }
@@ -442,15 +477,18 @@ func writeCompareTable(w *strings.Builder, n int, results []benchResult) {
 		kp, kpOK := findResult(results, benchAgent{"kube-proxy", mode})
 		nn, nnOK := findResult(results, benchAgent{"nodenet", mode})
 		if kpOK {
-			cols = append(cols, col{"kube-proxy " + mode, func(m benchMetric) string { return m.format(m.get(kp)) }})
+			cols = append(cols, col{"kube-proxy " + mode, func(m benchMetric) string { return m.cell(kp) }})
 		}
 		if !nnOK {
 			cols = append(cols, col{"nodenet " + mode, func(benchMetric) string { return "not in main" }})
 			continue
 		}
-		cols = append(cols, col{"nodenet " + mode, func(m benchMetric) string { return m.format(m.get(nn)) }})
+		cols = append(cols, col{"nodenet " + mode, func(m benchMetric) string { return m.cell(nn) }})
 		if kpOK {
 			cols = append(cols, col{"ratio", func(m benchMetric) string {
+				if kp.unfinished || nn.unfinished {
+					return "—"
+				}
 				return fmt.Sprintf("%.1f×", m.get(kp)/max(m.get(nn), 1e-9))
 			}})
 		}
@@ -483,6 +521,17 @@ type benchMetric struct {
 	name   string
 	get    func(benchResult) float64
 	format func(float64) string
+}
+
+// cell is the metric of r, or that r's agent did not finish its cold start.
+func (m benchMetric) cell(r benchResult) string {
+	if r.unfinished && strings.HasPrefix(m.name, "cold start") {
+		return fmt.Sprintf("> %v", coldStartLimit)
+	}
+	if r.unfinished {
+		return "not measured"
+	}
+	return m.format(m.get(r))
 }
 
 func seconds(v float64) string { return fmt.Sprintf("%.3f s", v) }
