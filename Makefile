@@ -54,7 +54,7 @@ e2e: need-root deps build
 
 # make image's builder: its image unpacked, its entrypoint and tools run in
 # an nnt- namespace (chroot). Root.
-e2e-image: need-root build
+e2e-image: need-root deps build
 	cd hack/image && $(E2E_ENV) NODENET_IMAGE_CACHE=$(IMAGE_CACHE) $(GO) test -tags e2e -count=1 ./...
 
 # The IPVS suites, inside a qemu VM booting Debian's stock kernel (this
