@@ -94,12 +94,6 @@ const proxyRepairLog = "Someone else changed nodenet's Service rules"
 // notifications; only the touched chains are rewritten), and the
 // ClusterIP answers again.
 func TestServiceTamperingRepaired(t *testing.T) {
-	if nftMode() {
-		// The cases tamper with the iptables backend's chains. The
-		// nftables backend has no tamper watch yet: its Intact check
-		// (TestFlushedHooksAreRepaired) repairs within a sync period.
-		t.Skip("nftables mode: no tamper watch for the nftables backend yet")
-	}
 	s := webScenario(t, "--cluster-cidr", "10.244.0.0/16")
 	client := s.pod("pod-c")
 	if nftMode() {
