@@ -95,8 +95,9 @@ func TestRunRetriesFailedSync(t *testing.T) {
 	syncAll(handlersOf(c.store)) // before Run: the pokes merge into one
 	go c.Run(ctx)
 	// After the failure the loop parks on the retry timer (a second): only
-	// it can make a second call.
-	if err := clk.WaitForTimer(time.Second, 5*time.Second); err != nil {
+	// it can make a second call. The health watch parks on a timer of a
+	// second too, from the start: wait for both.
+	if err := clk.WaitForTimers(time.Second, 2, 5*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	if n := enforcer.count(); n != 1 {

@@ -85,22 +85,31 @@ func (c *Clock) Step(d time.Duration) {
 // WaitForTimer waits (in real time, at most timeout) until a timer of
 // duration d is pending, and fails otherwise.
 func (c *Clock) WaitForTimer(d, timeout time.Duration) error {
+	return c.WaitForTimers(d, 1, timeout)
+}
+
+// WaitForTimers waits (in real time, at most timeout) until n timers of
+// duration d are pending at once, and fails otherwise: for loops that
+// share the clock and park on timers of the same length.
+func (c *Clock) WaitForTimers(d time.Duration, n int, timeout time.Duration) error {
 	deadline := time.After(timeout)
 	for {
 		c.mu.Lock()
 		changed := c.changed
-		found := false
+		found := 0
 		for _, t := range c.timers {
-			found = found || (t.pending && t.duration == d)
+			if t.pending && t.duration == d {
+				found++
+			}
 		}
 		c.mu.Unlock()
-		if found {
+		if found >= n {
 			return nil
 		}
 		select {
 		case <-changed:
 		case <-deadline:
-			return fmt.Errorf("no timer of %v pending after %v", d, timeout)
+			return fmt.Errorf("%d of %d timers of %v pending after %v", found, n, d, timeout)
 		}
 	}
 }
