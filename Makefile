@@ -8,14 +8,26 @@ BIN     := $(CURDIR)/bin/nodenet
 # The e2e suites test this binary instead of building their own.
 E2E_ENV := NODENET_BIN=$(BIN)
 
-.PHONY: all build test unit fuzz e2e e2e-ipvs e2e-cluster bench bench-ipvs bench-compare demo lint deps clean clean-netns need-root
+.PHONY: all build image test unit fuzz e2e e2e-image e2e-ipvs e2e-cluster bench bench-ipvs bench-compare demo lint deps clean clean-netns need-root
 
 all: build
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/nodenet
 
-test: unit fuzz e2e e2e-ipvs e2e-cluster
+test: unit fuzz e2e e2e-image e2e-ipvs e2e-cluster
+
+# The container image of bin/nodenet (/nodenet, the entrypoint) on a layer
+# of the programs the backends exec (iptables, ip6tables, their -save and
+# -restore, ipset, nft, conntrack: this machine's Debian packages, unpacked
+# by hack/image/tools-rootfs.sh into $(IMAGE_CACHE)), written as a tarball
+# for docker/podman load or ctr import, without a daemon, by hack/image (a
+# module of its own: go-containerregistry stays out of the product's go.mod).
+IMAGE       ?= $(CURDIR)/bin/nodenet-image.tar
+IMAGE_TAG   ?= nodenet:$(VERSION)
+IMAGE_CACHE ?= /var/cache/nodenet-image
+image: build
+	cd hack/image && $(GO) run . -binary $(BIN) -rootfs "$$(./tools-rootfs.sh $(IMAGE_CACHE))" -o $(IMAGE) -tag '$(subst +,-,$(IMAGE_TAG))'
 
 # Unit tests: no root, no namespaces, no kernel.
 unit:
@@ -40,12 +52,17 @@ e2e: need-root deps build
 		$$($(GO) list -tags e2e ./test/... | grep -v '/test/vm')
 	$(E2E_ENV) NODENET_PROXY_MODE=nftables $(GO) test -tags e2e -count=1 -timeout 30m $(if $(E2E_SKIP),-skip '$(E2E_SKIP)') ./test/e2e/
 
+# make image's builder: its image unpacked, its entrypoint and tools run in
+# an nnt- namespace (chroot). Root.
+e2e-image: need-root deps build
+	cd hack/image && $(E2E_ENV) NODENET_IMAGE_CACHE=$(IMAGE_CACHE) $(GO) test -tags e2e -count=1 ./...
+
 # The IPVS suites, inside a qemu VM booting Debian's stock kernel (this
 # kernel has no IPVS): packages and the base image are cached in
 # $(VM_CACHE); each guest test is a subtest of TestVM. Root, qemu.
 VM_CACHE ?= /var/cache/nodenet-vm
 e2e-ipvs: need-root deps build
-	NODENET_VM_CACHE=$(VM_CACHE) $(E2E_ENV) $(GO) test -tags e2e -count=1 -timeout 20m -v ./test/vm/
+	NODENET_VM_CACHE=$(VM_CACHE) $(E2E_ENV) $(GO) test -tags e2e -count=1 -timeout 25m -v ./test/vm/
 
 # Sync benchmarks of the ipvs and iptables backends inside the VM (figures
 # on an emulated CPU: compare the two, not with real hardware).
@@ -83,6 +100,7 @@ lint:
 	$(GO) vet ./...
 	$(GO) vet -tags e2e ./test/...
 	cd test/cluster && $(GO) vet -tags e2e ./...
+	cd hack/image && $(GO) vet -tags e2e ./...
 
 deps:
 	./hack/deps.sh

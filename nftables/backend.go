@@ -21,6 +21,8 @@ type Backend struct {
 	cfg config
 	nft knftables.Interface
 	st  *state // nil: the kernel's content is unknown; the next sync is full
+	// reports are written by the tamper watcher's goroutine (tamper.go).
+	reports tamperReports
 }
 
 // New returns a backend for opts.Family in the current network namespace.

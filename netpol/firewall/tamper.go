@@ -9,19 +9,19 @@ import (
 
 // Tampering. iptables here is the nf_tables backend (iptables-nft), whose
 // every change the kernel announces on nfnetlink's NFNLGRP_NFTABLES group
-// (what `nft monitor` prints). WatchTampering listens there and reports
-// changes to the firewall's chains and to filter FORWARD (its hook) in
-// either family, within milliseconds; the controller then checks them
-// against what was applied (Verify, which tells its own syncs' changes
-// from someone else's) and repairs with a full sync. Nothing is polled: a
-// node where nothing changes costs nothing, and a change to another table
-// (the proxy's nat rules) is dropped after a name comparison.
+// (what `nft monitor` prints). WatchTampering listens there (through
+// internal/tamper/nfwatch, which drops the agent's own transactions) and
+// reports changes to the firewall's chains and to filter FORWARD (its
+// hook) in either family, within milliseconds; the controller then checks
+// them against what was applied (Tampered) and repairs with a full sync.
+// Nothing is polled for the chains, and a change to another table (the
+// proxy's nat rules) is dropped after a name comparison.
 //
 // iptables-legacy makes no such announcements: there the controller's
 // periodic check of the hook (Intact) is all there is. ipset changes are
-// not announced either (ipset is not nf_tables): a member removed from
-// or added to one of the firewall's sets is repaired by the hourly full
-// sync only.
+// not announced either (ipset is not nf_tables): the controller compares
+// the sets' member counts with what was applied every second
+// (SetsTampered, setsizes.go).
 
 // filterTableName is the table iptables-nft keeps filter rules in.
 const filterTableName = "filter"

@@ -94,8 +94,18 @@ const proxyRepairLog = "Someone else changed nodenet's Service rules"
 // notifications; only the touched chains are rewritten), and the
 // ClusterIP answers again.
 func TestServiceTamperingRepaired(t *testing.T) {
+	if nftMode() {
+		// The cases tamper with the iptables backend's chains. The
+		// nftables backend has no tamper watch yet: its Intact check
+		// (TestFlushedHooksAreRepaired) repairs within a sync period.
+		t.Skip("nftables mode: no tamper watch for the nftables backend yet")
+	}
 	s := webScenario(t, "--cluster-cidr", "10.244.0.0/16")
 	client := s.pod("pod-c")
+	if nftMode() {
+		s.nftTamperingRepaired(t, client)
+		return
+	}
 	for _, c := range []tamperCase{
 		{"flush shard chain", []string{"iptables", "-w", "-t", "nat", "-F", "NODENET-SVC-0A"}},
 		{"delete one DNAT rule", []string{"iptables", "-w", "-t", "nat", "-D", "NODENET-SVC-0A", "1"}},
@@ -225,6 +235,26 @@ func TestNetworkPolicyTamperingFailsClosed(t *testing.T) {
 	}
 }
 
+// nftTamperingRepaired is TestServiceTamperingRepaired in nftables mode:
+// a flushed base chain or dispatch chain of nodenet's table is repaired
+// within 2 s (a flushed Service chain is not seen: nftables/tamper.go).
+func (s *scenario) nftTamperingRepaired(t *testing.T, client string) {
+	chains := []string{"nat-prerouting", "services"}
+	state := func() string {
+		var out []string
+		for _, c := range chains {
+			out = append(out, netns.Run(s.t, s.topo.Node.Name, "nft", "list", "chain", "ip", "nodenet", c))
+		}
+		return strings.Join(out, "\n")
+	}
+	for _, c := range chains {
+		t.Run("flush "+c, func(t *testing.T) {
+			s.timeRepair(t, tamperCase{"flush " + c, []string{"nft", "flush", "chain", "ip", "nodenet", c}}, proxyRepairLog, state)
+			s.mustAnswer(client, "tcp", webIP+":80", 1)
+		})
+	}
+}
+
 // legacyPath is a PATH whose iptables binaries are iptables-legacy's.
 func legacyPath(t *testing.T) string {
 	dir := t.TempDir()
@@ -250,7 +280,8 @@ func TestServiceTamperingRepairedOnLegacy(t *testing.T) {
 	s := newScenario(t, "pod-a", "pod-b", "pod-c")
 	s.agentEnv = []string{"PATH=" + legacyPath(t)}
 	s.addService(web, s.ep("pod-a"), s.ep("pod-b"))
-	s.startAgent("--cluster-cidr", "10.244.0.0/16")
+	// The iptables backend's, also when the suite runs in nftables mode.
+	s.startAgent("--cluster-cidr", "10.244.0.0/16", "--proxy-mode", "iptables")
 	client := s.pod("pod-c")
 	s.waitServing(client, "tcp", webIP+":80")
 	for _, c := range []tamperCase{

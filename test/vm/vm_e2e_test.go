@@ -90,7 +90,7 @@ func TestVM(t *testing.T) {
 		env = append(env, "NNT_RUN="+run)
 	}
 	// NNT_VM_BENCH=<regexp> runs those benchmarks (make bench-ipvs) and no test.
-	timeout := 12 * time.Minute
+	timeout := 20 * time.Minute
 	if bench := os.Getenv("NNT_VM_BENCH"); bench != "" {
 		env = append(env, "NNT_BENCH="+bench, "NNT_RUN=^$", "NNT_TIMEOUT=30m")
 		timeout = 35 * time.Minute

@@ -3,6 +3,7 @@ package nfwatch
 import (
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -48,8 +49,11 @@ func pruneLocked(now time.Time) {
 }
 
 // isOurs tells whether the process that committed a transaction is
-// nodenet: a registered child, or this process (the kernel reports the
-// committing thread's ID, so any thread of ours).
+// nodenet: a registered child, this process (the kernel reports the
+// committing thread's ID, so any thread of ours), or a child still alive
+// that nodenet could not register (knftables runs `nft` itself; one that
+// has already exited is taken for someone else's, and the watcher's check
+// then finds nothing to repair).
 func isOurs(pid uint32) bool {
 	own.Lock()
 	_, ok := own.pids[pid]
@@ -57,6 +61,25 @@ func isOurs(pid uint32) bool {
 	if ok || int(pid) == os.Getpid() {
 		return true
 	}
-	_, err := os.Stat("/proc/self/task/" + strconv.FormatUint(uint64(pid), 10))
-	return err == nil
+	id := strconv.FormatUint(uint64(pid), 10)
+	if _, err := os.Stat("/proc/self/task/" + id); err == nil {
+		return true
+	}
+	return parentOf(id) == os.Getpid()
+}
+
+// parentOf reads a process's parent PID from /proc (0 when it is gone).
+func parentOf(pid string) int {
+	data, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		return 0
+	}
+	// The command (field 2) may hold spaces: fields count from its ")".
+	s := string(data)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 2 {
+		return 0
+	}
+	ppid, _ := strconv.Atoi(f[1])
+	return ppid
 }

@@ -3,15 +3,9 @@
 package clustere2e
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -23,62 +17,66 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/kubernetes/scheme"
 
+	"github.com/nodenet/nodenet/deploy"
 	"github.com/nodenet/nodenet/test/netns"
 )
 
-// deployManifest is the DaemonSet manifest users apply.
-const deployManifest = "deploy/kubernetes/nodenet.yaml"
-
-// deployIdentity is what deploy/kubernetes/nodenet.yaml gives the agent:
-// its ServiceAccount and the RBAC objects, applied to the API server.
+// deployIdentity is what deploy/kubernetes gives the agent: its
+// ServiceAccount and the RBAC objects, applied to the API server.
 type deployIdentity struct {
 	Namespace, ServiceAccount string
 	ClusterRoleBindings       []*rbacv1.ClusterRoleBinding
 }
 
-// applyDeployRBAC creates the manifest's ServiceAccount, ClusterRoles,
-// ClusterRoleBindings, Roles and RoleBindings as written, after edit (if
+// applyDeployRBAC creates the ServiceAccount, ClusterRoles,
+// ClusterRoleBindings, Roles and RoleBindings of the files
+// deploy/kubernetes/kustomization.yaml lists, as written, after edit (if
 // not nil) has had its say (a test of a missing permission). Workloads
 // (the DaemonSet) are not run: the test runs the agent itself.
 func applyDeployRBAC(t testing.TB, admin kubernetes.Interface, edit func(runtime.Object)) *deployIdentity {
 	t.Helper()
-	ctx := context.Background()
+	objs, err := deploy.Objects(deploy.KubernetesDir())
+	if err != nil {
+		t.Fatal(err)
+	}
 	id := &deployIdentity{}
-	for _, obj := range decodeManifest(t, filepath.Join(repoRoot, deployManifest)) {
-		m, _ := obj.(metav1.Object)
+	for _, o := range objs {
 		if edit != nil {
-			edit(obj)
+			edit(o.Object)
 		}
-		var err error
-		switch o := obj.(type) {
-		case *v1.ServiceAccount:
-			id.Namespace, id.ServiceAccount = o.Namespace, o.Name
-			_, err = admin.CoreV1().ServiceAccounts(o.Namespace).Create(ctx, o, metav1.CreateOptions{})
-		case *rbacv1.ClusterRole:
-			_, err = admin.RbacV1().ClusterRoles().Create(ctx, o, metav1.CreateOptions{})
-		case *rbacv1.ClusterRoleBinding:
-			id.ClusterRoleBindings = append(id.ClusterRoleBindings, o)
-			_, err = admin.RbacV1().ClusterRoleBindings().Create(ctx, o, metav1.CreateOptions{})
-		case *rbacv1.Role:
-			_, err = admin.RbacV1().Roles(o.Namespace).Create(ctx, o, metav1.CreateOptions{})
-		case *rbacv1.RoleBinding:
-			_, err = admin.RbacV1().RoleBindings(o.Namespace).Create(ctx, o, metav1.CreateOptions{})
-		case *appsv1.DaemonSet, *v1.ConfigMap:
-		default:
-			t.Fatalf("%s: unexpected object %T: teach applyDeployRBAC about it", deployManifest, obj)
-		}
-		if err != nil {
-			t.Fatalf("applying %s from %s: %v", m.GetName(), deployManifest, err)
+		if err := id.apply(admin, o.Object); err != nil {
+			t.Fatalf("applying %s: %v", o.File, err)
 		}
 	}
 	if id.ServiceAccount == "" {
-		t.Fatalf("%s has no ServiceAccount", deployManifest)
+		t.Fatal("deploy/kubernetes has no ServiceAccount")
 	}
 	return id
+}
+
+func (id *deployIdentity) apply(admin kubernetes.Interface, obj runtime.Object) error {
+	ctx := context.Background()
+	var err error
+	switch o := obj.(type) {
+	case *v1.ServiceAccount:
+		id.Namespace, id.ServiceAccount = o.Namespace, o.Name
+		_, err = admin.CoreV1().ServiceAccounts(o.Namespace).Create(ctx, o, metav1.CreateOptions{})
+	case *rbacv1.ClusterRole:
+		_, err = admin.RbacV1().ClusterRoles().Create(ctx, o, metav1.CreateOptions{})
+	case *rbacv1.ClusterRoleBinding:
+		id.ClusterRoleBindings = append(id.ClusterRoleBindings, o)
+		_, err = admin.RbacV1().ClusterRoleBindings().Create(ctx, o, metav1.CreateOptions{})
+	case *rbacv1.Role:
+		_, err = admin.RbacV1().Roles(o.Namespace).Create(ctx, o, metav1.CreateOptions{})
+	case *rbacv1.RoleBinding:
+		_, err = admin.RbacV1().RoleBindings(o.Namespace).Create(ctx, o, metav1.CreateOptions{})
+	case *appsv1.DaemonSet, *v1.ConfigMap:
+	default:
+		return fmt.Errorf("unexpected object %T: teach applyDeployRBAC about it", obj)
+	}
+	return err
 }
 
 // token is a bound token of the manifest's ServiceAccount (what the
@@ -92,43 +90,6 @@ func (id *deployIdentity) token(t testing.TB, admin kubernetes.Interface) string
 		t.Fatalf("token for %s/%s: %v", id.Namespace, id.ServiceAccount, err)
 	}
 	return got.Status.Token
-}
-
-func decodeManifest(t testing.TB, path string) []runtime.Object {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
-	var objs []runtime.Object
-	for {
-		doc, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			return objs
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		if onlyComments(doc) {
-			continue
-		}
-		obj, _, err := scheme.Codecs.UniversalDeserializer().Decode(doc, nil, nil)
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		objs = append(objs, obj)
-	}
-}
-
-// onlyComments: a document of blank and comment lines holds no object.
-func onlyComments(doc []byte) bool {
-	for _, line := range bytes.Split(doc, []byte("\n")) {
-		if l := bytes.TrimSpace(line); len(l) > 0 && l[0] != '#' {
-			return false
-		}
-	}
-	return true
 }
 
 // TestDeployRBACMissingPermission: with the manifest's roles minus the
