@@ -59,9 +59,9 @@ type benchAgent struct {
 
 func (a benchAgent) String() string { return a.program + " " + a.mode }
 
-// benchAgents run in this order; nodenet's modes are those in main
-// (nftables has not landed there yet).
-var benchAgents = []benchAgent{{"kube-proxy", "iptables"}, {"nodenet", "iptables"}, {"kube-proxy", "nftables"}}
+// benchAgents run in this order: each of nodenet's modes that kube-proxy
+// also has (ipvs cannot run on this kernel).
+var benchAgents = []benchAgent{{"kube-proxy", "iptables"}, {"nodenet", "iptables"}, {"kube-proxy", "nftables"}, {"nodenet", "nftables"}}
 
 // selectedAgents are benchAgents, or those $NNT_BENCH_AGENTS names
 // (comma-separated, e.g. "nodenet iptables,kube-proxy nftables").
@@ -480,7 +480,7 @@ func writeCompareTable(w *strings.Builder, n int, results []benchResult) {
 			cols = append(cols, col{"kube-proxy " + mode, func(m benchMetric) string { return m.cell(kp) }})
 		}
 		if !nnOK {
-			cols = append(cols, col{"nodenet " + mode, func(benchMetric) string { return "not in main" }})
+			cols = append(cols, col{"nodenet " + mode, func(benchMetric) string { return "not run" }})
 			continue
 		}
 		cols = append(cols, col{"nodenet " + mode, func(m benchMetric) string { return m.cell(nn) }})
