@@ -3,9 +3,7 @@
 package contract
 
 import (
-	"fmt"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/nodenet/nodenet/test/netns"
@@ -13,20 +11,7 @@ import (
 
 // TestMain builds the echo helper that the packet test's pods run.
 func TestMain(m *testing.M) {
-	netns.CleanupOnSignal()
-	dir, err := os.MkdirTemp("", "nnt-ctr-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	netns.EchoBin = filepath.Join(dir, "nnt-echo")
-	if err := netns.GoBuild("./test/cmd/nnt-echo", netns.EchoBin); err != nil {
-		fmt.Fprintln(os.Stderr, "building nnt-echo:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(netns.MainWithEcho(m, "ctr"))
 }
 
 // newNS makes an empty namespace for one test, removed even when it fails.

@@ -31,15 +31,9 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(tmp)
-	// $NNT_ECHO_BIN: a prebuilt helper, where there is no Go toolchain
-	// (the IPVS VM, test/vm).
-	netns.EchoBin = os.Getenv("NNT_ECHO_BIN")
-	if netns.EchoBin == "" {
-		netns.EchoBin = filepath.Join(tmp, "nnt-echo")
-		if err := netns.GoBuild("./test/cmd/nnt-echo", netns.EchoBin); err != nil {
-			fmt.Fprintln(os.Stderr, "e2e: building nnt-echo:", err)
-			return 1
-		}
+	if err := netns.PrepareEcho(tmp); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
 	}
 	if nodenetBin, err = findNodenet(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)

@@ -50,10 +50,18 @@ func TestWatchTamperingSeesFirewallChanges(t *testing.T) {
 			}
 		}
 	}
+	// Someone else's command: nfwatch takes a live child of this process
+	// (the watcher runs in the test's process) for nodenet's own writer,
+	// so the tamperer runs as a grandchild, under a shell that cannot
+	// exec it in its place.
+	foreign := func(argv ...string) {
+		t.Helper()
+		ns.Run(t, "sh", "-c", strings.Join(argv, " ")+"; true")
+	}
 	// The first change may come before the subscription: retry until seen.
 	netns.Eventually(t, 5*time.Second, "the watch reports a new chain", func() error {
 		_, _ = ns.Exec("iptables", "-w", "-X", "NODENET-FW-T1")
-		ns.Run(t, "iptables", "-w", "-N", "NODENET-FW-T1")
+		foreign("iptables", "-w", "-N", "NODENET-FW-T1")
 		for {
 			select {
 			case e := <-events:
@@ -66,14 +74,14 @@ func TestWatchTamperingSeesFirewallChanges(t *testing.T) {
 		}
 	})
 
-	ns.Run(t, "iptables", "-w", "-t", "nat", "-N", "NODENET-SVC-T")
-	ns.Run(t, "iptables", "-w", "-t", "nat", "-A", "NODENET-SVC-T", "-j", "RETURN")
-	ns.Run(t, "iptables", "-w", "-A", "FORWARD", "-j", "ACCEPT")
+	foreign("iptables", "-w", "-t", "nat", "-N", "NODENET-SVC-T")
+	foreign("iptables", "-w", "-t", "nat", "-A", "NODENET-SVC-T", "-j", "RETURN")
+	foreign("iptables", "-w", "-A", "FORWARD", "-j", "ACCEPT")
 	waitFor("rule added: ip filter FORWARD")
-	ns.Run(t, "ip6tables", "-w", "-N", "NODENET-FW-INGRESS")
-	ns.Run(t, "ip6tables", "-w", "-A", "NODENET-FW-INGRESS", "-j", "RETURN")
+	foreign("ip6tables", "-w", "-N", "NODENET-FW-INGRESS")
+	foreign("ip6tables", "-w", "-A", "NODENET-FW-INGRESS", "-j", "RETURN")
 	waitFor("chain created: ip6 filter NODENET-FW-INGRESS")
 	waitFor("rule added: ip6 filter NODENET-FW-INGRESS")
-	ns.Run(t, "ip6tables", "-w", "-F", "NODENET-FW-INGRESS")
+	foreign("ip6tables", "-w", "-F", "NODENET-FW-INGRESS")
 	waitFor("rule deleted: ip6 filter NODENET-FW-INGRESS")
 }

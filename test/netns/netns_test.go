@@ -3,28 +3,13 @@
 package netns
 
 import (
-	"fmt"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 )
 
 func TestMain(m *testing.M) {
-	CleanupOnSignal()
-	dir, err := os.MkdirTemp("", "nnt-netns-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	EchoBin = filepath.Join(dir, "nnt-echo")
-	if err := GoBuild("./test/cmd/nnt-echo", EchoBin); err != nil {
-		fmt.Fprintln(os.Stderr, "building nnt-echo:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(MainWithEcho(m, "netns"))
 }
 
 // TestTopologyTraffic proves the harness without nodenet: pod to pod over

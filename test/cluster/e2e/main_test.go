@@ -38,9 +38,8 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(tmp)
-	netns.EchoBin = filepath.Join(tmp, "nnt-echo")
-	if err := netns.GoBuild("./test/cmd/nnt-echo", netns.EchoBin); err != nil {
-		fmt.Fprintln(os.Stderr, "cluster e2e: building nnt-echo:", err)
+	if err := netns.PrepareEcho(tmp); err != nil {
+		fmt.Fprintln(os.Stderr, "cluster e2e:", err)
 		return 1
 	}
 	if nodenetBin, err = netns.NodenetBin(filepath.Join(repoRoot, "bin", "nodenet")); err != nil {
