@@ -1,6 +1,9 @@
 package kubeproxyclean
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // fixedChains are the chains upstream kube-proxy (v1.37, iptables and ipvs
 // modes, pkg/proxy/{iptables,ipvs}/proxier.go) creates under fixed names,
@@ -9,21 +12,25 @@ import "strings"
 // Left out on purpose, because they are kubelet's: KUBE-FIREWALL (the
 // martian-packet rule kube-proxy only duplicates), KUBE-IPTABLES-HINT,
 // KUBE-KUBELET-CANARY, and KUBE-MARK-DROP (kubelet before 1.28).
-var fixedChains = map[string]bool{
-	"KUBE-SERVICES":          true,
-	"KUBE-EXTERNAL-SERVICES": true,
-	"KUBE-NODEPORTS":         true,
-	"KUBE-POSTROUTING":       true,
-	"KUBE-MARK-MASQ":         true,
-	"KUBE-FORWARD":           true,
-	"KUBE-PROXY-FIREWALL":    true,
-	"KUBE-PROXY-CANARY":      true,
+//
+// A slice, not a map: a map literal gives the package an init function,
+// which would run in CNI plugin processes before the plugin exits
+// (test/cni's TestPluginExitsBeforeAgentInit).
+var fixedChains = []string{
+	"KUBE-SERVICES",
+	"KUBE-EXTERNAL-SERVICES",
+	"KUBE-NODEPORTS",
+	"KUBE-POSTROUTING",
+	"KUBE-MARK-MASQ",
+	"KUBE-FORWARD",
+	"KUBE-PROXY-FIREWALL",
+	"KUBE-PROXY-CANARY",
 	// ipvs mode
-	"KUBE-SOURCE-RANGES-FIREWALL": true,
-	"KUBE-NODE-PORT":              true,
-	"KUBE-LOAD-BALANCER":          true,
-	"KUBE-IPVS-FILTER":            true,
-	"KUBE-IPVS-OUT-FILTER":        true,
+	"KUBE-SOURCE-RANGES-FIREWALL",
+	"KUBE-NODE-PORT",
+	"KUBE-LOAD-BALANCER",
+	"KUBE-IPVS-FILTER",
+	"KUBE-IPVS-OUT-FILTER",
 }
 
 // hashedPrefixes start the per-Service and per-endpoint chains (a prefix
@@ -32,7 +39,7 @@ var hashedPrefixes = []string{"KUBE-SVC-", "KUBE-SVL-", "KUBE-EXT-", "KUBE-FW-",
 
 // ownedChain tells whether chain is one kube-proxy creates.
 func ownedChain(chain string) bool {
-	if fixedChains[chain] {
+	if slices.Contains(fixedChains, chain) {
 		return true
 	}
 	for _, p := range hashedPrefixes {

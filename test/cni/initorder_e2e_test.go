@@ -41,33 +41,16 @@ var pluginPackages = map[string]bool{
 
 // waitsOnHTTP are packages that import net/http, directly or not: the
 // agent's own packages and client-go's. The plugin process must exit
-// before any of them initializes (see internal/plugininit). A nodenet
-// package outside the plugin's graph may still initialize first when it
-// waits on nothing heavier (Go initializes ready packages in import-path
-// order: internal/nfwatch comes before internal/plugininit), so those
-// are asked of go list.
+// before any of them initializes (see internal/plugininit). Every nodenet
+// package outside the plugin's graph counts: one with an init function
+// that sorts before internal/plugininit and waits on little would run
+// first (Go initializes ready packages in import-path order), which is
+// why internal/tamper/nfwatch keeps none.
 func waitsOnHTTP(pkg string) bool {
 	if strings.HasPrefix(pkg, "github.com/nodenet/nodenet/") {
-		return !pluginPackages[pkg] && importsHTTP(pkg)
+		return !pluginPackages[pkg]
 	}
 	return pkg == "net/http" || strings.HasPrefix(pkg, "k8s.io/client-go/")
-}
-
-// importsHTTP tells whether pkg depends on net/http (true when go list
-// cannot tell: the check then errs on the side of failing).
-func importsHTTP(pkg string) bool {
-	cmd := exec.Command("go", "list", "-deps", pkg)
-	cmd.Dir = repoRoot()
-	out, err := cmd.Output()
-	if err != nil {
-		return true
-	}
-	for _, dep := range strings.Fields(string(out)) {
-		if dep == "net/http" {
-			return true
-		}
-	}
-	return false
 }
 
 // TestPluginExitsBeforeAgentInit: a CNI invocation of the real binary runs
