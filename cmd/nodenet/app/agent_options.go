@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"github.com/nodenet/nodenet/ipvs"
 	"net"
 	"net/netip"
 	"os"
@@ -20,11 +21,14 @@ import (
 // agentOptions holds the agent's flags as typed. Names, defaults and
 // meanings follow kube-proxy's, so a kube-proxy command line carries over.
 type agentOptions struct {
-	ConfigFile        string
-	Kubeconfig        string
-	Master            string
-	HostnameOverride  string
-	ProxyMode         string
+	ConfigFile       string
+	Kubeconfig       string
+	Master           string
+	HostnameOverride string
+	ProxyMode        string
+	// IPVS are the --ipvs-* options (and the file's ipvs section); they
+	// reach the ipvs mode of the registry in complete.
+	IPVS              ipvs.Flags
 	ClusterCIDRs      []string
 	ServiceCIDRs      []string
 	NodePortAddresses []string
@@ -88,7 +92,7 @@ func (o *agentOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.CNIBinDir, "cni-bin-dir", o.CNIBinDir, "Where to copy the nodenet binary as the CNI plugin (e.g. /opt/cni/bin). Needs --cni-conf-dir. Empty: off.")
 	fs.BoolVar(&o.DetectTampering, "detect-tampering", o.DetectTampering, "Repair within about a second what someone else changes in nodenet's rules, chains and sets (nf_tables change notifications; ipsets checked every second). Off: only the periodic hook check and the hourly full sync repair.")
 	o.addNetpolFlags(fs)
-	ipvsFlags.AddFlags(fs)
+	o.IPVS.AddFlags(fs)
 	o.addPodRoutesFlag(fs)
 	logsapi.AddFlags(o.Logging, fs)
 }
@@ -125,6 +129,7 @@ func (o *agentOptions) complete(hostname func() (string, error)) (*agentConfig, 
 	if err != nil {
 		return nil, fmt.Errorf("--proxy-mode: %w", err)
 	}
+	*ipvsFlags = o.IPVS
 	if err := o.validateSource(); err != nil {
 		return nil, err
 	}

@@ -26,6 +26,12 @@ var fileFields = []struct {
 	{"config-sync-period", func(d, s *agentOptions) { d.ConfigSyncPeriod = s.ConfigSyncPeriod }},
 	{"healthz-bind-address", func(d, s *agentOptions) { d.HealthzBindAddr = s.HealthzBindAddr }},
 	{"metrics-bind-address", func(d, s *agentOptions) { d.MetricsBindAddr = s.MetricsBindAddr }},
+	{"ipvs-scheduler", func(d, s *agentOptions) { d.IPVS.Scheduler = s.IPVS.Scheduler }},
+	{"ipvs-strict-arp", func(d, s *agentOptions) { d.IPVS.StrictARP = s.IPVS.StrictARP }},
+	{"ipvs-tcp-timeout", func(d, s *agentOptions) { d.IPVS.TCPTimeout = s.IPVS.TCPTimeout }},
+	{"ipvs-tcpfin-timeout", func(d, s *agentOptions) { d.IPVS.TCPFinTimeout = s.IPVS.TCPFinTimeout }},
+	{"ipvs-udp-timeout", func(d, s *agentOptions) { d.IPVS.UDPTimeout = s.IPVS.UDPTimeout }},
+	{"ipvs-exclude-cidrs", func(d, s *agentOptions) { d.IPVS.ExcludeCIDRs = s.IPVS.ExcludeCIDRs }},
 }
 
 // applyConfigFile loads --config, if set, into o under the flags that were

@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	kubeproxyconfig "k8s.io/kube-proxy/config/v1alpha1"
 
+	"github.com/nodenet/nodenet/ipvs"
 	"github.com/nodenet/nodenet/nodeport"
 )
 
@@ -22,7 +23,7 @@ func fileOptions(c *kubeproxyconfig.KubeProxyConfiguration) (*agentOptions, erro
 	o.Kubeconfig = c.ClientConnection.Kubeconfig
 	o.HostnameOverride = c.HostnameOverride
 	steps := []func(*kubeproxyconfig.KubeProxyConfiguration, *agentOptions) error{
-		fileMode, fileCIDRs, fileIPTables, fileConfigSync, fileBindAddresses,
+		fileMode, fileCIDRs, fileIPTables, fileIPVS, fileConfigSync, fileBindAddresses,
 	}
 	for _, step := range steps {
 		if err := step(c, o); err != nil {
@@ -137,4 +138,19 @@ func fileBindAddress(field, value, defaultHost string, port int) (string, error)
 		value = defaultHost
 	}
 	return bindAddress(field, value, port)
+}
+
+// fileIPVS: the ipvs section's keys that have an --ipvs-* flag (its
+// syncPeriod and minSyncPeriod are not used: one sync loop serves every
+// mode, set by the iptables keys, and are reported as ignored).
+func fileIPVS(c *kubeproxyconfig.KubeProxyConfiguration, o *agentOptions) error {
+	in := c.IPVS
+	o.IPVS = ipvs.Flags{Scheduler: in.Scheduler, StrictARP: in.StrictARP, ExcludeCIDRs: in.ExcludeCIDRs,
+		TCPTimeout: in.TCPTimeout.Duration, TCPFinTimeout: in.TCPFinTimeout.Duration, UDPTimeout: in.UDPTimeout.Duration}
+	for _, s := range in.ExcludeCIDRs {
+		if _, err := netip.ParsePrefix(s); err != nil {
+			return fmt.Errorf("ipvs.excludeCIDRs: %w", err)
+		}
+	}
+	return nil
 }

@@ -18,7 +18,8 @@ import (
 // always uses protobuf and client-go's rate limits), bindAddressHardFail,
 // enableProfiling (no profiling endpoint), showHiddenMetricsForVersion,
 // iptables.localhostNodePorts (NodePorts are never served on loopback),
-// ipvs.*, nftables.*, winkernel.*,
+// ipvs.{syncPeriod,minSyncPeriod} (one sync loop for every mode, set by
+// the iptables keys), nftables.*, winkernel.*,
 // detectLocalMode other than ClusterCIDR, detectLocal.*, oomScoreAdj,
 // conntrack.* (nodenet leaves the conntrack sysctls alone), portRange and
 // windowsRunAsService.
@@ -33,6 +34,8 @@ func ignoredFields(c *kubeproxyconfig.KubeProxyConfiguration) []string {
 	rest.IPTables.MasqueradeAll, rest.IPTables.MasqueradeBit = false, nil
 	rest.IPTables.SyncPeriod, rest.IPTables.MinSyncPeriod = metav1.Duration{}, metav1.Duration{}
 	rest.ConfigSyncPeriod = metav1.Duration{}
+	rest.IPVS.Scheduler, rest.IPVS.StrictARP, rest.IPVS.ExcludeCIDRs = "", false, nil
+	rest.IPVS.TCPTimeout, rest.IPVS.TCPFinTimeout, rest.IPVS.UDPTimeout = metav1.Duration{}, metav1.Duration{}, metav1.Duration{}
 	if rest.DetectLocalMode == "ClusterCIDR" {
 		rest.DetectLocalMode = ""
 	}

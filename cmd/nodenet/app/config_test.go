@@ -3,6 +3,7 @@ package app
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/nodenet/nodenet/ipvs"
 	"github.com/nodenet/nodenet/nodeport"
 )
 
@@ -93,9 +95,14 @@ func TestConfigFileEveryField(t *testing.T) {
 		MetricsBindAddr:  "[::1]:10249", // bindAddress "::" makes the default IPv6
 	})
 	wantIgnored := []string{"clientConnection.qps", "enableProfiling", "iptables.localhostNodePorts",
-		"ipvs.scheduler", "conntrack.maxPerCore", "conntrack.tcpEstablishedTimeout"}
+		"ipvs.syncPeriod", "conntrack.maxPerCore", "conntrack.tcpEstablishedTimeout"}
 	if !slices.Equal(ignored, wantIgnored) {
 		t.Errorf("ignored = %v, want %v", ignored, wantIgnored)
+	}
+	wantIPVS := ipvs.Flags{Scheduler: "wrr", StrictARP: true, TCPTimeout: 15 * time.Minute,
+		TCPFinTimeout: 30 * time.Second, UDPTimeout: time.Minute, ExcludeCIDRs: []string{"10.200.0.0/16"}}
+	if !reflect.DeepEqual(opts.IPVS, wantIPVS) || !reflect.DeepEqual(*ipvsFlags, wantIPVS) {
+		t.Errorf("ipvs options = %+v (mode's %+v), want the file's %+v", opts.IPVS, *ipvsFlags, wantIPVS)
 	}
 	if opts.Logging.Verbosity != 3 {
 		t.Errorf("verbosity = %v, want the file's 3", opts.Logging.Verbosity)
@@ -120,6 +127,8 @@ func TestConfigFileFlagsOverride(t *testing.T) {
 		"--iptables-masquerade-bit=14",
 		"--iptables-sync-period=45s",
 		"--metrics-bind-address=",
+		"--ipvs-scheduler=sh",
+		"--ipvs-strict-arp=false",
 		"-v=6",
 	)
 	checkConfig(t, cfg, agentConfig{
@@ -135,6 +144,9 @@ func TestConfigFileFlagsOverride(t *testing.T) {
 	})
 	if opts.Logging.Verbosity != 6 {
 		t.Errorf("verbosity = %v, want -v's 6 over the file's 3", opts.Logging.Verbosity)
+	}
+	if opts.IPVS.Scheduler != "sh" || opts.IPVS.StrictARP || opts.IPVS.UDPTimeout != time.Minute {
+		t.Errorf("ipvs options = %+v, want the flags' scheduler sh and strictARP false over the file, the file's udpTimeout", opts.IPVS)
 	}
 }
 
