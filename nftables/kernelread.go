@@ -2,13 +2,13 @@ package nftables
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
-	"syscall"
 
 	"k8s.io/apimachinery/pkg/util/sets"
 	"sigs.k8s.io/knftables"
+
+	"github.com/nodenet/nodenet/internal/nftnotfound"
 )
 
 // kernelView is what a full sync reads of our table: the names of its
@@ -141,11 +141,5 @@ func (s *state) writeAll(tx *knftables.Transaction, c *config, k *kernelView) {
 	ops.writeUnlinks(tx, s)
 }
 
-// notFound tells a missing table, set or map: knftables says so for what
-// it lists with nft, but its netlink listing (UseNetlink) returns the
-// kernel's ENOENT formatted into a plain error (mdlayher/netlink's
-// receive error is not unwrapped by knftables v0.0.22).
-func notFound(err error) bool {
-	return err != nil && (knftables.IsNotFound(err) || errors.Is(err, syscall.ENOENT) ||
-		strings.Contains(err.Error(), syscall.ENOENT.Error()))
-}
+// notFound tells a missing table, set or map (nftnotfound.Is).
+func notFound(err error) bool { return nftnotfound.Is(err) }

@@ -56,6 +56,9 @@ func (f *Firewall) Sync(m *netpol.Model, full bool) error {
 	full = full || f.applied == nil
 	start := time.Now()
 	want := render(m, f.opts, f.familyFlags(), f.ports())
+	if f.kernels.Guard != nil {
+		addGuard(want, m, f.familyFlags())
+	}
 	st, err := f.apply(want, full)
 	if err != nil {
 		f.applied = nil

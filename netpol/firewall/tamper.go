@@ -45,6 +45,9 @@ func WatchTampering(ctx context.Context, notify func(what string)) {
 // touchesFirewall selects changes to the firewall's chains and FORWARD,
 // or to a whole filter table, in either family.
 func touchesFirewall(c nfwatch.Change) bool {
+	if c.Family == "inet" && c.Table == guardTable {
+		return true
+	}
 	if c.Table != filterTableName || (c.Family != "ip" && c.Family != "ip6") || c.Set != "" {
 		return false
 	}

@@ -18,6 +18,9 @@ func (f *Firewall) Tampered() (string, error) {
 	if f.applied == nil {
 		return "", nil // the next sync is full anyway
 	}
+	if what, err := f.guardTampered(f.applied.guard); what != "" || err != nil {
+		return what, err
+	}
 	for _, fam := range f.kernels.families() {
 		save, err := fam.kernel.Save(filterTable)
 		if err != nil {

@@ -7,8 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -132,46 +134,77 @@ func (s *scenario) firewallAndSets(iptables string) func() string {
 			}
 		}
 		sort.Strings(sets)
-		return s.firewallState(iptables) + "\n" + strings.Join(sets, "\n")
+		return s.firewallState(iptables) + "\n" + strings.Join(sets, "\n") + "\n" + s.guardTable()
 	}
 }
 
-// attack connects from pod-a to pod-b (isolated, no policy allows pod-a)
-// until stop is closed, and reports each connection that got through.
-func (s *scenario) attack(stop <-chan struct{}) <-chan []string {
-	out := make(chan []string, 1)
-	go func() {
-		var through []string
-		attempts := 0
-		for {
-			select {
-			case <-stop:
-				if attempts == 0 {
-					through = append(through, "no attack was made")
-				}
-				out <- through
-				return
-			default:
-			}
-			ans, err := netns.Dial(s.pod("pod-a"), "tcp", pairTarget(s), 10, 200*time.Millisecond)
-			if err != nil {
-				through = append(through, err.Error())
-				continue
-			}
-			for _, a := range ans {
-				attempts++
-				if a.Err == "" {
-					through = append(through, time.Now().Format("15:04:05.000")+" "+a.Line)
-				}
-			}
+// guardCounters are the guard table's counters, which every rejected
+// attack moves.
+var guardCounters = regexp.MustCompile(`counter packets \d+ bytes \d+`)
+
+// guardTable is the firewall's guard table (netpol/firewall/guardtable.go)
+// as nft lists it, counters blanked; "(none)" when it does not exist.
+func (s *scenario) guardTable() string {
+	out, err := netns.Exec(s.topo.Node.Name, "nft", "list", "table", "inet", "nodenet-fw-guard")
+	if err != nil {
+		return "(none)"
+	}
+	return guardCounters.ReplaceAllString(out, "counter")
+}
+
+// attackConns is how many connections one attack makes.
+const attackConns = 20
+
+// attackWhileFrozen stops the agent (SIGSTOP: it can neither see nor
+// repair anything), runs c's tampering, attacks target on pod-b from
+// pod-a with attackConns real connections, and lets the agent go on. The
+// agent's repair is then awaited (repairDeadline from the thaw). So what
+// passes is what the tampered rules let through, however fast the repair
+// would have been. It returns the connections that got through.
+func (s *scenario) attackWhileFrozen(t *testing.T, c tamperCase, target string, state func() string) []string {
+	t.Helper()
+	want := state()
+	pid := s.agent.PID()
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	thawed := false
+	thaw := func() {
+		if !thawed {
+			thawed = true
+			_ = syscall.Kill(pid, syscall.SIGCONT)
 		}
-	}()
-	return out
+	}
+	defer thaw()
+	netns.Run(t, s.topo.Node.Name, c.tamper...)
+	if state() == want {
+		t.Fatalf("%s changed nothing", c.name)
+	}
+	ans, err := netns.Dial(s.pod("pod-a"), "tcp", target, attackConns, 200*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var through []string
+	for _, a := range ans {
+		if a.Err == "" {
+			through = append(through, a.Line)
+		}
+	}
+	thaw()
+	if err := netns.PollUntil(repairDeadline, repairPoll, func() error {
+		if state() != want {
+			return fmt.Errorf("not repaired")
+		}
+		return nil
+	}); err != nil {
+		t.Fatalf("%s: not repaired within %s of the agent going on: %v", c.name, repairDeadline, err)
+	}
+	return through
 }
 
 // podChainOf is the ingress chain NODENET-FW-INGRESS dispatches ip to.
-func (s *scenario) podChainOf(t *testing.T, ip string) string {
-	for _, l := range strings.Split(netns.Run(t, s.topo.Node.Name, "iptables", "-S", "NODENET-FW-INGRESS"), "\n") {
+func (s *scenario) podChainOf(t *testing.T, iptables, ip string) string {
+	for _, l := range strings.Split(netns.Run(t, s.topo.Node.Name, iptables, "-S", "NODENET-FW-INGRESS"), "\n") {
 		if f := strings.Fields(l); len(f) == 6 && f[3] == ip+"/32" {
 			return f[5]
 		}
@@ -182,45 +215,66 @@ func (s *scenario) podChainOf(t *testing.T, ip string) string {
 
 // TestNetworkPolicyTamperingFailsClosed: while pod-a attacks pod-b
 // (isolated for ingress, no policy allows pod-a) with real connections,
-// someone flushes the ingress dispatch, pod-b's chain, or empties the
-// firewall's sets: not one connection gets through (the guard), and
-// each is repaired within 2 s. Deleting the FORWARD hook or inserting an
-// ACCEPT above it (nothing of nodenet's runs then) is repaired within
-// 2 s too.
+// someone flushes the ingress dispatch, pod-b's chain or NODENET-FW,
+// empties the firewall's sets, deletes the FORWARD hook or inserts an
+// ACCEPT above it: not one connection gets through (the pod chains'
+// allow mark, and the guard table for what bypasses NODENET-FW), and
+// each is repaired within 2 s.
 func TestNetworkPolicyTamperingFailsClosed(t *testing.T) {
 	s := newPairScenario(t, nil)
+	s.tamperingFailsClosed(t, "iptables", "ipset")
+}
+
+// TestNetworkPolicyTamperingFailsClosedOnLegacy is
+// TestNetworkPolicyTamperingFailsClosed with the firewall on
+// iptables-legacy, which announces nothing: the agent compares the filter
+// table's entry count and size (IPT_SO_GET_INFO) with what it left, so a
+// change is still repaired within 2 s, and the guard table (nf_tables,
+// beside the legacy filter table) still fails closed meanwhile.
+func TestNetworkPolicyTamperingFailsClosedOnLegacy(t *testing.T) {
+	s := newPairScenario(t, []string{"PATH=" + legacyPath(t)}, "--proxy-mode", "iptables")
+	s.tamperingFailsClosed(t, "iptables-legacy", "ipset")
+	if !strings.Contains(s.agent.Output(), "checking the filter table") {
+		t.Error("the firewall did not take its iptables for legacy")
+	}
+}
+
+func (s *scenario) tamperingFailsClosed(t *testing.T, iptables, ipset string) {
 	s.write("np-x-deny.yaml", policyYAML("x", "deny", "podSelector: {}\npolicyTypes: [Ingress]\n"))
 	netns.Eventually(t, 10*time.Second, "default-deny enforced", s.pairRefused)
-	podB := s.podChainOf(t, s.topo.Pod(t, "pod-b").IP)
+	ip6tables := strings.Replace(iptables, "iptables", "ip6tables", 1)
+	podB := s.topo.Pod(t, "pod-b")
+	podChain := s.podChainOf(t, iptables, podB.IP)
+	target4, target6 := pairTarget(s), "["+podB.IP6+"]:8080"
 	for _, c := range []struct {
 		tamperCase
-		failsClosed bool
+		target string
 	}{
-		{tamperCase{"flush ingress dispatch", []string{"iptables", "-w", "-F", "NODENET-FW-INGRESS"}}, true},
-		{tamperCase{"flush the pod's chain", []string{"iptables", "-w", "-F", podB}}, true},
-		{tamperCase{"flush the guard set", []string{"ipset", "flush", "NNP-FW-ISO-I"}}, true},
-		{tamperCase{"flush the known-pods set", []string{"ipset", "flush", "NNP-FW-KNOWN"}}, true},
-		{tamperCase{"flush ingress dispatch IPv6", []string{"ip6tables", "-w", "-F", "NODENET-FW-INGRESS"}}, true},
-		{tamperCase{"delete FORWARD hook", []string{"iptables", "-w", "-D", "FORWARD", "-m", "comment", "--comment", "nodenet network policy", "-j", "NODENET-FW"}}, false},
-		{tamperCase{"ACCEPT above FORWARD hook", []string{"iptables", "-w", "-I", "FORWARD", "1", "-j", "ACCEPT"}}, false},
+		{tamperCase{"flush ingress dispatch", []string{iptables, "-w", "-F", "NODENET-FW-INGRESS"}}, target4},
+		{tamperCase{"flush the pod's chain", []string{iptables, "-w", "-F", podChain}}, target4},
+		{tamperCase{"flush the guard set", []string{ipset, "flush", "NNP-FW-ISO-I"}}, target4},
+		{tamperCase{"flush the known-pods set", []string{ipset, "flush", "NNP-FW-KNOWN"}}, target4},
+		{tamperCase{"flush ingress dispatch IPv6", []string{ip6tables, "-w", "-F", "NODENET-FW-INGRESS"}}, target6},
+		{tamperCase{"flush NODENET-FW", []string{iptables, "-w", "-F", "NODENET-FW"}}, target4},
+		{tamperCase{"flush NODENET-FW IPv6", []string{ip6tables, "-w", "-F", "NODENET-FW"}}, target6},
+		{tamperCase{"delete FORWARD hook", []string{iptables, "-w", "-D", "FORWARD", "-m", "comment", "--comment", "nodenet network policy", "-j", "NODENET-FW"}}, target4},
+		{tamperCase{"ACCEPT above FORWARD hook", []string{iptables, "-w", "-I", "FORWARD", "1", "-j", "ACCEPT"}}, target4},
+		{tamperCase{"ACCEPT above FORWARD hook IPv6", []string{ip6tables, "-w", "-I", "FORWARD", "1", "-j", "ACCEPT"}}, target6},
+		{tamperCase{"delete the guard table", []string{"nft", "delete", "table", "inet", "nodenet-fw-guard"}}, target4},
+		{tamperCase{"ACCEPT in NODENET-FW", []string{iptables, "-w", "-I", "NODENET-FW", "1", "-j", "ACCEPT"}}, target4},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			stop := make(chan struct{})
-			var through <-chan []string
-			if c.failsClosed {
-				through = s.attack(stop)
-			}
-			fam := "iptables"
+			fam := iptables
 			if strings.HasPrefix(c.tamper[0], "ip6") {
-				fam = "ip6tables"
+				fam = ip6tables
 			}
-			s.timeRepair(t, c.tamperCase, firewallRepairLog, s.firewallAndSets(fam))
-			close(stop)
-			if c.failsClosed {
-				if got := <-through; len(got) > 0 {
-					t.Errorf("attacking connections got through before the repair: %v", got)
-				}
+			state := s.firewallAndSets(fam)
+			through := s.attackWhileFrozen(t, c.tamperCase, c.target, state)
+			t.Logf("%s: %d attacking connections while tampered, %d got through", c.name, attackConns, len(through))
+			if len(through) > 0 {
+				t.Errorf("attacking connections got through the tampered firewall: %v", through)
 			}
+			s.timeRepair(t, c.tamperCase, firewallRepairLog, state)
 			netns.Eventually(t, 5*time.Second, "default-deny enforced again", s.pairRefused)
 		})
 	}
