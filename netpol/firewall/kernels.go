@@ -26,6 +26,9 @@ type Kernels struct {
 	// Guard is the guard table's nftables (guardtable.go); nil runs
 	// without it (a bypassed NODENET-FW is then open until repaired).
 	Guard knftables.Interface
+	// LegacyFilter reads the filter table of each family whose iptables
+	// is iptables-legacy (legacywatch.go); others have none.
+	LegacyFilter map[bool]LegacyFilter
 }
 
 // PortMap returns the (pod address → host bridge port) pairs of the node.
@@ -97,6 +100,7 @@ func usableKernels() (Kernels, error) {
 		return Kernels{}, err
 	}
 	k.Sets, k.Sysctl, k.Ports = sets, ProcSysctl{}, portfilter.Ports
+	k.LegacyFilter = legacyFilters(k)
 	if k.Guard, err = newGuardKernel(); err != nil {
 		klog.ErrorS(err, "NetworkPolicy firewall runs without its guard table: a bypassed NODENET-FW stays open until repaired")
 		k.Guard = nil
