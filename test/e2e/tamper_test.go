@@ -284,23 +284,56 @@ func (s *scenario) tamperingFailsClosed(t *testing.T, iptables, ipset string) {
 }
 
 // nftTamperingRepaired is TestServiceTamperingRepaired in nftables mode:
-// a flushed base chain or dispatch chain of nodenet's table is repaired
-// within 2 s (a flushed Service chain is not seen: nftables/tamper.go).
+// a flushed base chain, dispatch chain or Service chain, a deleted or
+// added element of the ClusterIP map, and a Service's NodePort chain
+// deleted with its map element are repaired within 2 s, each by rewriting only the
+// objects the change notifications named (nftables/repair.go).
 func (s *scenario) nftTamperingRepaired(t *testing.T, client string) {
-	chains := []string{"nat-prerouting", "services"}
+	svc := s.nftServiceChain(t, "svc-", "default/web/tcp/tcp")
+	ext := s.nftServiceChain(t, "ext-", "default/web/tcp/tcp")
+	key := webIP + " . tcp . 80"
+	objects := [][]string{{"chain", "nat-prerouting"}, {"chain", "services"}, {"chain", svc}, {"map", "service-ips"},
+		{"chain", ext}, {"map", "service-nodeports"}}
 	state := func() string {
 		var out []string
-		for _, c := range chains {
-			out = append(out, netns.Run(s.t, s.topo.Node.Name, "nft", "list", "chain", "ip", "nodenet", c))
+		for _, o := range objects {
+			got, err := netns.Exec(s.topo.Node.Name, "nft", "list", o[0], "ip", "nodenet", o[1])
+			if err != nil {
+				got = o[0] + " " + o[1] + " missing"
+			}
+			out = append(out, got)
 		}
 		return strings.Join(out, "\n")
 	}
-	for _, c := range chains {
-		t.Run("flush "+c, func(t *testing.T) {
-			s.timeRepair(t, tamperCase{"flush " + c, []string{"nft", "flush", "chain", "ip", "nodenet", c}}, proxyRepairLog, state)
+	nft := func(cmd string) []string { return []string{"nft", cmd} }
+	for _, c := range []tamperCase{
+		{"flush nat-prerouting", nft("flush chain ip nodenet nat-prerouting")},
+		{"flush services", nft("flush chain ip nodenet services")},
+		{"flush a Service chain", nft("flush chain ip nodenet " + svc)},
+		{"delete a ClusterIP map element", nft("delete element ip nodenet service-ips { " + key + " }")},
+		{"add a ClusterIP map element", nft("add element ip nodenet service-ips { 10.96.0.99 . tcp . 80 : goto " + svc + " }")},
+		// A chain a map element jumps to cannot be deleted: the element first.
+		{"delete a Service chain", nft(fmt.Sprintf("delete element ip nodenet service-nodeports { tcp . %d }; flush chain ip nodenet %s; delete chain ip nodenet %s", webNodePrt, ext, ext))},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s.timeRepair(t, c, proxyRepairLog, state)
 			s.mustAnswer(client, "tcp", webIP+":80", 1)
 		})
 	}
+}
+
+// nftServiceChain is the name of the Service chain with prefix whose name
+// ends in suffix (nftables/names.go: prefix, hash, namespace/name/proto/port).
+func (s *scenario) nftServiceChain(t *testing.T, prefix, suffix string) string {
+	out := netns.Run(t, s.topo.Node.Name, "nft", "list", "chains", "ip")
+	for _, l := range strings.Split(out, "\n") {
+		f := strings.Fields(l)
+		if len(f) >= 2 && f[0] == "chain" && strings.HasPrefix(f[1], prefix) && strings.HasSuffix(f[1], suffix) {
+			return f[1]
+		}
+	}
+	t.Fatalf("no chain %s…%s in:\n%s", prefix, suffix, out)
+	return ""
 }
 
 // legacyPath is a PATH whose iptables binaries are iptables-legacy's.

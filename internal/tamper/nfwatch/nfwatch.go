@@ -46,6 +46,9 @@ type Report struct {
 	Changes []Change
 	By      string // "iptables (pid 1234)"
 	Lost    bool
+	// Truncated: the transaction changed more matching objects than
+	// Changes holds (maxChanges).
+	Truncated bool
 }
 
 // maxChanges bounds the changes kept per report: a watcher needs a few
