@@ -281,6 +281,33 @@ func (s *scenario) tamperingFailsClosed(t *testing.T, iptables, ipset string) {
 	if v, err := s.metricValue(`nodenet_tamper_repairs_total{surface="firewall",what="set"}`); err != nil || v == "0" {
 		t.Errorf("nodenet_tamper_repairs_total{surface=firewall,what=set} = %q, %v", v, err)
 	}
+	s.guardFollowsPolicies(t)
+}
+
+// guardFollowsPolicies: with the last policy gone the guard table goes
+// too (nothing is isolated, nothing may be rejected) and pod-a reaches
+// pod-b again; `nodenet cleanup` removes a guard table left behind.
+func (s *scenario) guardFollowsPolicies(t *testing.T) {
+	if s.guardTable() == "(none)" {
+		t.Fatal("no guard table while a policy exists")
+	}
+	s.remove("np-x-deny.yaml")
+	netns.Eventually(t, 10*time.Second, "the guard table goes with the last policy", func() error {
+		if s.guardTable() != "(none)" {
+			return fmt.Errorf("guard table still there")
+		}
+		return nil
+	})
+	s.mustAnswer(s.pod("pod-a"), "tcp", pairTarget(s), 1)
+	s.write("np-x-deny.yaml", policyYAML("x", "deny", "podSelector: {}\npolicyTypes: [Ingress]\n"))
+	netns.Eventually(t, 10*time.Second, "default-deny enforced again", s.pairRefused)
+	s.agent.Stop()
+	if out, err := s.nodenet("cleanup"); err != nil {
+		t.Fatalf("nodenet cleanup: %v\n%s", err, out)
+	}
+	if left := s.guardTable(); left != "(none)" {
+		t.Errorf("guard table left after cleanup:\n%s", left)
+	}
 }
 
 // nftTamperingRepaired is TestServiceTamperingRepaired in nftables mode:
