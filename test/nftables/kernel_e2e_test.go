@@ -63,16 +63,23 @@ func table() *proxy.Table {
 	return t
 }
 
+var testBackendOptions = nftables.Options{Family: v1.IPv4Protocol, MasqueradeBit: 14,
+	ClusterCIDRs: []netip.Prefix{netip.MustParsePrefix("10.244.0.0/16")},
+	ServiceCIDRs: []netip.Prefix{netip.MustParsePrefix("10.96.0.0/12")}}
+
+// newKnftables is knftables' real interface to nodenet's IPv4 table.
+func newKnftables() (knftables.Interface, error) {
+	return knftables.New(knftables.IPv4Family, nftables.TableName, knftables.UseNetlink)
+}
+
 func newBackend(t *testing.T) (*nftables.Backend, *recording) {
 	t.Helper()
-	nft, err := knftables.New(knftables.IPv4Family, nftables.TableName, knftables.UseNetlink)
+	nft, err := newKnftables()
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := &recording{Interface: nft}
-	b, err := nftables.NewWithInterface(nftables.Options{Family: v1.IPv4Protocol, MasqueradeBit: 14,
-		ClusterCIDRs: []netip.Prefix{netip.MustParsePrefix("10.244.0.0/16")},
-		ServiceCIDRs: []netip.Prefix{netip.MustParsePrefix("10.96.0.0/12")}}, r)
+	b, err := nftables.NewWithInterface(testBackendOptions, r)
 	if err != nil {
 		t.Fatal(err)
 	}
