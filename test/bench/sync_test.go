@@ -39,12 +39,8 @@ func runSyncBench(b *testing.B, mode string, c cluster) {
 	ns := netns.New(b, netns.UniquePrefix("b")+"-node")
 	ns.Run(b, "ip", "link", "set", "lo", "up")
 	start := time.Now()
-	agent := netns.Start(b, ns.Name, "agent", nodenetBin, "agent", "--manifests", dir,
-		"--hostname-override", "bench-node", "--cluster-cidr", "10.128.0.0/9",
-		"--healthz-bind-address", "127.0.0.1:10256", "--metrics-bind-address", "127.0.0.1:10249",
-		"--iptables-min-sync-period", "0s", "--proxy-mode", mode)
+	agent := startBenchAgent(b, ns.Name, dir, mode)
 	defer agent.Stop()
-	agent.LogOnFailure(b)
 	m := waitMetric(b, ns.Name, fullCount, 1, 5*time.Minute)
 	toRules := time.Since(start)
 	b.ReportMetric(m[fullSum], "full-sync-s")
@@ -67,6 +63,17 @@ func runSyncBench(b *testing.B, mode string, c cluster) {
 	replay := replayRestore(b, ns.Name)
 	b.ReportMetric(replay.seconds, "replay-restore-s")
 	b.ReportMetric(replay.peakMiB, "restore-peak-MiB")
+}
+
+// startBenchAgent starts the agent in namespace ns on the manifests in
+// dir, in proxy mode mode, syncing as soon as something changes.
+func startBenchAgent(b *testing.B, ns, dir, mode string) *netns.Proc {
+	agent := netns.Start(b, ns, "agent", nodenetBin, "agent", "--manifests", dir,
+		"--hostname-override", "bench-node", "--cluster-cidr", "10.128.0.0/9",
+		"--healthz-bind-address", "127.0.0.1:10256", "--metrics-bind-address", "127.0.0.1:10249",
+		"--iptables-min-sync-period", "0s", "--proxy-mode", mode)
+	agent.LogOnFailure(b)
+	return agent
 }
 
 // measureOneEndpointChanges edits one endpoint rounds times and returns
