@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/knftables"
 
 	"github.com/nodenet/nodenet/nftables"
+	"github.com/nodenet/nodenet/nodeport"
 	"github.com/nodenet/nodenet/proxy"
 	"github.com/nodenet/nodenet/test/netns"
 )
@@ -139,5 +140,32 @@ func TestKernelAcceptsSyncsAndRestarts(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestKernelTakesOverlappingNodePortAddresses: --nodeport-addresses with a
+// CIDR inside another is one interval in nodeport-addrs; two would make
+// the kernel refuse every full sync ("conflicting intervals specified").
+func TestKernelTakesOverlappingNodePortAddresses(t *testing.T) {
+	netns.RequireRoot(t)
+	node := netns.New(t, netns.UniquePrefix("n")+"-nft")
+	addrs, err := nodeport.ParseAddresses([]string{"10.0.0.0/8", "10.1.0.0/16"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := testBackendOptions
+	opts.NodePorts = addrs
+	err = netns.Within(node.Name, func() error {
+		b, err := nftables.New(opts)
+		if err != nil {
+			return err
+		}
+		return b.Sync(table(), nil, true)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if set := node.Run(t, "nft", "list", "set", "ip", nftables.TableName, "nodeport-addrs"); !strings.Contains(set, "10.0.0.0/8") {
+		t.Errorf("nodeport-addrs lacks 10.0.0.0/8:\n%s", set)
 	}
 }
