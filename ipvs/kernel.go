@@ -69,11 +69,13 @@ type Kernel interface {
 
 // Addrs binds frontend addresses to the dummy interface DummyName: IPVS
 // only sees packets the node delivers locally (LOCAL_IN), so each ClusterIP,
-// external and load-balancer IP must be a local address.
+// external and load-balancer IP must be local to the node. The real one
+// binds with a local route through DummyName (see localRoute), not an
+// address.
 type Addrs interface {
 	// EnsureDummy creates DummyName (up) if it is missing.
 	EnsureDummy() error
-	// Bound lists the addresses on DummyName (none if it is missing).
+	// Bound lists the addresses bound to DummyName (none if it is missing).
 	Bound() ([]netip.Addr, error)
 	Bind(netip.Addr) error
 	Unbind(netip.Addr) error

@@ -14,8 +14,13 @@ import (
 // svcFlagPersistent is IP_VS_SVC_F_PERSISTENT (include/uapi/linux/ip_vs.h).
 const svcFlagPersistent = 0x1
 
-// netlinkKernel is the real Kernel, over moby/ipvs's generic netlink.
-type netlinkKernel struct{ h *ipvs.Handle }
+// netlinkKernel is the real Kernel: listings and timeouts through
+// moby/ipvs, changes through genlWriter (a leaner path for what a full
+// sync does 10^5 times).
+type netlinkKernel struct {
+	h *ipvs.Handle
+	w *genlWriter
+}
 
 // NewKernel opens IPVS in the network namespace at nsPath ("" = the
 // current one). It fails when the kernel has no IPVS.
@@ -24,7 +29,12 @@ func NewKernel(nsPath string) (Kernel, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ipvs: %w", err)
 	}
-	return &netlinkKernel{h: h}, nil
+	w, err := newGenlWriter(nsPath)
+	if err != nil {
+		h.Close()
+		return nil, fmt.Errorf("ipvs: %w", err)
+	}
+	return &netlinkKernel{h: h, w: w}, nil
 }
 
 var protoNumbers = map[v1.Protocol]uint16{
@@ -52,16 +62,6 @@ func toService(k ServiceKey) *ipvs.Service {
 	}
 	return &ipvs.Service{Address: toIP(k.Addr), Port: k.Port, Protocol: protoNumbers[k.Protocol],
 		AddressFamily: family(k.Addr), Netmask: mask}
-}
-
-func toVirtual(vs VirtualServer) *ipvs.Service {
-	s := toService(vs.ServiceKey)
-	s.SchedName = vs.Scheduler
-	if vs.PersistenceSeconds > 0 {
-		s.Flags = svcFlagPersistent
-		s.Timeout = vs.PersistenceSeconds
-	}
-	return s
 }
 
 func (k *netlinkKernel) VirtualServers() ([]VirtualServer, error) {
@@ -95,21 +95,21 @@ func protocolOf(n uint16) v1.Protocol {
 }
 
 func (k *netlinkKernel) AddVirtualServer(vs VirtualServer) error {
-	if err := k.h.NewService(toVirtual(vs)); err != nil {
+	if err := k.w.do(ipvsCmdNewService, func(b *attrBuf) { b.service(vs, true) }); err != nil {
 		return fmt.Errorf("adding virtual server %s: %w", vs.ServiceKey, err)
 	}
 	return nil
 }
 
 func (k *netlinkKernel) UpdateVirtualServer(vs VirtualServer) error {
-	if err := k.h.UpdateService(toVirtual(vs)); err != nil {
+	if err := k.w.do(ipvsCmdSetService, func(b *attrBuf) { b.service(vs, true) }); err != nil {
 		return fmt.Errorf("updating virtual server %s: %w", vs.ServiceKey, err)
 	}
 	return nil
 }
 
 func (k *netlinkKernel) DeleteVirtualServer(key ServiceKey) error {
-	if err := k.h.DelService(toService(key)); err != nil {
+	if err := k.w.do(ipvsCmdDelService, func(b *attrBuf) { b.service(VirtualServer{ServiceKey: key}, false) }); err != nil {
 		return fmt.Errorf("deleting virtual server %s: %w", key, err)
 	}
 	return nil
@@ -128,27 +128,25 @@ func (k *netlinkKernel) RealServers(key ServiceKey) ([]RealServer, error) {
 	return out, nil
 }
 
-func toDestination(rs RealServer) *ipvs.Destination {
-	return &ipvs.Destination{Address: toIP(rs.Addr), Port: rs.Port, Weight: rs.Weight,
-		ConnectionFlags: ipvs.ConnectionFlagMasq, AddressFamily: family(rs.Addr)}
-}
-
 func (k *netlinkKernel) AddRealServer(key ServiceKey, rs RealServer) error {
-	if err := k.h.NewDestination(toService(key), toDestination(rs)); err != nil {
+	if err := k.w.do(ipvsCmdNewDest, func(b *attrBuf) { b.service(VirtualServer{ServiceKey: key}, false); b.dest(rs, true) }); err != nil {
 		return fmt.Errorf("adding real server %s to %s: %w", rs.AddrPort(), key, err)
 	}
 	return nil
 }
 
 func (k *netlinkKernel) UpdateRealServer(key ServiceKey, rs RealServer) error {
-	if err := k.h.UpdateDestination(toService(key), toDestination(rs)); err != nil {
+	if err := k.w.do(ipvsCmdSetDest, func(b *attrBuf) { b.service(VirtualServer{ServiceKey: key}, false); b.dest(rs, true) }); err != nil {
 		return fmt.Errorf("updating real server %s of %s: %w", rs.AddrPort(), key, err)
 	}
 	return nil
 }
 
 func (k *netlinkKernel) DeleteRealServer(key ServiceKey, ap netip.AddrPort) error {
-	if err := k.h.DelDestination(toService(key), toDestination(RealServer{Addr: ap.Addr(), Port: ap.Port()})); err != nil {
+	if err := k.w.do(ipvsCmdDelDest, func(b *attrBuf) {
+		b.service(VirtualServer{ServiceKey: key}, false)
+		b.dest(RealServer{Addr: ap.Addr(), Port: ap.Port()}, false)
+	}); err != nil {
 		return fmt.Errorf("deleting real server %s of %s: %w", ap, key, err)
 	}
 	return nil

@@ -3,7 +3,6 @@ package ipvs
 import (
 	"fmt"
 	"net/netip"
-	"slices"
 	"strings"
 
 	v1 "k8s.io/api/core/v1"
@@ -12,28 +11,19 @@ import (
 // Save prints family's virtual and real servers as `ipvsadm-save -n`
 // does, so the output can be fed to `ipvsadm-restore`.
 func Save(k Kernel, family v1.IPFamily) (string, error) {
-	vss, err := k.VirtualServers()
+	states, err := List(k, family)
 	if err != nil {
 		return "", err
 	}
-	slices.SortFunc(vss, func(a, b VirtualServer) int { return strings.Compare(a.ServiceKey.String(), b.ServiceKey.String()) })
 	var b strings.Builder
-	for _, vs := range vss {
-		if vs.Addr.Is4() != (family != v1.IPv6Protocol) {
-			continue
-		}
+	for _, vs := range states {
 		svc := fmt.Sprintf("%s %s", saveProto(vs.Protocol), netip.AddrPortFrom(vs.Addr, vs.Port))
 		fmt.Fprintf(&b, "-A %s -s %s", svc, vs.Scheduler)
 		if vs.PersistenceSeconds > 0 {
 			fmt.Fprintf(&b, " -p %d", vs.PersistenceSeconds)
 		}
 		b.WriteString("\n")
-		reals, err := k.RealServers(vs.ServiceKey)
-		if err != nil {
-			return "", err
-		}
-		slices.SortFunc(reals, func(a, b RealServer) int { return a.AddrPort().Compare(b.AddrPort()) })
-		for _, rs := range reals {
+		for _, rs := range vs.Reals {
 			fmt.Fprintf(&b, "-a %s -r %s -m -w %d\n", svc, rs.AddrPort(), rs.Weight)
 		}
 	}

@@ -22,14 +22,28 @@ type ipvsNode struct {
 	topo  *netns.ProxyTopology
 	b     *ipvs.Backend
 	table *proxy.Table
+	c     ipvs.Config
 }
 
+// newIPVSNode is an IPv4 node with echo servers in its pods.
 func newIPVSNode(t *testing.T, pods ...string) *ipvsNode {
+	return newIPVSNodeWith(t, ipvs.Config{}, pods...)
+}
+
+// newIPVSNodeWith is a node whose backend has c's family and options, the
+// topology's cluster CIDR and node address of that family.
+func newIPVSNodeWith(t *testing.T, c ipvs.Config, pods ...string) *ipvsNode {
 	topo := netns.NewProxyTopology(t, "v", pods...)
 	for _, p := range topo.Pods {
 		p.StartEcho(t, 8080, 0)
 	}
-	n := &ipvsNode{t: t, topo: topo, table: proxy.NewTable()}
+	cidr, node := "10.244.0.0/16", netns.NodeExtIP
+	if c.Family == v1.IPv6Protocol {
+		cidr, node = "fd00:10:244::/48", netns.NodeExtIP6
+	}
+	c.ClusterCIDRs = []netip.Prefix{netip.MustParsePrefix(cidr)}
+	c.NodeAddrs = func([]netip.Addr) ([]netip.Addr, error) { return []netip.Addr{netip.MustParseAddr(node)}, nil }
+	n := &ipvsNode{t: t, topo: topo, table: proxy.NewTable(), c: c}
 	n.start()
 	return n
 }
@@ -38,10 +52,6 @@ func newIPVSNode(t *testing.T, pods ...string) *ipvsNode {
 // agent does.
 func (n *ipvsNode) start() {
 	t := n.t
-	c := ipvs.Config{ClusterCIDRs: []netip.Prefix{netip.MustParsePrefix("10.244.0.0/16")},
-		NodeAddrs: func([]netip.Addr) ([]netip.Addr, error) {
-			return []netip.Addr{netip.MustParseAddr(netns.NodeExtIP)}, nil
-		}}
 	inNS(t, n.topo.Node.Name, func() {
 		k, err := ipvs.NewKernel("")
 		if err != nil {
@@ -51,11 +61,11 @@ func (n *ipvsNode) start() {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rules, err := ipvs.NewRules(false)
+		rules, err := ipvs.NewRules(n.c.Family == v1.IPv6Protocol)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n.b, err = ipvs.NewBackend(c, k, addrs, ipvs.NewSysctls(), rules); err != nil {
+		if n.b, err = ipvs.NewBackend(n.c, k, addrs, ipvs.NewSysctls(), rules); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -82,7 +92,11 @@ func (n *ipvsNode) endpoints(spn proxy.ServicePortName, pods ...string) {
 	var eps []proxy.Endpoint
 	for _, name := range pods {
 		p := n.topo.Pod(n.t, name)
-		eps = append(eps, proxy.Endpoint{Addr: netip.MustParseAddr(p.IP), Port: 8080, Ready: true, Serving: true, IsLocal: true})
+		ip := p.IP
+		if n.c.Family == v1.IPv6Protocol {
+			ip = p.IP6
+		}
+		eps = append(eps, proxy.Endpoint{Addr: netip.MustParseAddr(ip), Port: 8080, Ready: true, Serving: true, IsLocal: true})
 	}
 	n.table.Endpoints[spn] = eps
 }
