@@ -36,6 +36,8 @@ type Backend struct {
 	legacyAfter atomic.Pointer[legacyInfo]
 	// ruleCounts feed kube-proxy's rule-count metrics (rulecount.go).
 	ruleCounts ruleCounts
+	// acctFailed: creating the nfacct counters failed once (logged once).
+	acctFailed bool
 }
 
 // chainSet is the set of shards whose nat / filter chain exists.
@@ -88,6 +90,9 @@ func (b *Backend) Sync(t *proxy.Table, changed sets.Set[proxy.ServicePortName], 
 	b.repair = nil
 	if repair != nil && repair.full {
 		full = true
+	}
+	if full {
+		b.cfg.countInvalid = b.ensureCounters()
 	}
 	start := time.Now()
 	plan, err := b.plan(t, changed, full)

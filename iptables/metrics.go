@@ -44,5 +44,6 @@ var (
 func registerMetrics() {
 	registerMetricsOnce.Do(func() {
 		legacyregistry.MustRegister(restoreLines, rulesTotal, rulesLastSync, partialRestoreFailures)
+		legacyregistry.CustomMustRegister(&acctCollector{acct: NetlinkAccounting{}})
 	})
 }
