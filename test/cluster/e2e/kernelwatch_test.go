@@ -5,6 +5,8 @@ package clustere2e
 import (
 	"bufio"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -28,6 +30,15 @@ type kernelWatch struct {
 	mu      sync.Mutex
 	pending map[string][]*watchedChange // by "dnat to ip:port"
 	seen    []time.Duration
+	// stderr: the file nft monitor complains to (lost notifications:
+	// "No buffer space available").
+	stderr string
+}
+
+// Errors is what the monitor wrote to stderr so far.
+func (w *kernelWatch) Errors() string {
+	b, _ := os.ReadFile(w.stderr)
+	return strings.TrimSpace(string(b))
 }
 
 type watchedChange struct {
@@ -40,6 +51,13 @@ func watchKernel(tb testing.TB, ns string) *kernelWatch {
 	tb.Helper()
 	cmd := netns.Command(ns, "stdbuf", "-oL", "nft", "monitor", "new")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	stderr := filepath.Join(tb.TempDir(), "nft-monitor.err")
+	errFile, err := os.Create(stderr)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer errFile.Close() // the child keeps its own descriptor
+	cmd.Stderr = errFile
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		tb.Fatal(err)
@@ -47,7 +65,7 @@ func watchKernel(tb testing.TB, ns string) *kernelWatch {
 	if err := cmd.Start(); err != nil {
 		tb.Fatalf("nft monitor in %s: %v", ns, err)
 	}
-	w := &kernelWatch{pending: map[string][]*watchedChange{}}
+	w := &kernelWatch{pending: map[string][]*watchedChange{}, stderr: stderr}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

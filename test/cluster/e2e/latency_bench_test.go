@@ -37,8 +37,11 @@ import (
 // the churn, as bucket upper bounds (0.25 s, 0.5 s, then whole seconds)
 // as the SLI reads them, and for nodenet the exact p50/p99 measured from
 // outside the agent (kernelWatch: trigger time to the DNAT rule's arrival
-// in nf_tables). $NNT_BENCH_NODENET_ARGS adds flags to both nodenet agents
-// (e.g. "--iptables-min-sync-period=1s" for kube-proxy's fixed pacing).
+// in nf_tables). $NNT_BENCH_AGENTS lists the nodenet agents instead,
+// comma-separated, each a mode and its flags (e.g. "nftables,nftables
+// --iptables-min-sync-period=1s" compares adaptive pacing with kube-proxy's
+// fixed one); $NNT_BENCH_KUBEPROXY=off leaves kube-proxy out (its syncs at
+// 10k keep a core busy, which the others then lack).
 //
 //	cd test/cluster && sudo NODENET_BIN=$PWD/../../bin/nodenet \
 //	  go test -tags e2e -run '^$' -bench NetworkProgramming -benchtime 1x -timeout 60m ./e2e/
@@ -61,15 +64,17 @@ type latencyProxy struct {
 
 func benchProgramming(b *testing.B, services int) {
 	c := startCluster(b, clusterOptions{})
-	extra := strings.Fields(os.Getenv("NNT_BENCH_NODENET_ARGS"))
 	var proxies []*latencyProxy
-	for i, mode := range []string{"nftables", "iptables"} {
+	agents := benchNodenetAgents()
+	for i, agent := range agents {
 		nd := c.addNode(b, fmt.Sprintf("%s-%c", c.net.Prefix, 'a'+i), i+1)
-		nd.startAgent(b, c.agentKubeconfig, append([]string{"--proxy-mode", mode}, extra...)...)
+		nd.startAgent(b, c.agentKubeconfig, append([]string{"--proxy-mode"}, strings.Fields(agent)...)...)
 		nd.waitHealthy(b)
-		proxies = append(proxies, &latencyProxy{name: "nodenet " + mode, addr: nd.ip})
+		proxies = append(proxies, &latencyProxy{name: "nodenet " + agent, addr: nd.ip})
 	}
-	proxies = append(proxies, &latencyProxy{name: "kube-proxy iptables", addr: c.startKubeProxy(b)})
+	if os.Getenv("NNT_BENCH_KUBEPROXY") != "off" {
+		proxies = append(proxies, &latencyProxy{name: "kube-proxy iptables", addr: c.startKubeProxy(b)})
+	}
 	admin := fastAdmin(b, c)
 	c.ensureNamespace(b, "bench", nil)
 
@@ -85,7 +90,7 @@ func benchProgramming(b *testing.B, services int) {
 		waitServicePorts(b, p.name, p.addr, services)
 		before[p.name] = latencyFamily(b, p.addr)
 	}
-	for i, p := range proxies[:2] {
+	for i, p := range proxies[:len(agents)] {
 		p.watch = watchKernel(b, c.nodes[i].ns.Name)
 	}
 	tick := time.NewTicker(time.Second / churnRate)
@@ -93,7 +98,7 @@ func benchProgramming(b *testing.B, services int) {
 		<-tick.C
 		svc := i % services
 		trigger := time.Now()
-		for _, p := range proxies[:2] {
+		for _, p := range proxies[:len(agents)] {
 			p.watch.Expect("bench/svc-"+strconv.Itoa(svc), clusterIPs[svc], benchEndpointIP(svc, i+1)+":8080", trigger)
 		}
 		if err := churnEndpoint(admin, svc, i, trigger); err != nil {
@@ -104,6 +109,16 @@ func benchProgramming(b *testing.B, services int) {
 	for _, p := range proxies {
 		reportLatency(b, p, before[p.name], services)
 	}
+}
+
+// benchNodenetAgents are $NNT_BENCH_AGENTS' entries, or one agent in
+// each mode with its defaults.
+func benchNodenetAgents() []string {
+	env := os.Getenv("NNT_BENCH_AGENTS")
+	if env == "" {
+		return []string{"nftables", "iptables"}
+	}
+	return strings.Split(env, ",")
 }
 
 // reportLatency waits until the proxy has observed every change, then
@@ -119,13 +134,16 @@ func reportLatency(b *testing.B, p *latencyProxy, before *dto.MetricFamily, serv
 	})
 	p50, p99 := percentiles(before, after)
 	b.Logf("%s at %d Services: network programming p50 <= %v s, p99 <= %v s (histogram)", p.name, services, p50, p99)
-	metric := strings.ReplaceAll(p.name, " ", "-")
+	metric := strings.NewReplacer(" ", "-", "--", "").Replace(p.name)
 	b.ReportMetric(p50, metric+"-p50-s")
 	b.ReportMetric(p99, metric+"-p99-s")
 	if p.watch == nil {
 		return
 	}
 	seen, unseen := p.watch.Seen()
+	if errs := p.watch.Errors(); errs != "" {
+		b.Logf("%s: nft monitor said: %s", p.name, errs)
+	}
 	if len(seen) == 0 {
 		b.Errorf("%s: no change seen in the kernel", p.name)
 		return
