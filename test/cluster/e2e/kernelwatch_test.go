@@ -4,6 +4,7 @@ package clustere2e
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -33,6 +34,9 @@ type kernelWatch struct {
 	// stderr: the file nft monitor complains to (lost notifications:
 	// "No buffer space available").
 	stderr string
+	// ready is closed when the monitor reports readyTable.
+	ready     chan struct{}
+	readyOnce sync.Once
 }
 
 // Errors is what the monitor wrote to stderr so far.
@@ -65,7 +69,7 @@ func watchKernel(tb testing.TB, ns string) *kernelWatch {
 	if err := cmd.Start(); err != nil {
 		tb.Fatalf("nft monitor in %s: %v", ns, err)
 	}
-	w := &kernelWatch{pending: map[string][]*watchedChange{}, stderr: stderr}
+	w := &kernelWatch{pending: map[string][]*watchedChange{}, stderr: stderr, ready: make(chan struct{})}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -76,7 +80,32 @@ func watchKernel(tb testing.TB, ns string) *kernelWatch {
 		_ = cmd.Wait()
 		<-done
 	})
+	w.waitListening(tb, ns)
 	return w
+}
+
+// readyTable is the table waitListening adds to see the monitor report it.
+const readyTable = "nnt-watch-ready"
+
+// waitListening returns once the monitor reports changes: it reads the
+// whole ruleset before it listens (seconds at 10k Services, on a loaded
+// machine), and changes made meanwhile would go unseen. A table is added
+// and deleted until the monitor reports one.
+func (w *kernelWatch) waitListening(tb testing.TB, ns string) {
+	tb.Helper()
+	err := netns.PollUntil(2*time.Minute, time.Second, func() error {
+		netns.Run(tb, ns, "nft", "add", "table", "ip", readyTable)
+		netns.Run(tb, ns, "nft", "delete", "table", "ip", readyTable)
+		select {
+		case <-w.ready:
+			return nil
+		case <-time.After(time.Second):
+			return fmt.Errorf("nft monitor in %s reports nothing yet: %s", ns, w.Errors())
+		}
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
 }
 
 // Expect registers a change: service (namespace/name) with clusterIP gets
@@ -94,6 +123,9 @@ func (w *kernelWatch) read(r io.Reader) {
 	for sc.Scan() {
 		at := time.Now()
 		line := sc.Text()
+		if strings.Contains(line, "table ip "+readyTable) {
+			w.readyOnce.Do(func() { close(w.ready) })
+		}
 		i := strings.Index(line, "dnat to ")
 		if i < 0 {
 			continue
@@ -115,6 +147,19 @@ func (w *kernelWatch) match(key, line string, at time.Time) {
 			return
 		}
 	}
+}
+
+// Unseen lists the changes not seen yet, as "service dnat to ip:port".
+func (w *kernelWatch) Unseen() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []string
+	for key, cs := range w.pending {
+		for _, c := range cs {
+			out = append(out, c.service+" "+key)
+		}
+	}
+	return out
 }
 
 // Seen returns the latencies observed so far and how many changes are

@@ -106,8 +106,11 @@ func benchProgramming(b *testing.B, services int) {
 		}
 	}
 	tick.Stop()
-	for _, p := range proxies {
+	for i, p := range proxies {
 		reportLatency(b, p, before[p.name], services)
+		if p.watch != nil {
+			logUnseen(b, p, c.nodes[i].ns.Name)
+		}
 	}
 }
 
@@ -311,4 +314,24 @@ func percentiles(before, after *dto.MetricFamily) (p50, p99 float64) {
 		return math.Inf(1)
 	}
 	return at(0.5), at(0.99)
+}
+
+// logUnseen shows, for a few changes the watch did not see, what the
+// node's kernel holds for their Service now (nftables mode).
+func logUnseen(b *testing.B, p *latencyProxy, ns string) {
+	unseen := p.watch.Unseen()
+	if len(unseen) == 0 {
+		return
+	}
+	table, _ := netns.Exec(ns, "nft", "list", "table", "ip", "nodenet")
+	for _, u := range unseen[:min(3, len(unseen))] {
+		svc, _, _ := strings.Cut(u, " ")
+		var lines []string
+		for _, l := range strings.Split(table, "\n") {
+			if strings.Contains(l, "-"+svc+"/") {
+				lines = append(lines, strings.TrimSpace(l))
+			}
+		}
+		b.Logf("%s: unseen %s; the kernel now: %v", p.name, u, lines)
+	}
 }
