@@ -20,7 +20,11 @@ import (
 type Backend struct {
 	cfg config
 	nft knftables.Interface
-	st  *state // nil: the kernel's content is unknown; the next sync is full
+	// grouped, when set, applies transactions with each map's elements
+	// in one nft command (grouped.go); nil: through nft, one element at a
+	// time (knftables' fake in tests).
+	grouped *nftRunner
+	st      *state // nil: the kernel's content is unknown; the next sync is full
 	// reports are written by the tamper watcher's goroutine (tamper.go).
 	reports tamperReports
 }
@@ -35,7 +39,11 @@ func New(opts Options) (*Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Backend{cfg: cfg, nft: nft}, nil
+	grouped, err := newNFTRunner(cfg.family)
+	if err != nil {
+		return nil, err
+	}
+	return &Backend{cfg: cfg, nft: nft, grouped: grouped}, nil
 }
 
 // NewWithInterface returns a backend that programs nft (knftables' fake in
@@ -69,7 +77,7 @@ func (b *Backend) Sync(t *proxy.Table, changed sets.Set[proxy.ServicePortName], 
 	ctx := context.TODO()
 	start := time.Now()
 	var next *state
-	tx := b.nft.NewTransaction()
+	tx := newTxn(b.nft.NewTransaction())
 	if full {
 		kernel, err := readKernel(ctx, b.nft, &b.cfg)
 		if err != nil {
@@ -80,9 +88,9 @@ func (b *Backend) Sync(t *proxy.Table, changed sets.Set[proxy.ServicePortName], 
 	} else {
 		next = b.st.planChanges(tx, &b.cfg, t, changed)
 	}
-	ops := tx.NumOperations()
+	ops := tx.numOperations()
 	if ops > 0 {
-		if err := b.nft.Run(ctx, tx); err != nil {
+		if err := b.run(ctx, tx); err != nil {
 			b.st = nil
 			return fmt.Errorf("nftables %s transaction (%d operations): %w", b.cfg.family.nft, ops, err)
 		}
@@ -93,11 +101,18 @@ func (b *Backend) Sync(t *proxy.Table, changed sets.Set[proxy.ServicePortName], 
 	return nil
 }
 
+func (b *Backend) run(ctx context.Context, tx *txn) error {
+	if b.grouped != nil {
+		return b.grouped.run(ctx, tx)
+	}
+	return runPerElement(ctx, b.nft, tx)
+}
+
 // planFull rewrites the fixed objects and every service port's chains,
 // and reconciles the shared maps and sets with what the kernel holds.
-func (b *Backend) planFull(tx *knftables.Transaction, t *proxy.Table, kernel *kernelView) *state {
-	next := newState()
-	b.cfg.writeFixed(tx)
+func (b *Backend) planFull(tx *txn, t *proxy.Table, kernel *kernelView) *state {
+	next := newState(len(t.Services))
+	b.cfg.writeFixed(tx.tx)
 	// In name order: slots are allocated as the ports come, and the same
 	// table must give the same rules.
 	for _, name := range sortedNames(sets.KeySet(t.Services)) {

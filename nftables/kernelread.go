@@ -2,13 +2,13 @@ package nftables
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
-	"syscall"
 
 	"k8s.io/apimachinery/pkg/util/sets"
 	"sigs.k8s.io/knftables"
+
+	"github.com/nodenet/nodenet/internal/nftnotfound"
 )
 
 // kernelView is what a full sync reads of our table: the names of its
@@ -78,7 +78,7 @@ func readKernel(ctx context.Context, nft knftables.Interface, c *config) (*kerne
 // one by one (maps are never flushed, so a running connection's next
 // packet never finds a gap), and what no service port claims any more
 // is unlinked for deleteStale.
-func (s *state) writeAll(tx *knftables.Transaction, c *config, k *kernelView) {
+func (s *state) writeAll(t *txn, c *config, k *kernelView) {
 	ops := newChainOps()
 	wantedSets := sets.New[string]()
 	for _, set := range c.tableSets() {
@@ -125,27 +125,37 @@ func (s *state) writeAll(tx *knftables.Transaction, c *config, k *kernelView) {
 			}
 		}
 	}
-	ops.writeDeclarations(tx, c)
+	ops.writeDeclarations(t.tx, c)
 	s.elems = k.elems
-	all := sets.New[elemID]()
-	for id := range k.elems {
-		all.Insert(id)
+	if len(s.elems) == 0 {
+		// A new node: the kernel has none of the ~100k elements yet.
+		s.elems = make(map[elemID]elem, len(s.owners)+len(s.fixed))
 	}
-	for id := range s.owners {
-		all.Insert(id)
-	}
-	for id := range s.fixed {
-		all.Insert(id)
-	}
-	s.writeElems(tx, sortedIDs(all))
-	ops.writeUnlinks(tx, s)
+	s.writeElems(t, s.allIDs())
+	ops.writeUnlinks(t, s)
 }
 
-// notFound tells a missing table, set or map: knftables says so for what
-// it lists with nft, but its netlink listing (UseNetlink) returns the
-// kernel's ENOENT formatted into a plain error (mdlayher/netlink's
-// receive error is not unwrapped by knftables v0.0.22).
-func notFound(err error) bool {
-	return err != nil && (knftables.IsNotFound(err) || errors.Is(err, syscall.ENOENT) ||
-		strings.Contains(err.Error(), syscall.ENOENT.Error()))
+// notFound tells a missing table, set or map (nftnotfound.Is).
+func notFound(err error) bool { return nftnotfound.Is(err) }
+
+// allIDs are the elements a full sync reconciles, sorted: those in the
+// kernel, those claimed and the fixed ones (a slice, not a set: at 10k
+// Services the set alone allocated ~20 MB).
+func (s *state) allIDs() []elemID {
+	all := make([]elemID, 0, len(s.owners)+len(s.elems))
+	for id := range s.owners {
+		all = append(all, id)
+	}
+	for id := range s.fixed {
+		if _, claimed := s.owners[id]; !claimed {
+			all = append(all, id)
+		}
+	}
+	for id := range s.elems {
+		_, claimed := s.owners[id]
+		if _, fixed := s.fixed[id]; !claimed && !fixed {
+			all = append(all, id)
+		}
+	}
+	return sortIDs(all)
 }

@@ -37,10 +37,17 @@ func (n *nodePortAddrs) match() string {
 	return n.fam.kw + " daddr @" + setNodePortAddrs + " fib daddr type local"
 }
 
-// elements are the nodeport-addrs set's keys as of the last take.
+// elements are the nodeport-addrs set's keys as of the last take. A
+// prefix inside another one is left out: the kernel refuses overlapping
+// elements of an interval set ("conflicting intervals specified"), so
+// `--nodeport-addresses 10.0.0.0/8,10.1.0.0/16`, or a primary IP inside
+// a given CIDR, would fail every full sync.
 func (n *nodePortAddrs) elements() [][]string {
 	var out [][]string
-	for _, p := range n.rules.Prefixes {
+	for i, p := range n.rules.Prefixes {
+		if coveredByAnother(n.rules.Prefixes, i) {
+			continue
+		}
 		if p.IsSingleIP() {
 			out = append(out, []string{p.Addr().String()})
 		} else {
@@ -62,4 +69,20 @@ func (n *nodePortAddrs) take(primaryIPs []netip.Addr) bool {
 	n.rules = r
 	klog.InfoS("NodePorts follow the node's primary IPs", "family", n.fam.ipFamily, "prefixes", r.Prefixes)
 	return true
+}
+
+// coveredByAnother tells whether prefixes[i] lies inside another of
+// prefixes (of a duplicate, the first is kept).
+func coveredByAnother(prefixes []netip.Prefix, i int) bool {
+	p := prefixes[i].Masked()
+	for j, q := range prefixes {
+		q = q.Masked()
+		if j == i || !q.Contains(p.Addr()) || q.Bits() > p.Bits() {
+			continue
+		}
+		if q.Bits() < p.Bits() || j < i {
+			return true
+		}
+	}
+	return false
 }

@@ -4,6 +4,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/sets"
@@ -34,10 +35,13 @@ type state struct {
 	staleChains, staleSets sets.Set[string]
 }
 
-func newState() *state {
+// newState sizes its maps for ports service ports (a full sync knows
+// them): growing maps of ~100k elements step by step allocates several
+// times their final size.
+func newState(ports int) *state {
 	return &state{
-		bundles:     map[proxy.ServicePortName]*bundle{},
-		owners:      map[elemID][]claim{},
+		bundles:     make(map[proxy.ServicePortName]*bundle, ports),
+		owners:      make(map[elemID][]claim, ports*elemsPerPortHint),
 		elems:       map[elemID]elem{},
 		fixed:       map[elemID]elem{},
 		alloc:       newSlotAllocator(),
@@ -89,6 +93,10 @@ func (s *state) effective(id elemID) (elem, bool) {
 	}
 	return first.elem, true
 }
+
+// elemsPerPortHint is a typical service port's element count: ~10
+// endpoints, its service-ips and cluster-ips elements.
+const elemsPerPortHint = 12
 
 // claim is one service port's claim on a shared element.
 type claim struct {
@@ -184,18 +192,18 @@ func (o *chainOps) writeDeclarations(tx *knftables.Transaction, c *config) {
 
 // writeUnlinks flushes the chains no longer wanted and marks them and the
 // unwanted sets stale, for deleteStale.
-func (o *chainOps) writeUnlinks(tx *knftables.Transaction, s *state) {
+func (o *chainOps) writeUnlinks(t *txn, s *state) {
 	sort.Strings(o.unlink)
 	for _, name := range o.unlink {
-		tx.Flush(&knftables.Chain{Name: name})
+		t.unlink = append(t.unlink, name)
 		s.staleChains.Insert(name)
 	}
 	s.staleSets.Insert(o.dropSets...)
 }
 
-// planChanges writes into tx what the changed service ports need, from the
+// planChanges writes into out what the changed service ports need, from the
 // remembered bundles alone, and returns the state after it.
-func (s *state) planChanges(tx *knftables.Transaction, c *config, t *proxy.Table, changed sets.Set[proxy.ServicePortName]) *state {
+func (s *state) planChanges(out *txn, c *config, t *proxy.Table, changed sets.Set[proxy.ServicePortName]) *state {
 	ops := newChainOps()
 	touched := sets.New[elemID]()
 	for _, name := range sortedNames(changed) {
@@ -215,16 +223,17 @@ func (s *state) planChanges(tx *knftables.Transaction, c *config, t *proxy.Table
 			s.claim(name, cur)
 		}
 	}
-	ops.writeDeclarations(tx, c)
-	s.writeElems(tx, sortedIDs(touched))
-	ops.writeUnlinks(tx, s)
+	ops.writeDeclarations(out.tx, c)
+	s.writeElems(out, sortedIDs(touched))
+	ops.writeUnlinks(out, s)
 	return s
 }
 
 // writeElems brings the listed elements from s.elems to their effective
 // value: deleted, added, or replaced (delete then add: the kernel refuses
 // to add an existing key with another value).
-func (s *state) writeElems(tx *knftables.Transaction, ids []elemID) {
+func (s *state) writeElems(t *txn, ids []elemID) {
+	t.elems = slices.Grow(t.elems, len(ids))
 	for _, id := range ids {
 		want, wanted := s.effective(id)
 		have, had := s.elems[id]
@@ -232,11 +241,11 @@ func (s *state) writeElems(tx *knftables.Transaction, ids []elemID) {
 			continue
 		}
 		if had {
-			tx.Delete(toElement(id.container, have))
+			t.deleteElem(id.container, have)
 			delete(s.elems, id)
 		}
 		if wanted {
-			tx.Add(toElement(id.container, want))
+			t.addElem(id.container, want)
 			s.elems[id] = want
 		}
 	}
@@ -264,19 +273,35 @@ func toElement(container string, e elem) *knftables.Element {
 	return el
 }
 
+// sortedNames orders by String(), built once per name: the comparator
+// would build two strings per comparison (~300k at 10k Services).
 func sortedNames(s sets.Set[proxy.ServicePortName]) []proxy.ServicePortName {
-	out := s.UnsortedList()
-	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	type keyed struct {
+		key  string
+		name proxy.ServicePortName
+	}
+	list := make([]keyed, 0, len(s))
+	for n := range s {
+		list = append(list, keyed{n.String(), n})
+	}
+	slices.SortFunc(list, func(a, b keyed) int { return strings.Compare(a.key, b.key) })
+	out := make([]proxy.ServicePortName, len(list))
+	for i, k := range list {
+		out[i] = k.name
+	}
 	return out
 }
 
 func sortedIDs(s sets.Set[elemID]) []elemID {
-	out := s.UnsortedList()
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].container != out[j].container {
-			return out[i].container < out[j].container
+	return sortIDs(s.UnsortedList())
+}
+
+func sortIDs(ids []elemID) []elemID {
+	slices.SortFunc(ids, func(a, b elemID) int {
+		if c := strings.Compare(a.container, b.container); c != 0 {
+			return c
 		}
-		return out[i].key < out[j].key
+		return strings.Compare(a.key, b.key)
 	})
-	return out
+	return ids
 }

@@ -56,6 +56,19 @@ func (l *lazyEnforcer) Tampered() (string, error) {
 	return c.Tampered()
 }
 
+// LegacyChanged forwards to the real enforcer, from the set-check ticker.
+func (l *lazyEnforcer) LegacyChanged() string {
+	inner := l.created.Load()
+	if inner == nil {
+		return ""
+	}
+	c, ok := (*inner).(legacyChecker)
+	if !ok {
+		return ""
+	}
+	return c.LegacyChanged()
+}
+
 // SetsTampered forwards to the real enforcer, like Tampered; it is also
 // called from the set-check ticker.
 func (l *lazyEnforcer) SetsTampered() (string, error) {

@@ -28,6 +28,14 @@ type setChecker interface {
 	SetsTampered() (string, error)
 }
 
+// legacyChecker is implemented by enforcers that can tell, cheaply and
+// beside Sync, that an iptables-legacy table they write changed
+// (firewall.LegacyChanged): legacy announces nothing. A change is handled
+// like a reported one: the sync checks with Tampered.
+type legacyChecker interface {
+	LegacyChanged() string
+}
+
 // setCheckInterval is how often the sets are checked: the repair
 // deadline is 2 s, and a check reads only the sets' headers.
 const setCheckInterval = time.Second
@@ -86,25 +94,44 @@ func (c *Controller) watchTampering(ctx context.Context) {
 	})
 }
 
-// tickSetChecks checks the sets every setCheckInterval and wakes a sync
-// when they differ from what was applied (an idle node pays one netlink
-// dump of set headers a second, no sync).
+// legacyCheckInterval is how often an iptables-legacy table is looked
+// at: one getsockopt per family, so the 2 s repair deadline keeps a
+// margin for the sync that follows.
+const legacyCheckInterval = 500 * time.Millisecond
+
+// tickSetChecks checks the sets every setCheckInterval, and legacy tables
+// every legacyCheckInterval, and wakes a sync when they differ from what
+// was applied (an idle node pays one netlink dump of set headers a
+// second, and a getsockopt per legacy family twice a second, no sync).
 func (c *Controller) tickSetChecks(ctx context.Context) {
-	checker, ok := c.enforcer.(setChecker)
-	if !ok {
-		return
+	if checker, ok := c.enforcer.(setChecker); ok {
+		go tick(ctx, setCheckInterval, func() {
+			if what, err := checker.SetsTampered(); what != "" || err != nil {
+				c.suspects.setsDue()
+				c.runner.Poke()
+			}
+		})
 	}
-	t := time.NewTicker(setCheckInterval)
+	if legacy, ok := c.enforcer.(legacyChecker); ok {
+		go tick(ctx, legacyCheckInterval, func() {
+			if what := legacy.LegacyChanged(); what != "" {
+				c.suspects.add(what)
+				c.runner.Poke()
+			}
+		})
+	}
+}
+
+// tick runs check every interval until ctx is done.
+func tick(ctx context.Context, interval time.Duration, check func()) {
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if what, err := checker.SetsTampered(); what != "" || err != nil {
-				c.suspects.setsDue()
-				c.runner.Poke()
-			}
+			check()
 		}
 	}
 }

@@ -33,8 +33,21 @@ func (f *Firewall) apply(want *desired, full bool) (syncStats, error) {
 	if err := f.delMembers(sets.narrowBefore); err != nil {
 		return st, err
 	}
+	// The guard table goes before the restore that removes NODENET-FW's
+	// ranMark rule and comes after the one that adds it: it must never
+	// reject traffic the firewall ran on but could not mark.
+	if want.guard == nil && (full || before.guard != nil) {
+		if err := f.writeGuard(nil); err != nil {
+			return st, err
+		}
+	}
 	if err := f.restoreChains(before, want, full, hookFix, &st); err != nil {
 		return st, err
+	}
+	if want.guard != nil && (full || !want.guard.equal(before.guard)) {
+		if err := f.writeGuard(want.guard); err != nil {
+			return st, err
+		}
 	}
 	if err := f.addMembers(sets.widenAfter); err != nil {
 		return st, err

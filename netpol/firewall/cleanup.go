@@ -29,6 +29,10 @@ func Cleanup() error {
 // next. One family's failure does not stop the other's.
 func CleanupKernels(k Kernels) error {
 	var errs []error
+	// The guard first: without NODENET-FW's mark it would reject pod traffic.
+	if err := (&Firewall{kernels: k}).writeGuard(nil); err != nil {
+		return err
+	}
 	hadChains := false
 	for _, fam := range k.families() {
 		had, err := cleanupChains(fam.kernel)

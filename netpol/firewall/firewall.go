@@ -23,6 +23,9 @@ type Firewall struct {
 	// appliedSizes is each applied set's member count, for SetsTampered,
 	// which the controller also calls beside Sync.
 	appliedSizes atomic.Pointer[map[string]int]
+	// legacy is what each iptables-legacy family's filter table was when
+	// it last held the applied rules (LegacyChanged; legacywatch.go).
+	legacy       legacySeen
 	warnedSysctl bool
 	portsErr     string // the last failure reading the pods' ports, logged once
 }
@@ -43,7 +46,7 @@ func NewWithKernels(opts Options, k Kernels) (*Firewall, error) {
 	if k.Sets == nil || k.IPv4 == nil && k.IPv6 == nil {
 		return nil, fmt.Errorf("NetworkPolicy firewall needs a set kernel and at least one iptables family")
 	}
-	return &Firewall{opts: opts, kernels: k}, nil
+	return &Firewall{opts: opts, kernels: k, legacy: newLegacySeen(k.LegacyFilter)}, nil
 }
 
 // Sync implements netpol.Enforcer. A partial sync writes only the chains
@@ -56,14 +59,19 @@ func (f *Firewall) Sync(m *netpol.Model, full bool) error {
 	full = full || f.applied == nil
 	start := time.Now()
 	want := render(m, f.opts, f.familyFlags(), f.ports())
+	if f.kernels.Guard != nil {
+		addGuard(want, m, f.familyFlags())
+	}
 	st, err := f.apply(want, full)
 	if err != nil {
 		f.applied = nil
 		f.publishSets(nil)
+		f.rememberLegacy(nil)
 		return fmt.Errorf("NetworkPolicy firewall sync (full %t): %w", full, err)
 	}
 	f.applied = want
 	f.publishSets(want)
+	f.rememberLegacy(f.readLegacy())
 	klog.V(4).InfoS("Synced NetworkPolicy firewall", "full", full, "chainsWritten", st.chains,
 		"restores", st.restores, "setOps", st.setOps, "took", time.Since(start))
 	return nil

@@ -27,8 +27,10 @@ import (
 //	-j MARK --and-mark ~allowMark
 //
 // A flushed dispatch chain or pod chain, or a flushed guard set, alone
-// opens nothing; a flushed top chain or a deleted hook still does until
-// the repair (nothing of nodenet's would run at all).
+// opens nothing. What bypasses the top chain itself (NODENET-FW flushed,
+// the hook deleted or outranked, an ACCEPT inside) is rejected by the
+// guard table instead (guardtable.go), which needs nothing of this chain
+// to survive.
 //
 // allowMark is bit 13 of the packet mark: not the proxy's masquerade bit
 // (14, kube-proxy's 0x4000) nor kube-proxy's old drop bit (15), below

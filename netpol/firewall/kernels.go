@@ -6,6 +6,7 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/klog/v2"
+	"sigs.k8s.io/knftables"
 
 	"github.com/nodenet/nodenet/cni/portfilter"
 	"github.com/nodenet/nodenet/iptables"
@@ -22,6 +23,12 @@ type Kernels struct {
 	// Ports finds the bridge port of a local pod address (broadcast and
 	// multicast are filtered by the port they leave by); nil knows none.
 	Ports PortMap
+	// Guard is the guard table's nftables (guardtable.go); nil runs
+	// without it (a bypassed NODENET-FW is then open until repaired).
+	Guard knftables.Interface
+	// LegacyFilter reads the filter table of each family whose iptables
+	// is iptables-legacy (legacywatch.go); others have none.
+	LegacyFilter map[bool]LegacyFilter
 }
 
 // PortMap returns the (pod address → host bridge port) pairs of the node.
@@ -93,5 +100,10 @@ func usableKernels() (Kernels, error) {
 		return Kernels{}, err
 	}
 	k.Sets, k.Sysctl, k.Ports = sets, ProcSysctl{}, portfilter.Ports
+	k.LegacyFilter = legacyFilters(k)
+	if k.Guard, err = newGuardKernel(); err != nil {
+		klog.ErrorS(err, "NetworkPolicy firewall runs without its guard table: a bypassed NODENET-FW stays open until repaired")
+		k.Guard = nil
+	}
 	return k, nil
 }

@@ -15,6 +15,7 @@ type ruleset map[string][]string
 type desired struct {
 	chains map[bool]ruleset // by ipv6
 	sets   map[string]*setSpec
+	guard  *guardSpec // the guard table (guardtable.go); nil: none
 }
 
 // render computes the chains of every enforced family and the sets they

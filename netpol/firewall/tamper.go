@@ -17,8 +17,10 @@ import (
 // Nothing is polled for the chains, and a change to another table (the
 // proxy's nat rules) is dropped after a name comparison.
 //
-// iptables-legacy makes no such announcements: there the controller's
-// periodic check of the hook (Intact) is all there is. ipset changes are
+// iptables-legacy makes no such announcements: there the controller
+// compares the filter table's entry count and size twice a second
+// (LegacyChanged, legacywatch.go). The guard table (guardtable.go) is
+// nf_tables in either mode and announced like the chains. ipset changes are
 // not announced either (ipset is not nf_tables): the controller compares
 // the sets' member counts with what was applied every second
 // (SetsTampered, setsizes.go).
@@ -43,8 +45,12 @@ func WatchTampering(ctx context.Context, notify func(what string)) {
 }
 
 // touchesFirewall selects changes to the firewall's chains and FORWARD,
-// or to a whole filter table, in either family.
+// or to a whole filter table, in either family, and any change to the
+// guard table.
 func touchesFirewall(c nfwatch.Change) bool {
+	if c.Family == "inet" && c.Table == guardTable {
+		return true
+	}
 	if c.Table != filterTableName || (c.Family != "ip" && c.Family != "ip6") || c.Set != "" {
 		return false
 	}

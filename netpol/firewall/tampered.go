@@ -18,6 +18,12 @@ func (f *Firewall) Tampered() (string, error) {
 	if f.applied == nil {
 		return "", nil // the next sync is full anyway
 	}
+	// Read before the saves: a change made after them is then seen by
+	// the next LegacyChanged, not taken into the baseline.
+	legacy := f.readLegacy()
+	if what, err := f.guardTampered(f.applied.guard); what != "" || err != nil {
+		return what, err
+	}
 	for _, fam := range f.kernels.families() {
 		save, err := fam.kernel.Save(filterTable)
 		if err != nil {
@@ -27,6 +33,7 @@ func (f *Firewall) Tampered() (string, error) {
 			return fmt.Sprintf("%s: %s", ipFamilyOf(fam.ipv6), what), nil
 		}
 	}
+	f.rememberLegacy(legacy)
 	return "", nil
 }
 

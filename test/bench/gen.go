@@ -18,6 +18,9 @@ const servicesPerFile = 100
 // endpoints each, written as manifests.
 type cluster struct {
 	services, endpointsPer int
+	// liveFirstAndLast points the first and the last Service at
+	// liveEndpoint addresses (a real pod) instead of nowhere.
+	liveFirstAndLast bool
 }
 
 func clusterIP(i int) netip.Addr {
@@ -89,6 +92,10 @@ endpoints:
 		}
 		// Endpoints spread over a 100-node cluster, as in a real one: only
 		// this node's few get hairpin rules.
-		fmt.Fprintf(b, "- addresses: [%s]\n  conditions: {ready: true}\n  nodeName: node-%d\n", endpointIP(i, e, s), (i*c.endpointsPer+e)%100)
+		ip := endpointIP(i, e, s)
+		if c.liveFirstAndLast && (i == 0 || i == c.services-1) {
+			ip = liveEndpoint(e)
+		}
+		fmt.Fprintf(b, "- addresses: [%s]\n  conditions: {ready: true}\n  nodeName: node-%d\n", ip, (i*c.endpointsPer+e)%100)
 	}
 }

@@ -7,8 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -132,46 +134,77 @@ func (s *scenario) firewallAndSets(iptables string) func() string {
 			}
 		}
 		sort.Strings(sets)
-		return s.firewallState(iptables) + "\n" + strings.Join(sets, "\n")
+		return s.firewallState(iptables) + "\n" + strings.Join(sets, "\n") + "\n" + s.guardTable()
 	}
 }
 
-// attack connects from pod-a to pod-b (isolated, no policy allows pod-a)
-// until stop is closed, and reports each connection that got through.
-func (s *scenario) attack(stop <-chan struct{}) <-chan []string {
-	out := make(chan []string, 1)
-	go func() {
-		var through []string
-		attempts := 0
-		for {
-			select {
-			case <-stop:
-				if attempts == 0 {
-					through = append(through, "no attack was made")
-				}
-				out <- through
-				return
-			default:
-			}
-			ans, err := netns.Dial(s.pod("pod-a"), "tcp", pairTarget(s), 10, 200*time.Millisecond)
-			if err != nil {
-				through = append(through, err.Error())
-				continue
-			}
-			for _, a := range ans {
-				attempts++
-				if a.Err == "" {
-					through = append(through, time.Now().Format("15:04:05.000")+" "+a.Line)
-				}
-			}
+// guardCounters are the guard table's counters, which every rejected
+// attack moves.
+var guardCounters = regexp.MustCompile(`counter packets \d+ bytes \d+`)
+
+// guardTable is the firewall's guard table (netpol/firewall/guardtable.go)
+// as nft lists it, counters blanked; "(none)" when it does not exist.
+func (s *scenario) guardTable() string {
+	out, err := netns.Exec(s.topo.Node.Name, "nft", "list", "table", "inet", "nodenet-fw-guard")
+	if err != nil {
+		return "(none)"
+	}
+	return guardCounters.ReplaceAllString(out, "counter")
+}
+
+// attackConns is how many connections one attack makes.
+const attackConns = 20
+
+// attackWhileFrozen stops the agent (SIGSTOP: it can neither see nor
+// repair anything), runs c's tampering, attacks target on pod-b from
+// pod-a with attackConns real connections, and lets the agent go on. The
+// agent's repair is then awaited (repairDeadline from the thaw). So what
+// passes is what the tampered rules let through, however fast the repair
+// would have been. It returns the connections that got through.
+func (s *scenario) attackWhileFrozen(t *testing.T, c tamperCase, target string, state func() string) []string {
+	t.Helper()
+	want := state()
+	pid := s.agent.PID()
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	thawed := false
+	thaw := func() {
+		if !thawed {
+			thawed = true
+			_ = syscall.Kill(pid, syscall.SIGCONT)
 		}
-	}()
-	return out
+	}
+	defer thaw()
+	netns.Run(t, s.topo.Node.Name, c.tamper...)
+	if state() == want {
+		t.Fatalf("%s changed nothing", c.name)
+	}
+	ans, err := netns.Dial(s.pod("pod-a"), "tcp", target, attackConns, 200*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var through []string
+	for _, a := range ans {
+		if a.Err == "" {
+			through = append(through, a.Line)
+		}
+	}
+	thaw()
+	if err := netns.PollUntil(repairDeadline, repairPoll, func() error {
+		if state() != want {
+			return fmt.Errorf("not repaired")
+		}
+		return nil
+	}); err != nil {
+		t.Fatalf("%s: not repaired within %s of the agent going on: %v", c.name, repairDeadline, err)
+	}
+	return through
 }
 
 // podChainOf is the ingress chain NODENET-FW-INGRESS dispatches ip to.
-func (s *scenario) podChainOf(t *testing.T, ip string) string {
-	for _, l := range strings.Split(netns.Run(t, s.topo.Node.Name, "iptables", "-S", "NODENET-FW-INGRESS"), "\n") {
+func (s *scenario) podChainOf(t *testing.T, iptables, ip string) string {
+	for _, l := range strings.Split(netns.Run(t, s.topo.Node.Name, iptables, "-S", "NODENET-FW-INGRESS"), "\n") {
 		if f := strings.Fields(l); len(f) == 6 && f[3] == ip+"/32" {
 			return f[5]
 		}
@@ -182,71 +215,152 @@ func (s *scenario) podChainOf(t *testing.T, ip string) string {
 
 // TestNetworkPolicyTamperingFailsClosed: while pod-a attacks pod-b
 // (isolated for ingress, no policy allows pod-a) with real connections,
-// someone flushes the ingress dispatch, pod-b's chain, or empties the
-// firewall's sets: not one connection gets through (the guard), and
-// each is repaired within 2 s. Deleting the FORWARD hook or inserting an
-// ACCEPT above it (nothing of nodenet's runs then) is repaired within
-// 2 s too.
+// someone flushes the ingress dispatch, pod-b's chain or NODENET-FW,
+// empties the firewall's sets, deletes the FORWARD hook or inserts an
+// ACCEPT above it: not one connection gets through (the pod chains'
+// allow mark, and the guard table for what bypasses NODENET-FW), and
+// each is repaired within 2 s.
 func TestNetworkPolicyTamperingFailsClosed(t *testing.T) {
 	s := newPairScenario(t, nil)
+	s.tamperingFailsClosed(t, "iptables", "ipset")
+}
+
+// TestNetworkPolicyTamperingFailsClosedOnLegacy is
+// TestNetworkPolicyTamperingFailsClosed with the firewall on
+// iptables-legacy, which announces nothing: the agent compares the filter
+// table's entry count and size (IPT_SO_GET_INFO) with what it left, so a
+// change is still repaired within 2 s, and the guard table (nf_tables,
+// beside the legacy filter table) still fails closed meanwhile.
+func TestNetworkPolicyTamperingFailsClosedOnLegacy(t *testing.T) {
+	s := newPairScenario(t, []string{"PATH=" + legacyPath(t)}, "--proxy-mode", "iptables")
+	s.tamperingFailsClosed(t, "iptables-legacy", "ipset")
+	if !strings.Contains(s.agent.Output(), "checking the filter table") {
+		t.Error("the firewall did not take its iptables for legacy")
+	}
+}
+
+func (s *scenario) tamperingFailsClosed(t *testing.T, iptables, ipset string) {
 	s.write("np-x-deny.yaml", policyYAML("x", "deny", "podSelector: {}\npolicyTypes: [Ingress]\n"))
 	netns.Eventually(t, 10*time.Second, "default-deny enforced", s.pairRefused)
-	podB := s.podChainOf(t, s.topo.Pod(t, "pod-b").IP)
+	ip6tables := strings.Replace(iptables, "iptables", "ip6tables", 1)
+	podB := s.topo.Pod(t, "pod-b")
+	podChain := s.podChainOf(t, iptables, podB.IP)
+	target4, target6 := pairTarget(s), "["+podB.IP6+"]:8080"
 	for _, c := range []struct {
 		tamperCase
-		failsClosed bool
+		target string
 	}{
-		{tamperCase{"flush ingress dispatch", []string{"iptables", "-w", "-F", "NODENET-FW-INGRESS"}}, true},
-		{tamperCase{"flush the pod's chain", []string{"iptables", "-w", "-F", podB}}, true},
-		{tamperCase{"flush the guard set", []string{"ipset", "flush", "NNP-FW-ISO-I"}}, true},
-		{tamperCase{"flush the known-pods set", []string{"ipset", "flush", "NNP-FW-KNOWN"}}, true},
-		{tamperCase{"flush ingress dispatch IPv6", []string{"ip6tables", "-w", "-F", "NODENET-FW-INGRESS"}}, true},
-		{tamperCase{"delete FORWARD hook", []string{"iptables", "-w", "-D", "FORWARD", "-m", "comment", "--comment", "nodenet network policy", "-j", "NODENET-FW"}}, false},
-		{tamperCase{"ACCEPT above FORWARD hook", []string{"iptables", "-w", "-I", "FORWARD", "1", "-j", "ACCEPT"}}, false},
+		{tamperCase{"flush ingress dispatch", []string{iptables, "-w", "-F", "NODENET-FW-INGRESS"}}, target4},
+		{tamperCase{"flush the pod's chain", []string{iptables, "-w", "-F", podChain}}, target4},
+		{tamperCase{"flush the guard set", []string{ipset, "flush", "NNP-FW-ISO-I"}}, target4},
+		{tamperCase{"flush the known-pods set", []string{ipset, "flush", "NNP-FW-KNOWN"}}, target4},
+		{tamperCase{"flush ingress dispatch IPv6", []string{ip6tables, "-w", "-F", "NODENET-FW-INGRESS"}}, target6},
+		{tamperCase{"flush NODENET-FW", []string{iptables, "-w", "-F", "NODENET-FW"}}, target4},
+		{tamperCase{"flush NODENET-FW IPv6", []string{ip6tables, "-w", "-F", "NODENET-FW"}}, target6},
+		{tamperCase{"delete FORWARD hook", []string{iptables, "-w", "-D", "FORWARD", "-m", "comment", "--comment", "nodenet network policy", "-j", "NODENET-FW"}}, target4},
+		{tamperCase{"ACCEPT above FORWARD hook", []string{iptables, "-w", "-I", "FORWARD", "1", "-j", "ACCEPT"}}, target4},
+		{tamperCase{"ACCEPT above FORWARD hook IPv6", []string{ip6tables, "-w", "-I", "FORWARD", "1", "-j", "ACCEPT"}}, target6},
+		{tamperCase{"delete the guard table", []string{"nft", "delete", "table", "inet", "nodenet-fw-guard"}}, target4},
+		{tamperCase{"ACCEPT in NODENET-FW", []string{iptables, "-w", "-I", "NODENET-FW", "1", "-j", "ACCEPT"}}, target4},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			stop := make(chan struct{})
-			var through <-chan []string
-			if c.failsClosed {
-				through = s.attack(stop)
-			}
-			fam := "iptables"
+			fam := iptables
 			if strings.HasPrefix(c.tamper[0], "ip6") {
-				fam = "ip6tables"
+				fam = ip6tables
 			}
-			s.timeRepair(t, c.tamperCase, firewallRepairLog, s.firewallAndSets(fam))
-			close(stop)
-			if c.failsClosed {
-				if got := <-through; len(got) > 0 {
-					t.Errorf("attacking connections got through before the repair: %v", got)
-				}
+			state := s.firewallAndSets(fam)
+			through := s.attackWhileFrozen(t, c.tamperCase, c.target, state)
+			t.Logf("%s: %d attacking connections while tampered, %d got through", c.name, attackConns, len(through))
+			if len(through) > 0 {
+				t.Errorf("attacking connections got through the tampered firewall: %v", through)
 			}
+			s.timeRepair(t, c.tamperCase, firewallRepairLog, state)
 			netns.Eventually(t, 5*time.Second, "default-deny enforced again", s.pairRefused)
 		})
 	}
 	if v, err := s.metricValue(`nodenet_tamper_repairs_total{surface="firewall",what="set"}`); err != nil || v == "0" {
 		t.Errorf("nodenet_tamper_repairs_total{surface=firewall,what=set} = %q, %v", v, err)
 	}
+	s.guardFollowsPolicies(t)
+}
+
+// guardFollowsPolicies: with the last policy gone the guard table goes
+// too (nothing is isolated, nothing may be rejected) and pod-a reaches
+// pod-b again; `nodenet cleanup` removes a guard table left behind.
+func (s *scenario) guardFollowsPolicies(t *testing.T) {
+	if s.guardTable() == "(none)" {
+		t.Fatal("no guard table while a policy exists")
+	}
+	s.remove("np-x-deny.yaml")
+	netns.Eventually(t, 10*time.Second, "the guard table goes with the last policy", func() error {
+		if s.guardTable() != "(none)" {
+			return fmt.Errorf("guard table still there")
+		}
+		return nil
+	})
+	s.mustAnswer(s.pod("pod-a"), "tcp", pairTarget(s), 1)
+	s.write("np-x-deny.yaml", policyYAML("x", "deny", "podSelector: {}\npolicyTypes: [Ingress]\n"))
+	netns.Eventually(t, 10*time.Second, "default-deny enforced again", s.pairRefused)
+	s.agent.Stop()
+	if out, err := s.nodenet("cleanup"); err != nil {
+		t.Fatalf("nodenet cleanup: %v\n%s", err, out)
+	}
+	if left := s.guardTable(); left != "(none)" {
+		t.Errorf("guard table left after cleanup:\n%s", left)
+	}
 }
 
 // nftTamperingRepaired is TestServiceTamperingRepaired in nftables mode:
-// a flushed base chain or dispatch chain of nodenet's table is repaired
-// within 2 s (a flushed Service chain is not seen: nftables/tamper.go).
+// a flushed base chain, dispatch chain or Service chain, a deleted or
+// added element of the ClusterIP map, and a Service's NodePort chain
+// deleted with its map element are repaired within 2 s, each by rewriting only the
+// objects the change notifications named (nftables/repair.go).
 func (s *scenario) nftTamperingRepaired(t *testing.T, client string) {
-	chains := []string{"nat-prerouting", "services"}
+	svc := s.nftServiceChain(t, "svc-", "default/web/tcp/tcp")
+	ext := s.nftServiceChain(t, "ext-", "default/web/tcp/tcp")
+	key := webIP + " . tcp . 80"
+	objects := [][]string{{"chain", "nat-prerouting"}, {"chain", "services"}, {"chain", svc}, {"map", "service-ips"},
+		{"chain", ext}, {"map", "service-nodeports"}}
 	state := func() string {
 		var out []string
-		for _, c := range chains {
-			out = append(out, netns.Run(s.t, s.topo.Node.Name, "nft", "list", "chain", "ip", "nodenet", c))
+		for _, o := range objects {
+			got, err := netns.Exec(s.topo.Node.Name, "nft", "list", o[0], "ip", "nodenet", o[1])
+			if err != nil {
+				got = o[0] + " " + o[1] + " missing"
+			}
+			out = append(out, got)
 		}
 		return strings.Join(out, "\n")
 	}
-	for _, c := range chains {
-		t.Run("flush "+c, func(t *testing.T) {
-			s.timeRepair(t, tamperCase{"flush " + c, []string{"nft", "flush", "chain", "ip", "nodenet", c}}, proxyRepairLog, state)
+	nft := func(cmd string) []string { return []string{"nft", cmd} }
+	for _, c := range []tamperCase{
+		{"flush nat-prerouting", nft("flush chain ip nodenet nat-prerouting")},
+		{"flush services", nft("flush chain ip nodenet services")},
+		{"flush a Service chain", nft("flush chain ip nodenet " + svc)},
+		{"delete a ClusterIP map element", nft("delete element ip nodenet service-ips { " + key + " }")},
+		{"add a ClusterIP map element", nft("add element ip nodenet service-ips { 10.96.0.99 . tcp . 80 : goto " + svc + " }")},
+		// A chain a map element jumps to cannot be deleted: the element first.
+		{"delete a Service chain", nft(fmt.Sprintf("delete element ip nodenet service-nodeports { tcp . %d }; flush chain ip nodenet %s; delete chain ip nodenet %s", webNodePrt, ext, ext))},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s.timeRepair(t, c, proxyRepairLog, state)
 			s.mustAnswer(client, "tcp", webIP+":80", 1)
 		})
 	}
+}
+
+// nftServiceChain is the name of the Service chain with prefix whose name
+// ends in suffix (nftables/names.go: prefix, hash, namespace/name/proto/port).
+func (s *scenario) nftServiceChain(t *testing.T, prefix, suffix string) string {
+	out := netns.Run(t, s.topo.Node.Name, "nft", "list", "chains", "ip")
+	for _, l := range strings.Split(out, "\n") {
+		f := strings.Fields(l)
+		if len(f) >= 2 && f[0] == "chain" && strings.HasPrefix(f[1], prefix) && strings.HasSuffix(f[1], suffix) {
+			return f[1]
+		}
+	}
+	t.Fatalf("no chain %s…%s in:\n%s", prefix, suffix, out)
+	return ""
 }
 
 // legacyPath is a PATH whose iptables binaries are iptables-legacy's.

@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/knftables"
 
 	"github.com/nodenet/nodenet/nftables"
+	"github.com/nodenet/nodenet/nodeport"
 	"github.com/nodenet/nodenet/proxy"
 	"github.com/nodenet/nodenet/test/netns"
 )
@@ -63,16 +64,23 @@ func table() *proxy.Table {
 	return t
 }
 
+var testBackendOptions = nftables.Options{Family: v1.IPv4Protocol, MasqueradeBit: 14,
+	ClusterCIDRs: []netip.Prefix{netip.MustParsePrefix("10.244.0.0/16")},
+	ServiceCIDRs: []netip.Prefix{netip.MustParsePrefix("10.96.0.0/12")}}
+
+// newKnftables is knftables' real interface to nodenet's IPv4 table.
+func newKnftables() (knftables.Interface, error) {
+	return knftables.New(knftables.IPv4Family, nftables.TableName, knftables.UseNetlink)
+}
+
 func newBackend(t *testing.T) (*nftables.Backend, *recording) {
 	t.Helper()
-	nft, err := knftables.New(knftables.IPv4Family, nftables.TableName, knftables.UseNetlink)
+	nft, err := newKnftables()
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := &recording{Interface: nft}
-	b, err := nftables.NewWithInterface(nftables.Options{Family: v1.IPv4Protocol, MasqueradeBit: 14,
-		ClusterCIDRs: []netip.Prefix{netip.MustParsePrefix("10.244.0.0/16")},
-		ServiceCIDRs: []netip.Prefix{netip.MustParsePrefix("10.96.0.0/12")}}, r)
+	b, err := nftables.NewWithInterface(testBackendOptions, r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,5 +140,32 @@ func TestKernelAcceptsSyncsAndRestarts(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestKernelTakesOverlappingNodePortAddresses: --nodeport-addresses with a
+// CIDR inside another is one interval in nodeport-addrs; two would make
+// the kernel refuse every full sync ("conflicting intervals specified").
+func TestKernelTakesOverlappingNodePortAddresses(t *testing.T) {
+	netns.RequireRoot(t)
+	node := netns.New(t, netns.UniquePrefix("n")+"-nft")
+	addrs, err := nodeport.ParseAddresses([]string{"10.0.0.0/8", "10.1.0.0/16"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := testBackendOptions
+	opts.NodePorts = addrs
+	err = netns.Within(node.Name, func() error {
+		b, err := nftables.New(opts)
+		if err != nil {
+			return err
+		}
+		return b.Sync(table(), nil, true)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if set := node.Run(t, "nft", "list", "set", "ip", nftables.TableName, "nodeport-addrs"); !strings.Contains(set, "10.0.0.0/8") {
+		t.Errorf("nodeport-addrs lacks 10.0.0.0/8:\n%s", set)
 	}
 }

@@ -41,7 +41,7 @@ func newDumpCommand() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&opts.Server, "server", opts.Server, "Address (host:port or URL) of the agent's metrics server (--metrics-bind-address).")
 	addOutputFlag(cmd, &opts.Output)
-	cmd.AddCommand(newDumpRulesCommand(), newDumpPoliciesCommand())
+	cmd.AddCommand(newDumpRulesCommand(), newDumpPoliciesCommand(), newDumpNFTablesCommand())
 	return cmd
 }
 

@@ -44,13 +44,19 @@ func kindOf(msgType uint16) (announcement, bool) {
 		return announcement{"set created", unix.NFTA_SET_TABLE, 0, unix.NFTA_SET_NAME}, true
 	case unix.NFT_MSG_DELSET:
 		return announcement{"set deleted", unix.NFTA_SET_TABLE, 0, unix.NFTA_SET_NAME}, true
+	case unix.NFT_MSG_NEWSETELEM:
+		return announcement{"element added", unix.NFTA_SET_ELEM_LIST_TABLE, 0, unix.NFTA_SET_ELEM_LIST_SET}, true
+	case unix.NFT_MSG_DELSETELEM:
+		return announcement{"element deleted", unix.NFTA_SET_ELEM_LIST_TABLE, 0, unix.NFTA_SET_ELEM_LIST_SET}, true
 	}
 	return announcement{}, false
 }
 
-// changeOf reads one announcement; false for other types (set elements,
-// objects, flowtables: nodenet's iptables chains have no nf_tables sets,
-// an nftables backend watches its chains and sets).
+// changeOf reads one announcement; false for other types (objects,
+// flowtables). Set and map elements are reported by their set (the
+// elements themselves are one nested attribute, skipped): the nftables
+// backend repairs a map someone changed from what it wrote. Elements the
+// datapath adds to a dynamic set (affinity) are not announced.
 func changeOf(msgType uint16, data []byte) (Change, bool) {
 	k, ok := kindOf(msgType)
 	if !ok || len(data) < nfgenmsgLen {

@@ -164,14 +164,19 @@ func deliverChanges(changes []Change, by string) {
 	hub.Lock()
 	defer hub.Unlock()
 	for w := range hub.watchers {
-		var mine []Change
+		r := Report{By: by}
 		for _, c := range changes {
-			if w.match(c) && len(mine) < maxChanges {
-				mine = append(mine, c)
+			if !w.match(c) {
+				continue
 			}
+			if len(r.Changes) == maxChanges {
+				r.Truncated = true
+				break
+			}
+			r.Changes = append(r.Changes, c)
 		}
-		if len(mine) > 0 {
-			w.notify(Report{Changes: mine, By: by})
+		if len(r.Changes) > 0 {
+			w.notify(r)
 		}
 	}
 }

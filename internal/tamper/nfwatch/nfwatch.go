@@ -12,6 +12,10 @@
 // register their PIDs (Ours). Without that every own sync would look
 // like tampering, and a repair would trigger the next one.
 //
+// Set and map element changes are reported by their set or map (the
+// nftables backend repairs a map from what it wrote); a report holds at
+// most maxChanges objects and says when it was cut (Truncated).
+//
 // iptables-legacy and ipset make no announcements: watchers need a
 // periodic check there (see each backend's README).
 package nfwatch
@@ -46,6 +50,9 @@ type Report struct {
 	Changes []Change
 	By      string // "iptables (pid 1234)"
 	Lost    bool
+	// Truncated: the transaction changed more matching objects than
+	// Changes holds (maxChanges).
+	Truncated bool
 }
 
 // maxChanges bounds the changes kept per report: a watcher needs a few
