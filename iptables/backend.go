@@ -34,6 +34,10 @@ type Backend struct {
 	// (legacywatch.go); both read by the watcher's goroutine.
 	legacy      atomic.Bool
 	legacyAfter atomic.Pointer[legacyInfo]
+	// ruleCounts feed kube-proxy's rule-count metrics (rulecount.go).
+	ruleCounts ruleCounts
+	// acctFailed: creating the nfacct counters failed once (logged once).
+	acctFailed bool
 }
 
 // chainSet is the set of shards whose nat / filter chain exists.
@@ -87,6 +91,9 @@ func (b *Backend) Sync(t *proxy.Table, changed sets.Set[proxy.ServicePortName], 
 	if repair != nil && repair.full {
 		full = true
 	}
+	if full {
+		b.cfg.countInvalid = b.ensureCounters()
+	}
 	start := time.Now()
 	plan, err := b.plan(t, changed, full)
 	if err != nil {
@@ -101,12 +108,18 @@ func (b *Backend) Sync(t *proxy.Table, changed sets.Set[proxy.ServicePortName], 
 	if len(payload) == 0 {
 		// Nothing of this family changed (a dual-stack node's other
 		// backend, say): starting iptables-restore would cost ~10 ms.
+		b.reportRuleCounts(plan, payload)
 		return nil
 	}
 	if err := b.kernel.Restore(payload); err != nil {
 		b.inKernel = nil
+		if !full {
+			// As kube-proxy counts them: the next sync is full.
+			partialRestoreFailures.WithLabelValues(string(b.cfg.family.ipFamily)).Inc()
+		}
 		return fmt.Errorf("apply %d shard(s): %w", len(plan.shards), err)
 	}
+	b.reportRuleCounts(plan, payload)
 	b.inKernel = plan.after
 	b.rememberLegacy()
 	klog.V(4).InfoS("Applied iptables rules", "full", full, "shards", len(plan.shards), "lines", plan.lines(),

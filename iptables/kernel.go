@@ -30,7 +30,10 @@ type Kernel interface {
 }
 
 // execKernel is the Kernel of the current network namespace.
+// It keeps nfacct counters too (Accounting): the INVALID drop counts
+// into one.
 type execKernel struct {
+	NetlinkAccounting
 	fam family
 	ipt *goiptables.IPTables
 }

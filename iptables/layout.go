@@ -57,6 +57,7 @@ func (c *config) staticNAT() []string {
 func (c *config) staticFilter() []string {
 	m := c.masqMark
 	return []string{
+		c.invalidDrop(),
 		"-A " + filterForward + " -m mark --mark " + m + "/" + m + " -j ACCEPT",
 		"-A " + filterForward + " -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
 	}

@@ -18,9 +18,32 @@ var (
 		Buckets:        metrics.ExponentialBuckets(1, 4, 10),
 		StabilityLevel: metrics.ALPHA,
 	})
+	// The three below are kube-proxy's (pkg/proxy/metrics, iptables mode):
+	// same names, types, labels and meaning.
+	rulesTotal = metrics.NewGaugeVec(&metrics.GaugeOpts{
+		Subsystem:      "kubeproxy",
+		Name:           "sync_proxy_rules_iptables_total",
+		Help:           "Total number of iptables rules owned by kube-proxy",
+		StabilityLevel: metrics.ALPHA,
+	}, []string{"table", "ip_family"})
+	rulesLastSync = metrics.NewGaugeVec(&metrics.GaugeOpts{
+		Subsystem:      "kubeproxy",
+		Name:           "sync_proxy_rules_iptables_last",
+		Help:           "Number of iptables rules written by kube-proxy in last sync",
+		StabilityLevel: metrics.ALPHA,
+	}, []string{"table", "ip_family"})
+	partialRestoreFailures = metrics.NewCounterVec(&metrics.CounterOpts{
+		Subsystem:      "kubeproxy",
+		Name:           "sync_proxy_rules_iptables_partial_restore_failures_total",
+		Help:           "Cumulative proxy iptables partial restore failures",
+		StabilityLevel: metrics.ALPHA,
+	}, []string{"ip_family"})
 	registerMetricsOnce sync.Once
 )
 
 func registerMetrics() {
-	registerMetricsOnce.Do(func() { legacyregistry.MustRegister(restoreLines) })
+	registerMetricsOnce.Do(func() {
+		legacyregistry.MustRegister(restoreLines, rulesTotal, rulesLastSync, partialRestoreFailures)
+		legacyregistry.CustomMustRegister(&acctCollector{acct: NetlinkAccounting{}})
+	})
 }

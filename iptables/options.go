@@ -13,6 +13,9 @@ type Options = proxymode.Options
 
 // config is Options checked and reduced to this backend's family.
 type config struct {
+	// countInvalid: the INVALID drop counts into ctInvalidCounter (the
+	// kernel keeps nfacct counters and the counter exists; invalid.go).
+	countInvalid  bool
 	family        family
 	clusterCIDR   netip.Prefix // invalid when unset
 	masqueradeAll bool

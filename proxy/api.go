@@ -21,8 +21,15 @@ type Backend interface {
 type Config struct {
 	// NodeName is the agent's own node (--hostname-override or hostname).
 	NodeName string
-	// MinSyncPeriod bounds how often syncs run (--iptables-min-sync-period).
+	// MinSyncPeriod is the pause after each sync before the next may
+	// start (--iptables-min-sync-period); with AdaptivePacing, the most
+	// it may be.
 	MinSyncPeriod time.Duration
+	// AdaptivePacing: the pause after a sync is a multiple of what that
+	// sync cost, at most MinSyncPeriod (runner.Adaptive), so cheap syncs
+	// follow changes closely. The agent sets it when the min sync period
+	// was not given; a given one is honoured as kube-proxy does.
+	AdaptivePacing bool
 	// SyncPeriod is the longest time between two syncs (--iptables-sync-period).
 	SyncPeriod time.Duration
 	// Conntrack, when set, gets the stale UDP/SCTP entries deleted after

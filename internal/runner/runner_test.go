@@ -20,20 +20,28 @@ type syncCall struct {
 }
 
 // startRunner runs a runner of a sync that reports each call and fails
-// the calls fail says, on a fake clock.
+// the calls fail says, on a fake clock, pausing minInterval after each.
 func startRunner(t *testing.T, minInterval time.Duration, fail func(n int) bool) (*Runner, *runnertest.Clock, <-chan syncCall) {
+	t.Helper()
+	return startPaced(t, Fixed(minInterval), RetryAfter(minInterval), func(int) time.Duration { return 0 }, fail)
+}
+
+// startPaced runs a runner with pacing whose n-th sync costs cost(n) of
+// fake time (the sync steps the clock, as a real one would spend it).
+func startPaced(t *testing.T, pacing Pacing, retryAfter time.Duration, cost func(n int) time.Duration, fail func(n int) bool) (*Runner, *runnertest.Clock, <-chan syncCall) {
 	t.Helper()
 	clk := runnertest.NewClock(time.Unix(1000, 0))
 	calls := make(chan syncCall, 10)
 	n := 0
-	r := NewWithClock(func() error {
+	r := NewPaced(func() error {
 		n++
 		calls <- syncCall{n, clk.Now()}
+		clk.Step(cost(n))
 		if fail(n) {
 			return errors.New("fail")
 		}
 		return nil
-	}, minInterval, time.Hour, clk)
+	}, pacing, retryAfter, time.Hour, clk)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	go r.Run(ctx)
@@ -67,6 +75,57 @@ func TestRunnerRespectsMinInterval(t *testing.T) {
 	if second := waitCall(t, calls, 2); second.at.Sub(first.at) < 50*time.Millisecond {
 		t.Fatalf("two syncs %v apart, want at least the 50ms min interval", second.at.Sub(first.at))
 	}
+}
+
+func TestRunnerPausesMinIntervalAfterTheSyncEnds(t *testing.T) {
+	// kube-proxy v1.37 counts the minimum interval from the end of a
+	// run: a sync that costs 30ms is followed by the whole 50ms pause.
+	r, clk, calls := startPaced(t, Fixed(50*time.Millisecond), time.Second,
+		func(int) time.Duration { return 30 * time.Millisecond }, func(int) bool { return false })
+	r.Poke()
+	waitCall(t, calls, 1)
+	r.Poke()
+	mustPark(t, clk, 50*time.Millisecond)
+	assertNoCall(t, calls)
+	clk.Step(50 * time.Millisecond)
+	waitCall(t, calls, 2)
+}
+
+func TestAdaptivePacingScalesWithTheLastSyncsCost(t *testing.T) {
+	costs := []time.Duration{100 * time.Millisecond, 400 * time.Millisecond, 5 * time.Millisecond}
+	r, clk, calls := startPaced(t, Adaptive(4, time.Second), time.Second,
+		func(n int) time.Duration { return costs[(n-1)%len(costs)] }, func(int) bool { return false })
+	r.Poke()
+	waitCall(t, calls, 1) // costs 100ms
+	r.Poke()
+	// Four times the cost, not the 1 s ceiling.
+	mustPark(t, clk, 400*time.Millisecond)
+	assertNoCall(t, calls)
+	clk.Step(400 * time.Millisecond)
+	waitCall(t, calls, 2) // costs 400ms: 1.6 s, capped
+	r.Poke()
+	mustPark(t, clk, time.Second)
+	assertNoCall(t, calls)
+	clk.Step(time.Second)
+	waitCall(t, calls, 3) // costs 5ms
+	r.Poke()
+	mustPark(t, clk, 20*time.Millisecond)
+	assertNoCall(t, calls)
+	clk.Step(20 * time.Millisecond)
+	waitCall(t, calls, 4)
+}
+
+func TestAdaptivePacingRunsAtOnceAfterAQuietSpell(t *testing.T) {
+	r, clk, calls := startPaced(t, Adaptive(4, time.Second), time.Second,
+		func(int) time.Duration { return 100 * time.Millisecond }, func(int) bool { return false })
+	r.Poke()
+	waitCall(t, calls, 1)
+	mustPark(t, clk, time.Hour)
+	// The 400ms pause passes with nothing to do: the next change is
+	// synced when it arrives, with no timer to step.
+	clk.Step(400 * time.Millisecond)
+	r.Poke()
+	waitCall(t, calls, 2)
 }
 
 func TestRunnerSyncsPeriodically(t *testing.T) {

@@ -25,7 +25,8 @@ type FakeKernel struct {
 	restores    int
 	lastPayload string
 	failNext    error
-	ipsets      FakeIPSets // for -m set rules (fakeipset.go)
+	ipsets      FakeIPSets        // for -m set rules (fakeipset.go)
+	nfacct      map[string]uint64 // nfacct counters' packets (nfacct.go)
 }
 
 // NewFakeKernel returns a fake with empty nat and filter tables for

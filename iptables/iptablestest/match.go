@@ -26,6 +26,7 @@ var moduleParsers = map[string]func(opts []moduleOption) (matchFunc, error){
 	"state":     ctstateModule("state"),
 	"statistic": statisticModule,
 	"recent":    recentModule,
+	"nfacct":    acctModule,
 }
 
 // parseModule returns the match of a module group. Syntax errors the

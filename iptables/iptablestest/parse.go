@@ -47,7 +47,8 @@ func (r *fakeRule) String() string {
 		parts = append(parts, "-j")
 		parts = append(parts, quoteTokens(r.target.text)...)
 	}
-	return strings.Join(parts, " ")
+	// libxt_nfacct prints its option followed by two spaces.
+	return strings.ReplaceAll(strings.Join(parts, " "), "--nfacct-name ", "--nfacct-name  ")
 }
 
 // baseRank orders base matches as iptables prints them; modules follow in

@@ -49,6 +49,9 @@ func (f *FakeKernel) restoreLine(tx **fakeTable, line string) error {
 		if err := f.checkSetRefs(*tx); err != nil {
 			return fmt.Errorf("COMMIT %s: %w", (*tx).name, err)
 		}
+		if err := f.checkAcctRefs(*tx); err != nil {
+			return fmt.Errorf("COMMIT %s: %w", (*tx).name, err)
+		}
 		f.tables[(*tx).name] = *tx
 		*tx = nil
 		return nil

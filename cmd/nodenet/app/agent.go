@@ -79,12 +79,13 @@ func runAgent(ctx context.Context, cfg *agentConfig) error {
 	healthChecks := nodeport.NewHealthServers(func() bool { return p.Health().Healthy })
 	defer healthChecks.Close()
 	p = proxy.NewProxier(proxy.Config{
-		NodeName:      cfg.NodeName,
-		MinSyncPeriod: cfg.MinSyncPeriod,
-		SyncPeriod:    cfg.SyncPeriod,
-		Conntrack:     conntrack.Netlink{},
-		HealthChecks:  healthChecks,
-		Reporter:      agentReporter(ctx, client, cfg.NodeName),
+		NodeName:       cfg.NodeName,
+		MinSyncPeriod:  cfg.MinSyncPeriod,
+		AdaptivePacing: cfg.AdaptivePacing,
+		SyncPeriod:     cfg.SyncPeriod,
+		Conntrack:      conntrack.Netlink{},
+		HealthChecks:   healthChecks,
+		Reporter:       agentReporter(ctx, client, cfg.NodeName),
 		// The proxy's and the firewall's watches share one subscription.
 		DetectTampering: cfg.DetectTampering,
 	}, backends)

@@ -35,19 +35,23 @@ type agentOptions struct {
 	MasqueradeAll     bool
 	MasqueradeBit     int32
 	MinSyncPeriod     time.Duration
-	SyncPeriod        time.Duration
-	ConfigSyncPeriod  time.Duration
-	HealthzBindAddr   string
-	MetricsBindAddr   string
-	Manifests         string
-	CNIConfDir        string
-	CNIBinDir         string
-	Netpol            bool
-	NetpolLogDrops    bool
-	NetpolLogGroup    int32
-	PodRoutes         bool
-	DetectTampering   bool
-	Logging           *logsapi.LoggingConfiguration
+	// MinSyncPeriodGiven: the flag or the file's iptables.minSyncPeriod
+	// set it; otherwise the proxy paces its syncs adaptively (at most the
+	// default second between them).
+	MinSyncPeriodGiven bool
+	SyncPeriod         time.Duration
+	ConfigSyncPeriod   time.Duration
+	HealthzBindAddr    string
+	MetricsBindAddr    string
+	Manifests          string
+	CNIConfDir         string
+	CNIBinDir          string
+	Netpol             bool
+	NetpolLogDrops     bool
+	NetpolLogGroup     int32
+	PodRoutes          bool
+	DetectTampering    bool
+	Logging            *logsapi.LoggingConfiguration
 }
 
 const (
@@ -82,7 +86,7 @@ func (o *agentOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&o.NodePortAddresses, "nodeport-addresses", o.NodePortAddresses, "Comma-separated CIDR ranges, or 'primary' (the node's primary IPs, from its Node object: its first InternalIP of each family); NodePorts are only served on local addresses inside them, each family's backend using the CIDRs of its family. Empty: all local addresses.")
 	fs.BoolVar(&o.MasqueradeAll, "masquerade-all", o.MasqueradeAll, "SNAT all traffic sent via Service cluster IPs.")
 	fs.Int32Var(&o.MasqueradeBit, "iptables-masquerade-bit", o.MasqueradeBit, "The bit of the fwmark space that marks packets requiring SNAT. Must be within [0, 31].")
-	fs.DurationVar(&o.MinSyncPeriod, "iptables-min-sync-period", o.MinSyncPeriod, "The minimum period between iptables rule resyncs as endpoints and services change (e.g. '5s', '1m', '2h22m').")
+	fs.DurationVar(&o.MinSyncPeriod, "iptables-min-sync-period", o.MinSyncPeriod, "The minimum period between iptables rule resyncs as endpoints and services change (e.g. '5s', '1m', '2h22m'). Not given (here or in --config): the pause after a sync is four times what it cost, at most this flag's default, so cheap syncs follow changes closely.")
 	fs.DurationVar(&o.SyncPeriod, "iptables-sync-period", o.SyncPeriod, "The period of full iptables resyncs, also the longest delay before a change is applied (e.g. '5s', '1m', '2h22m'). Must be greater than 0.")
 	fs.DurationVar(&o.ConfigSyncPeriod, "config-sync-period", o.ConfigSyncPeriod, "How often configuration from the apiserver is refreshed. Must be greater than 0.")
 	fs.StringVar(&o.HealthzBindAddr, "healthz-bind-address", o.HealthzBindAddr, "The IP address (and port) for the health check server (/healthz, /livez). Empty disables it.")
@@ -101,16 +105,18 @@ func (o *agentOptions) addFlags(fs *pflag.FlagSet) {
 type agentConfig struct {
 	NodeName string
 	// Exactly one of Manifests and (Master, Kubeconfig) is the source.
-	Manifests        string
-	Master           string
-	Kubeconfig       string
-	Mode             proxymode.Mode // --proxy-mode, from the registry (modes.go)
-	ClusterCIDRs     []netip.Prefix
-	ServiceCIDRs     []netip.Prefix // --service-cluster-ip-range
-	NodePorts        nodeport.Addresses
-	MasqueradeAll    bool
-	MasqueradeBit    int
-	MinSyncPeriod    time.Duration
+	Manifests     string
+	Master        string
+	Kubeconfig    string
+	Mode          proxymode.Mode // --proxy-mode, from the registry (modes.go)
+	ClusterCIDRs  []netip.Prefix
+	ServiceCIDRs  []netip.Prefix // --service-cluster-ip-range
+	NodePorts     nodeport.Addresses
+	MasqueradeAll bool
+	MasqueradeBit int
+	MinSyncPeriod time.Duration
+	// AdaptivePacing: no min sync period was given (proxy.Config).
+	AdaptivePacing   bool
 	SyncPeriod       time.Duration
 	ConfigSyncPeriod time.Duration
 	HealthzBindAddr  string
@@ -188,6 +194,7 @@ func (o *agentOptions) complete(hostname func() (string, error)) (*agentConfig, 
 		MasqueradeAll:    o.MasqueradeAll,
 		MasqueradeBit:    int(o.MasqueradeBit),
 		MinSyncPeriod:    o.MinSyncPeriod,
+		AdaptivePacing:   !o.MinSyncPeriodGiven,
 		SyncPeriod:       o.SyncPeriod,
 		ConfigSyncPeriod: o.ConfigSyncPeriod,
 		HealthzBindAddr:  healthz,

@@ -22,7 +22,10 @@ func fixedHostname(name string) func() (string, error) {
 // parseAgentFlags parses args exactly as the agent command would.
 func parseAgentFlags(t *testing.T, args ...string) *agentOptions {
 	t.Helper()
-	opts, _ := parseAgentFlagSet(t, args...)
+	opts, fs := parseAgentFlagSet(t, args...)
+	if _, err := opts.applyConfigFile(fs); err != nil { // notes what was given
+		t.Fatal(err)
+	}
 	return opts
 }
 
@@ -35,6 +38,7 @@ func TestAgentDefaults(t *testing.T) {
 		NodeName:         "node-a.example",
 		MasqueradeBit:    14,
 		MinSyncPeriod:    time.Second,
+		AdaptivePacing:   true, // no min sync period given
 		SyncPeriod:       30 * time.Second,
 		ConfigSyncPeriod: 15 * time.Minute,
 		HealthzBindAddr:  "0.0.0.0:10256",
@@ -157,7 +161,7 @@ func equalConfig(a, b agentConfig) bool {
 		a.NodeName == b.NodeName && a.Manifests == b.Manifests &&
 		a.Master == b.Master && a.Kubeconfig == b.Kubeconfig &&
 		a.MasqueradeAll == b.MasqueradeAll && a.MasqueradeBit == b.MasqueradeBit &&
-		a.MinSyncPeriod == b.MinSyncPeriod && a.SyncPeriod == b.SyncPeriod &&
+		a.MinSyncPeriod == b.MinSyncPeriod && a.AdaptivePacing == b.AdaptivePacing && a.SyncPeriod == b.SyncPeriod &&
 		a.ConfigSyncPeriod == b.ConfigSyncPeriod &&
 		a.HealthzBindAddr == b.HealthzBindAddr && a.MetricsBindAddr == b.MetricsBindAddr
 }

@@ -22,7 +22,9 @@ var fileFields = []struct {
 	{"masquerade-all", func(d, s *agentOptions) { d.MasqueradeAll = s.MasqueradeAll }},
 	{"iptables-masquerade-bit", func(d, s *agentOptions) { d.MasqueradeBit = s.MasqueradeBit }},
 	{"iptables-sync-period", func(d, s *agentOptions) { d.SyncPeriod = s.SyncPeriod }},
-	{"iptables-min-sync-period", func(d, s *agentOptions) { d.MinSyncPeriod = s.MinSyncPeriod }},
+	{"iptables-min-sync-period", func(d, s *agentOptions) {
+		d.MinSyncPeriod, d.MinSyncPeriodGiven = s.MinSyncPeriod, s.MinSyncPeriodGiven
+	}},
 	{"config-sync-period", func(d, s *agentOptions) { d.ConfigSyncPeriod = s.ConfigSyncPeriod }},
 	{"healthz-bind-address", func(d, s *agentOptions) { d.HealthzBindAddr = s.HealthzBindAddr }},
 	{"metrics-bind-address", func(d, s *agentOptions) { d.MetricsBindAddr = s.MetricsBindAddr }},
@@ -38,7 +40,10 @@ var fileFields = []struct {
 // given (fs must be the flag set o was parsed with). It returns the file's
 // fields that are set but ignored, to be logged once logging is set up.
 // It runs before logging is applied because the file may configure it.
+// It also notes whether the min sync period was given on the command line
+// (the file may give it instead), which picks the proxy's pacing.
 func (o *agentOptions) applyConfigFile(fs *pflag.FlagSet) ([]string, error) {
+	o.MinSyncPeriodGiven = fs.Changed("iptables-min-sync-period")
 	if o.ConfigFile == "" {
 		return nil, nil
 	}

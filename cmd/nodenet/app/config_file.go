@@ -88,6 +88,7 @@ func fileIPTables(c *kubeproxyconfig.KubeProxyConfiguration, o *agentOptions) er
 	if err := fileDuration("iptables.minSyncPeriod", ipt.MinSyncPeriod, &o.MinSyncPeriod); err != nil {
 		return err
 	}
+	o.MinSyncPeriodGiven = ipt.MinSyncPeriod.Duration > 0
 	if o.MinSyncPeriod > o.SyncPeriod {
 		return fmt.Errorf("iptables.minSyncPeriod: %v must not exceed iptables.syncPeriod (%v)", o.MinSyncPeriod, o.SyncPeriod)
 	}

@@ -66,6 +66,7 @@ func TestConfigFileKubeadm(t *testing.T) {
 		ClusterCIDRs:     prefixes("10.244.0.0/16"),
 		MasqueradeBit:    14,
 		MinSyncPeriod:    time.Second,
+		AdaptivePacing:   true, // minSyncPeriod 0s: not given
 		SyncPeriod:       30 * time.Second,
 		ConfigSyncPeriod: 15 * time.Minute,
 		HealthzBindAddr:  "0.0.0.0:10256",

@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"os"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -26,11 +29,19 @@ import (
 // BenchmarkNetworkProgramming: N Services with one endpoint each are
 // created through the API server, then churnChanges EndpointSlice updates
 // (each replacing the endpoint, with the trigger-time annotation as the
-// endpointslice controller sets it) are made at churnRate; the figures are
-// nodenet's kubeproxy_network_programming_duration_seconds over the churn,
-// beside upstream kube-proxy's (iptables mode) watching the same API
-// server on a node of its own. Percentiles are bucket upper bounds
-// (0.25 s, 0.5 s, then whole seconds), as the SLI reads them.
+// endpointslice controller sets it) are made at churnRate. Three proxies
+// watch the same API server, each on a node of its own: nodenet in
+// nftables mode, nodenet in iptables mode (both with their defaults:
+// adaptive pacing, firewall on) and upstream kube-proxy (iptables mode).
+// Figures: each one's kubeproxy_network_programming_duration_seconds over
+// the churn, as bucket upper bounds (0.25 s, 0.5 s, then whole seconds)
+// as the SLI reads them, and for nodenet the exact p50/p99 measured from
+// outside the agent (kernelWatch: trigger time to the DNAT rule's arrival
+// in nf_tables). $NNT_BENCH_AGENTS lists the nodenet agents instead,
+// comma-separated, each a mode and its flags (e.g. "nftables,nftables
+// --iptables-min-sync-period=1s" compares adaptive pacing with kube-proxy's
+// fixed one); $NNT_BENCH_KUBEPROXY=off leaves kube-proxy out (its syncs at
+// 10k keep a core busy, which the others then lack).
 //
 //	cd test/cluster && sudo NODENET_BIN=$PWD/../../bin/nodenet \
 //	  go test -tags e2e -run '^$' -bench NetworkProgramming -benchtime 1x -timeout 60m ./e2e/
@@ -45,45 +56,107 @@ const (
 	churnRate    = 20 // changes per second
 )
 
+// latencyProxy is one proxy under measurement.
+type latencyProxy struct {
+	name, addr string
+	watch      *kernelWatch // nil: not measured from outside
+}
+
 func benchProgramming(b *testing.B, services int) {
-	c := newCluster(b, 1)
-	nd := c.nodes[0]
-	kp := c.startKubeProxy(b)
+	c := startCluster(b, clusterOptions{})
+	var proxies []*latencyProxy
+	agents := benchNodenetAgents()
+	for i, agent := range agents {
+		nd := c.addNode(b, fmt.Sprintf("%s-%c", c.net.Prefix, 'a'+i), i+1)
+		nd.startAgent(b, c.agentKubeconfig, append([]string{"--proxy-mode"}, strings.Fields(agent)...)...)
+		nd.waitHealthy(b)
+		proxies = append(proxies, &latencyProxy{name: "nodenet " + agent, addr: nd.ip})
+	}
+	if os.Getenv("NNT_BENCH_KUBEPROXY") != "off" {
+		proxies = append(proxies, &latencyProxy{name: "kube-proxy iptables", addr: c.startKubeProxy(b)})
+	}
 	admin := fastAdmin(b, c)
 	c.ensureNamespace(b, "bench", nil)
 
 	start := time.Now()
-	parallel(services, 16, func(i int) error { return createBenchService(admin, i) })
+	clusterIPs := make([]string, services)
+	parallel(services, 16, func(i int) (err error) {
+		clusterIPs[i], err = createBenchService(admin, i)
+		return err
+	})
 	b.Logf("%d Services and EndpointSlices created in %v", services, time.Since(start).Round(time.Second))
-	for name, addr := range map[string]string{"nodenet": nd.ip, "kube-proxy": kp} {
-		waitServicePorts(b, name, addr, services)
-	}
 	before := map[string]*dto.MetricFamily{}
-	for name, addr := range map[string]string{"nodenet": nd.ip, "kube-proxy": kp} {
-		before[name] = latencyFamily(b, addr)
+	for _, p := range proxies {
+		waitServicePorts(b, p.name, p.addr, services)
+		before[p.name] = latencyFamily(b, p.addr)
+	}
+	for i, p := range proxies[:len(agents)] {
+		p.watch = watchKernel(b, c.nodes[i].ns.Name)
 	}
 	tick := time.NewTicker(time.Second / churnRate)
 	for i := range churnChanges {
 		<-tick.C
-		if err := churnEndpoint(admin, i%services, i); err != nil {
+		svc := i % services
+		trigger := time.Now()
+		for _, p := range proxies[:len(agents)] {
+			p.watch.Expect("bench/svc-"+strconv.Itoa(svc), clusterIPs[svc], benchEndpointIP(svc, i+1)+":8080", trigger)
+		}
+		if err := churnEndpoint(admin, svc, i, trigger); err != nil {
 			b.Fatal(err)
 		}
 	}
 	tick.Stop()
-	for name, addr := range map[string]string{"nodenet": nd.ip, "kube-proxy": kp} {
-		var after *dto.MetricFamily
-		netns.Eventually(b, 5*time.Minute, name+" programming every change", func() error {
-			after = latencyFamily(b, addr)
-			if got := histogramCount(after) - histogramCount(before[name]); got < churnChanges {
-				return fmt.Errorf("%d of %d changes observed", got, churnChanges)
-			}
-			return nil
-		})
-		p50, p99 := percentiles(before[name], after)
-		b.Logf("%s at %d Services: network programming p50 <= %v s, p99 <= %v s", name, services, p50, p99)
-		b.ReportMetric(p50, name+"-p50-s")
-		b.ReportMetric(p99, name+"-p99-s")
+	for i, p := range proxies {
+		reportLatency(b, p, before[p.name], services)
+		if p.watch != nil {
+			logUnseen(b, p, c.nodes[i].ns.Name)
+		}
 	}
+}
+
+// benchNodenetAgents are $NNT_BENCH_AGENTS' entries, or one agent in
+// each mode with its defaults.
+func benchNodenetAgents() []string {
+	env := os.Getenv("NNT_BENCH_AGENTS")
+	if env == "" {
+		return []string{"nftables", "iptables"}
+	}
+	return strings.Split(env, ",")
+}
+
+// reportLatency waits until the proxy has observed every change, then
+// reports its histogram's percentiles and, when watched, the exact ones.
+func reportLatency(b *testing.B, p *latencyProxy, before *dto.MetricFamily, services int) {
+	var after *dto.MetricFamily
+	netns.Eventually(b, 5*time.Minute, p.name+" programming every change", func() error {
+		after = latencyFamily(b, p.addr)
+		if got := histogramCount(after) - histogramCount(before); got < churnChanges {
+			return fmt.Errorf("%d of %d changes observed", got, churnChanges)
+		}
+		return nil
+	})
+	p50, p99 := percentiles(before, after)
+	b.Logf("%s at %d Services: network programming p50 <= %v s, p99 <= %v s (histogram)", p.name, services, p50, p99)
+	metric := strings.NewReplacer(" ", "-", "--", "").Replace(p.name)
+	b.ReportMetric(p50, metric+"-p50-s")
+	b.ReportMetric(p99, metric+"-p99-s")
+	if p.watch == nil {
+		return
+	}
+	seen, unseen := p.watch.Seen()
+	if errs := p.watch.Errors(); errs != "" {
+		b.Logf("%s: nft monitor said: %s", p.name, errs)
+	}
+	if len(seen) == 0 {
+		b.Errorf("%s: no change seen in the kernel", p.name)
+		return
+	}
+	slices.Sort(seen)
+	exact50, exact99 := percentile(seen, 50), percentile(seen, 99)
+	b.Logf("%s at %d Services: trigger to DNAT rule in the kernel, %d changes (%d unseen): p50 %v, p99 %v, max %v",
+		p.name, services, len(seen), unseen, exact50.Round(time.Millisecond), exact99.Round(time.Millisecond), seen[len(seen)-1].Round(time.Millisecond))
+	b.ReportMetric(exact50.Seconds(), metric+"-kernel-p50-s")
+	b.ReportMetric(exact99.Seconds(), metric+"-kernel-p99-s")
 }
 
 // fastAdmin is an admin client without client-side throttling.
@@ -101,24 +174,27 @@ func benchEndpointIP(i, gen int) string {
 	return fmt.Sprintf("10.244.%d.%d", 100+(i+gen)%100, 2+(i/100+gen)%250)
 }
 
-func createBenchService(admin kubernetes.Interface, i int) error {
+// createBenchService creates Service i and its slice; it returns the
+// ClusterIP.
+func createBenchService(admin kubernetes.Interface, i int) (string, error) {
 	ctx := context.Background()
 	name := "svc-" + strconv.Itoa(i)
 	svc := &v1.Service{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "bench"},
 		Spec: v1.ServiceSpec{Ports: []v1.ServicePort{{Name: "p", Protocol: v1.ProtocolTCP, Port: 80, TargetPort: intstr.FromInt32(8080)}}}}
-	if _, err := admin.CoreV1().Services("bench").Create(ctx, svc, metav1.CreateOptions{}); err != nil {
-		return err
+	created, err := admin.CoreV1().Services("bench").Create(ctx, svc, metav1.CreateOptions{})
+	if err != nil {
+		return "", err
 	}
-	_, err := admin.DiscoveryV1().EndpointSlices("bench").Create(ctx, benchSlice(i, 0), metav1.CreateOptions{})
-	return err
+	_, err = admin.DiscoveryV1().EndpointSlices("bench").Create(ctx, benchSlice(i, 0, time.Now()), metav1.CreateOptions{})
+	return created.Spec.ClusterIP, err
 }
 
-func benchSlice(i, gen int) *discovery.EndpointSlice {
+func benchSlice(i, gen int, trigger time.Time) *discovery.EndpointSlice {
 	name, port, proto, ready := "p", int32(8080), v1.ProtocolTCP, true
 	return &discovery.EndpointSlice{
 		ObjectMeta: metav1.ObjectMeta{Name: "svc-" + strconv.Itoa(i), Namespace: "bench",
 			Labels:      map[string]string{discovery.LabelServiceName: "svc-" + strconv.Itoa(i), discovery.LabelManagedBy: managedBy},
-			Annotations: map[string]string{v1.EndpointsLastChangeTriggerTime: time.Now().UTC().Format(time.RFC3339Nano)}},
+			Annotations: map[string]string{v1.EndpointsLastChangeTriggerTime: trigger.UTC().Format(time.RFC3339Nano)}},
 		AddressType: discovery.AddressTypeIPv4,
 		Ports:       []discovery.EndpointPort{{Name: &name, Port: &port, Protocol: &proto}},
 		Endpoints: []discovery.Endpoint{{Addresses: []string{benchEndpointIP(i, gen)},
@@ -126,14 +202,15 @@ func benchSlice(i, gen int) *discovery.EndpointSlice {
 	}
 }
 
-// churnEndpoint replaces Service i's endpoint (generation gen+1).
-func churnEndpoint(admin kubernetes.Interface, i, gen int) error {
+// churnEndpoint replaces Service i's endpoint (generation gen+1), the
+// change triggered at trigger.
+func churnEndpoint(admin kubernetes.Interface, i, gen int, trigger time.Time) error {
 	slices := admin.DiscoveryV1().EndpointSlices("bench")
 	old, err := slices.Get(context.Background(), "svc-"+strconv.Itoa(i), metav1.GetOptions{})
 	if err != nil {
 		return err
 	}
-	s := benchSlice(i, gen+1)
+	s := benchSlice(i, gen+1, trigger)
 	s.ResourceVersion = old.ResourceVersion
 	_, err = slices.Update(context.Background(), s, metav1.UpdateOptions{})
 	return err
@@ -237,4 +314,24 @@ func percentiles(before, after *dto.MetricFamily) (p50, p99 float64) {
 		return math.Inf(1)
 	}
 	return at(0.5), at(0.99)
+}
+
+// logUnseen shows, for a few changes the watch did not see, what the
+// node's kernel holds for their Service now (nftables mode).
+func logUnseen(b *testing.B, p *latencyProxy, ns string) {
+	unseen := p.watch.Unseen()
+	if len(unseen) == 0 {
+		return
+	}
+	table, _ := netns.Exec(ns, "nft", "list", "table", "ip", "nodenet")
+	for _, u := range unseen[:min(3, len(unseen))] {
+		svc, _, _ := strings.Cut(u, " ")
+		var lines []string
+		for _, l := range strings.Split(table, "\n") {
+			if strings.Contains(l, "-"+svc+"/") {
+				lines = append(lines, strings.TrimSpace(l))
+			}
+		}
+		b.Logf("%s: unseen %s; the kernel now: %v", p.name, u, lines)
+	}
 }

@@ -32,14 +32,27 @@ var sharedMetrics = []string{
 	"kubeproxy_proxy_healthz_total",
 	"kubeproxy_sync_proxy_rules_last_queued_timestamp_seconds",
 	"kubeproxy_sync_proxy_rules_no_local_endpoints_total",
+	// iptables mode (both run it here); the last two read nfacct
+	// counters, which this kernel has (nfnetlink_acct)
+	"kubeproxy_sync_proxy_rules_iptables_total",
+	"kubeproxy_sync_proxy_rules_iptables_last",
+	"kubeproxy_iptables_ct_state_invalid_dropped_packets_total",
+	"kubeproxy_iptables_localhost_nodeports_accepted_packets_total",
 }
 
+// notExported are kube-proxy metrics nodenet leaves out on purpose, with
+// the reason; any other kube-proxy metric nodenet lacks fails the test.
+var notExported = map[string]string{}
+
 // TestKubeProxyMetrics runs upstream kube-proxy (the same build as the API
-// server) on a node of its own beside a nodenet node, makes a change both
-// program, and compares their kubeproxy_* metrics: every one nodenet
-// exports that kube-proxy exports too has the same type and label names,
-// and the shared set is there in both, network programming latency
-// included.
+// server) on a node of its own beside a nodenet node, both in iptables
+// mode, makes a change both program, and compares their kubeproxy_*
+// metrics: every one nodenet exports that kube-proxy exports too has the
+// same type and label names, the shared set is there in both (network
+// programming latency and the rule counts included), and every metric
+// kube-proxy exports is exported by nodenet too unless notExported says
+// why not. (Counters with labels that never counted, such as the partial
+// restore failures, are exported by neither until they count.)
 func TestKubeProxyMetrics(t *testing.T) {
 	c := newCluster(t, 1)
 	nd := c.nodes[0]
@@ -77,7 +90,11 @@ func TestKubeProxyMetrics(t *testing.T) {
 		}
 		ourFam := ours[name]
 		if ourFam == nil {
-			lacking = append(lacking, name)
+			if why, ok := notExported[name]; ok {
+				t.Logf("%s: not exported: %s", name, why)
+			} else {
+				lacking = append(lacking, name)
+			}
 			continue
 		}
 		if ourFam.GetType() != theirFam.GetType() || !slices.Equal(labelNames(ourFam), labelNames(theirFam)) {
@@ -86,7 +103,9 @@ func TestKubeProxyMetrics(t *testing.T) {
 		}
 	}
 	slices.Sort(lacking)
-	t.Logf("kube-proxy metrics nodenet does not export: %v", lacking)
+	if len(lacking) > 0 {
+		t.Errorf("kube-proxy metrics nodenet does not export: %v", lacking)
+	}
 	t.Logf("network programming latency: nodenet %s, kube-proxy %s",
 		histogramSummary(ours["kubeproxy_network_programming_duration_seconds"]),
 		histogramSummary(theirs["kubeproxy_network_programming_duration_seconds"]))
