@@ -3,11 +3,12 @@
 package kubeproxyguest
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -40,11 +41,20 @@ func TestKubeProxyIPVSCleanup(t *testing.T) {
 		"--metrics-bind-address", "127.0.0.1:10249", "--healthz-bind-address", "127.0.0.1:10256",
 		"--conntrack-max-per-core", "0", "--conntrack-tcp-timeout-established", "0", "--conntrack-tcp-timeout-close-wait", "0")
 	proxy.LogOnFailure(t)
-	netns.Eventually(t, 4*time.Minute, "kube-proxy's virtual servers", func() error {
+	// Stopped only after a whole sync: the virtual servers come first, the
+	// sets (naming its NodePorts) after them in the same sync, and /healthz
+	// answers 200 once the sync is done.
+	netns.Eventually(t, 4*time.Minute, "kube-proxy's virtual servers, sets and first sync", func() error {
 		if exited, err := proxy.Exited(); exited {
 			return netns.Permanent(fmt.Errorf("kube-proxy exited: %v", err))
 		}
-		return hasVirtualServers(kp, cfg.VirtualServers)
+		if err := hasVirtualServers(kp, cfg.VirtualServers); err != nil {
+			return err
+		}
+		if out, _ := kp.Exec("ipset", "list", "KUBE-NODE-PORT-TCP"); !strings.Contains(out, "\n"+strconv.Itoa(cfg.NodePort)+"\n") {
+			return fmt.Errorf("NodePort %d not in KUBE-NODE-PORT-TCP yet:\n%s", cfg.NodePort, out)
+		}
+		return healthy(kp)
 	})
 	proxy.Stop()
 	left := state(t, kp)
@@ -147,6 +157,31 @@ func hasVirtualServers(ns *netns.NS, want []string) error {
 	return nil
 }
 
+// healthy is kube-proxy's /healthz answering 200 in ns. A plain
+// connection, not net/http: its transport dials on another goroutine,
+// which could run on a thread outside ns.
+func healthy(ns *netns.NS) error {
+	return netns.Within(ns.Name, func() error {
+		c, err := net.DialTimeout("tcp", "127.0.0.1:10256", time.Second)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		_ = c.SetDeadline(time.Now().Add(2 * time.Second))
+		if _, err := c.Write([]byte("GET /healthz HTTP/1.0\r\n\r\n")); err != nil {
+			return err
+		}
+		status, err := bufio.NewReader(c).ReadString('\n')
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(status, " 200 ") {
+			return fmt.Errorf("/healthz: %s", strings.TrimSpace(status))
+		}
+		return nil
+	})
+}
+
 // state is what the comparison covers: virtual servers, link names (the
 // network card aside), ipsets with their members, and every ruleset.
 func state(t *testing.T, ns *netns.NS) string {
@@ -161,15 +196,10 @@ func state(t *testing.T, ns *netns.NS) string {
 		}
 	}
 	return fmt.Sprintf("## ipvsadm\n%s\n## links\n%s\n## ipset\n%s\n%s",
-		sorted(ns.Run(t, "ipvsadm", "-Sn")), strings.Join(sorted2(links), "\n"),
-		sorted(ns.Run(t, "ipset", "save")), netns.Ruleset(t, ns))
+		sortedLines(ns.Run(t, "ipvsadm", "-Sn")), strings.Join(slices.Sorted(slices.Values(links)), "\n"),
+		sortedLines(ns.Run(t, "ipset", "save")), netns.Ruleset(t, ns))
 }
 
-func sorted(out string) string {
-	return strings.Join(sorted2(strings.Split(strings.TrimSpace(out), "\n")), "\n")
-}
-
-func sorted2(lines []string) []string {
-	sort.Strings(lines)
-	return lines
+func sortedLines(out string) string {
+	return strings.Join(slices.Sorted(slices.Values(strings.Split(strings.TrimSpace(out), "\n"))), "\n")
 }
