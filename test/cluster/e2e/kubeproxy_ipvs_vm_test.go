@@ -17,6 +17,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/nodenet/nodenet/test/netns"
 	"github.com/nodenet/nodenet/test/vm"
 	"github.com/nodenet/nodenet/test/vm/kubeproxyguest"
 )
@@ -68,9 +69,13 @@ func TestCleanupKubeProxyIPVS(t *testing.T) {
 		t.Fatal(err)
 	}
 	// restrict=on: the guest reaches the host only through guestfwd, and
-	// nothing it sends is routed off the machine.
-	network := []string{"-netdev", "user,id=n0,restrict=on,guestfwd=tcp:" + kubeproxyguest.APIServerAddr + "-tcp:" + api.Host,
-		"-device", "e1000,netdev=n0"}
+	// nothing it sends is routed off the machine. "cmd:" (a pipe per guest
+	// connection), not "tcp:": a tcp chardev is one connection made when
+	// qemu starts, which the API server closes after ~30 s without a TLS
+	// handshake (a slow boot), and which cannot carry a second guest
+	// connection.
+	network := []string{"-netdev", "user,id=n0,restrict=on,guestfwd=tcp:" + kubeproxyguest.APIServerAddr +
+		"-cmd:" + netns.EchoBin + " pipe -addr " + api.Host, "-device", "e1000,netdev=n0"}
 	start := time.Now()
 	lines, code, err := vm.Boot(context.Background(), vm.BootConfig{Image: img, Initrd: initrd, Net: network,
 		Timeout: 15 * time.Minute, OnLine: func(l string) { fmt.Fprintln(os.Stderr, "vm| "+l) }})

@@ -3,11 +3,12 @@
 package kubeproxyguest
 
 import (
-	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,22 +40,30 @@ func TestKubeProxyIPVSCleanup(t *testing.T) {
 	proxy := netns.Start(t, kp.Name, "kube-proxy", KubeProxyBin, "--kubeconfig", Kubeconfig,
 		"--hostname-override", cfg.Node, "--proxy-mode", "ipvs", "--cluster-cidr", "10.244.0.0/16",
 		"--metrics-bind-address", "127.0.0.1:10249", "--healthz-bind-address", "127.0.0.1:10256",
-		"--conntrack-max-per-core", "0", "--conntrack-tcp-timeout-established", "0", "--conntrack-tcp-timeout-close-wait", "0")
+		"--conntrack-max-per-core", "0", "--conntrack-tcp-timeout-established", "0", "--conntrack-tcp-timeout-close-wait", "0",
+		// Else kube-proxy deletes the other programs' virtual servers at its
+		// syncs: it removes every one of its family it did not make, outside
+		// these ranges (pkg/proxy/ipvs: cleanLegacyService).
+		"--ipvs-exclude-cidrs", "198.51.100.7/32,203.0.113.9/32,"+GuestAddr+"/32")
 	proxy.LogOnFailure(t)
-	// Stopped only after a whole sync: the virtual servers come first, the
-	// sets (naming its NodePorts) after them in the same sync, and /healthz
-	// answers 200 once the sync is done.
-	netns.Eventually(t, 4*time.Minute, "kube-proxy's virtual servers, sets and first sync", func() error {
+	// Stopped only after its whole first sync: virtual servers first, then
+	// the sets (naming its NodePorts, one set after another), the iptables
+	// rules last. (/healthz is no sign: it answers 200 before the first
+	// sync.)
+	netns.Eventually(t, 4*time.Minute, "kube-proxy's virtual servers, sets and rules", func() error {
 		if exited, err := proxy.Exited(); exited {
 			return netns.Permanent(fmt.Errorf("kube-proxy exited: %v", err))
 		}
 		if err := hasVirtualServers(kp, cfg.VirtualServers); err != nil {
 			return err
 		}
-		if out, _ := kp.Exec("ipset", "list", "KUBE-NODE-PORT-TCP"); !strings.Contains(out, "\n"+strconv.Itoa(cfg.NodePort)+"\n") {
-			return fmt.Errorf("NodePort %d not in KUBE-NODE-PORT-TCP yet:\n%s", cfg.NodePort, out)
+		if err := nodePortsInSets(kp, cfg.VirtualServers); err != nil {
+			return err
 		}
-		return healthy(kp)
+		if out, _ := kp.Exec("iptables-nft-save", "-t", "nat"); !strings.Contains(out, "--match-set KUBE-CLUSTER-IP") {
+			return errors.New("kube-proxy's nat rules not written yet")
+		}
+		return nil
 	})
 	proxy.Stop()
 	left := state(t, kp)
@@ -157,29 +166,22 @@ func hasVirtualServers(ns *netns.NS, want []string) error {
 	return nil
 }
 
-// healthy is kube-proxy's /healthz answering 200 in ns. A plain
-// connection, not net/http: its transport dials on another goroutine,
-// which could run on a thread outside ns.
-func healthy(ns *netns.NS) error {
-	return netns.Within(ns.Name, func() error {
-		c, err := net.DialTimeout("tcp", "127.0.0.1:10256", time.Second)
-		if err != nil {
-			return err
+// nodePortsInSets tells which NodePorts among want (virtual servers on
+// GuestAddr, "10.0.2.15:30080/TCP") are not in kube-proxy's
+// KUBE-NODE-PORT-<protocol> set yet.
+func nodePortsInSets(ns *netns.NS, want []string) error {
+	for _, vs := range want {
+		addrPort, proto, _ := strings.Cut(vs, "/")
+		host, port, err := net.SplitHostPort(addrPort)
+		if err != nil || host != GuestAddr {
+			continue
 		}
-		defer c.Close()
-		_ = c.SetDeadline(time.Now().Add(2 * time.Second))
-		if _, err := c.Write([]byte("GET /healthz HTTP/1.0\r\n\r\n")); err != nil {
-			return err
+		set := "KUBE-NODE-PORT-" + proto
+		if out, _ := ns.Exec("ipset", "list", set); !strings.Contains(out, "\n"+port+"\n") {
+			return fmt.Errorf("NodePort %s not in %s yet", port, set)
 		}
-		status, err := bufio.NewReader(c).ReadString('\n')
-		if err != nil {
-			return err
-		}
-		if !strings.Contains(status, " 200 ") {
-			return fmt.Errorf("/healthz: %s", strings.TrimSpace(status))
-		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // state is what the comparison covers: virtual servers, link names (the
@@ -197,8 +199,11 @@ func state(t *testing.T, ns *netns.NS) string {
 	}
 	return fmt.Sprintf("## ipvsadm\n%s\n## links\n%s\n## ipset\n%s\n%s",
 		sortedLines(ns.Run(t, "ipvsadm", "-Sn")), strings.Join(slices.Sorted(slices.Values(links)), "\n"),
-		sortedLines(ns.Run(t, "ipset", "save")), netns.Ruleset(t, ns))
+		sortedLines(initval.ReplaceAllString(ns.Run(t, "ipset", "save"), "")), netns.Ruleset(t, ns))
 }
+
+// initval is the random hash seed each hash set gets when created.
+var initval = regexp.MustCompile(` initval 0x[0-9a-f]+`)
 
 func sortedLines(out string) string {
 	return strings.Join(slices.Sorted(slices.Values(strings.Split(strings.TrimSpace(out), "\n"))), "\n")
