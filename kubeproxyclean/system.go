@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"os/exec"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -27,7 +26,9 @@ func SystemSurfaces() (Surfaces, error) {
 		return s, fmt.Errorf("netlink: %w", err)
 	}
 	s.Links = netlinkLinks{h}
-	if _, err := exec.LookPath("ipset"); err == nil {
+	// Where the tool is missing or the kernel has no ipset support
+	// (`ipset list` fails), no set of kube-proxy's can exist.
+	if _, err := run(nil, "ipset", "list", "-n"); err == nil {
 		s.Ipsets = execIpsets{}
 	}
 	if _, err := os.Stat(ipvsProcFile); err == nil {
