@@ -1,12 +1,11 @@
 // Package kubeproxyclean removes what upstream kube-proxy leaves on a node
 // once it is stopped (`nodenet cleanup --kube-proxy`): its iptables chains
 // and the rules jumping to them, in both families and in both iptables
-// variants (legacy and nft) where their tools are installed, and its
-// nftables tables `ip kube-proxy` and `ip6 kube-proxy`. Nothing else: other
-// programs' rules, kubelet's KUBE-* chains (names.go) and sysctls stay.
-//
-// IPVS (kube-proxy's virtual servers, kube-ipvs0 and the ipvs mode's
-// ipsets) is not handled yet (README.md).
+// variants (legacy and nft) where their tools are installed, its
+// nftables tables `ip kube-proxy` and `ip6 kube-proxy`, and what its IPVS
+// mode made: its virtual servers (ipvs.go: ownedVirtualServer), the link
+// kube-ipvs0 and its ipsets. Nothing else: other programs' rules and
+// virtual servers, kubelet's KUBE-* chains (names.go) and sysctls stay.
 package kubeproxyclean
 
 import (
@@ -14,6 +13,8 @@ import (
 	"fmt"
 	"io"
 	"slices"
+
+	"github.com/nodenet/nodenet/nodeport"
 )
 
 // Iptables is one iptables binary set (a family in one variant) of the
@@ -33,22 +34,50 @@ type Nftables interface {
 	DeleteTable(family, name string) error
 }
 
+// Surfaces are the kernel surfaces the cleanup works on; a nil one is a
+// tool or kernel feature the node does not have.
+type Surfaces struct {
+	Iptables []Iptables
+	Nft      Nftables
+	// IPVS is nil where the kernel has no IPVS (no virtual server can
+	// exist); Links, Ipsets and LocalAddrs are used all the same.
+	IPVS       VirtualServers
+	Links      Links
+	Ipsets     Ipsets
+	LocalAddrs nodeport.AddrLister
+}
+
 // Cleanup removes kube-proxy's leftovers from the current network
 // namespace with the installed tools, reporting each step to w.
 func Cleanup(w io.Writer) error {
-	return CleanupWith(w, SystemIptables(), SystemNftables())
+	s, err := SystemSurfaces()
+	if err != nil {
+		return err
+	}
+	return CleanupWith(w, s)
 }
 
-// CleanupWith is Cleanup on given kernel surfaces (nft nil: no nft tool).
-// One failing does not stop the others; every failure is returned. With
-// nothing of kube-proxy's left it changes nothing and succeeds.
-func CleanupWith(w io.Writer, ipts []Iptables, nft Nftables) error {
+// CleanupWith is Cleanup on given kernel surfaces. One step failing does
+// not stop the others; every failure is returned. With nothing of
+// kube-proxy's left it changes nothing and succeeds. Order: the ipsets
+// are read first (they name kube-proxy's NodePorts), then the virtual
+// servers and kube-ipvs0 go, then the chains, and the sets last (a set
+// that a rule uses cannot be destroyed).
+func CleanupWith(w io.Writer, s Surfaces) error {
 	var errs []error
-	for _, ipt := range ipts {
+	st, err := readIpsets(s.Ipsets)
+	errs = append(errs, err)
+	if s.Links != nil {
+		errs = append(errs, cleanVirtualServers(w, s, st))
+	}
+	for _, ipt := range s.Iptables {
 		errs = append(errs, cleanIptables(w, ipt))
 	}
-	if nft != nil {
-		errs = append(errs, cleanNftables(w, nft))
+	if s.Nft != nil {
+		errs = append(errs, cleanNftables(w, s.Nft))
+	}
+	if s.Ipsets != nil {
+		errs = append(errs, destroySets(w, s.Ipsets, st))
 	}
 	return errors.Join(errs...)
 }

@@ -53,3 +53,42 @@ func ownedChain(chain string) bool {
 // nftTable is the table kube-proxy's nftables mode owns, in the ip and ip6
 // families (pkg/proxy/nftables: kubeProxyTable).
 const nftTable = "kube-proxy"
+
+// dummyLink is the dummy interface kube-proxy's IPVS mode binds every
+// ClusterIP, external IP and load-balancer IP to (pkg/proxy/ipvs:
+// defaultDummyDevice), so that the node takes their packets in locally.
+const dummyLink = "kube-ipvs0"
+
+// ipvsSets are the ipsets of kube-proxy's IPVS mode (pkg/proxy/ipvs/ipset.go),
+// IPv4 names; the IPv6 ones are ipv6SetName of each.
+var ipvsSets = []string{
+	"KUBE-LOOP-BACK", "KUBE-CLUSTER-IP", "KUBE-EXTERNAL-IP", "KUBE-EXTERNAL-IP-LOCAL",
+	"KUBE-LOAD-BALANCER", "KUBE-LOAD-BALANCER-LOCAL", "KUBE-LOAD-BALANCER-FW",
+	"KUBE-LOAD-BALANCER-SOURCE-IP", "KUBE-LOAD-BALANCER-SOURCE-CIDR",
+	"KUBE-NODE-PORT-TCP", "KUBE-NODE-PORT-LOCAL-TCP", "KUBE-NODE-PORT-UDP", "KUBE-NODE-PORT-LOCAL-UDP",
+	"KUBE-NODE-PORT-SCTP-HASH", "KUBE-NODE-PORT-LOCAL-SCTP-HASH",
+	"KUBE-HEALTH-CHECK-NODE-PORT", "KUBE-IPVS-IPS",
+}
+
+// ipsetNameMax is the kernel's limit on an ipset name (IPSET_MAXNAMELEN
+// 32, with the terminating NUL).
+const ipsetNameMax = 31
+
+// ipv6SetName is kube-proxy's name for the IPv6 twin of set: "KUBE-"
+// becomes "KUBE-6-", cut to ipsetNameMax (KUBE-6-LOAD-BALANCER-SOURCE-CID).
+func ipv6SetName(set string) string {
+	name := "KUBE-6-" + strings.TrimPrefix(set, "KUBE-")
+	return name[:min(len(name), ipsetNameMax)]
+}
+
+// ownedSet tells whether name is one of kube-proxy's IPVS-mode ipsets.
+// Exact names only: other programs use KUBE- prefixes too (kube-router's
+// KUBE-SRC-/KUBE-DST- policy sets).
+func ownedSet(name string) bool {
+	for _, s := range ipvsSets {
+		if name == s || name == ipv6SetName(s) {
+			return true
+		}
+	}
+	return false
+}

@@ -103,7 +103,7 @@ func TestCleanupWithDeletesBothKubeProxyTablesOnly(t *testing.T) {
 	ipt := &recordingIptables{save: save}
 	clean := &recordingIptables{save: "*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n"}
 	var out bytes.Buffer
-	if err := CleanupWith(&out, []Iptables{ipt, clean}, nft); err != nil {
+	if err := CleanupWith(&out, Surfaces{Iptables: []Iptables{ipt, clean}, Nft: nft}); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Join(nft.tables, ",") != "inet other,inet kube-proxy" {
@@ -117,7 +117,7 @@ func TestCleanupWithDeletesBothKubeProxyTablesOnly(t *testing.T) {
 func TestCleanupWithGoesOnAfterAFailure(t *testing.T) {
 	broken := &recordingIptables{saveErr: errors.New("no legacy tables")}
 	ipt := &recordingIptables{save: save}
-	err := CleanupWith(&bytes.Buffer{}, []Iptables{broken, ipt}, nil)
+	err := CleanupWith(&bytes.Buffer{}, Surfaces{Iptables: []Iptables{broken, ipt}})
 	if err == nil || !strings.Contains(err.Error(), "no legacy tables") {
 		t.Errorf("err = %v, want the save failure", err)
 	}

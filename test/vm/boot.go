@@ -18,6 +18,11 @@ type BootConfig struct {
 	// hands unknown ones to /init as environment variables (NNT_RUN...).
 	Env     []string
 	Timeout time.Duration
+	// Net, if set, replaces "-nic none": qemu arguments for a network
+	// card, e.g. a restricted user network with a guestfwd to one host
+	// address (the guest reaches nothing else, and nothing leaves the
+	// machine). The guest's driver is e1000.
+	Net []string
 	// OnLine hears each line of the guest's console as it arrives.
 	OnLine func(string)
 }
@@ -33,11 +38,15 @@ func Boot(ctx context.Context, cfg BootConfig) (lines []string, exitCode int, er
 	args := []string{
 		"-accel", "tcg", "-cpu", "max", "-smp", "1", "-m", "2048",
 		"-display", "none", "-serial", "stdio", "-monitor", "none",
-		"-no-reboot", "-nic", "none",
+		"-no-reboot",
 		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
 		"-kernel", cfg.Image.Kernel, "-initrd", cfg.Initrd,
 		"-append", strings.Join(append([]string{"console=ttyS0", "quiet", "panic=-1"}, cfg.Env...), " "),
 	}
+	if cfg.Net == nil {
+		args = append(args, "-nic", "none")
+	}
+	args = append(args, cfg.Net...)
 	cmd := exec.CommandContext(ctx, "qemu-system-x86_64", args...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

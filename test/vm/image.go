@@ -17,11 +17,12 @@ const recipe = "nodenet-vm base v2"
 
 // guestModules are loaded at boot (with their dependencies, in the order
 // modprobe resolves): IPVS and its schedulers, conntrack, iptables
-// (legacy and nft), nftables, ipset, and veth/bridge/dummy links.
+// (legacy and nft), nftables, ipset, veth/bridge/dummy links, and the
+// e1000 network card's driver (BootConfig.Net).
 var guestModules = []string{
 	"libcrc32c", "crc32c_generic", "nf_defrag_ipv4", "nf_defrag_ipv6", "nf_conntrack", "nf_nat",
 	"sctp", "ip_vs", "ip_vs_rr", "ip_vs_wrr", "ip_vs_lc", "ip_vs_wlc", "ip_vs_sh", "ip_vs_mh",
-	"dummy", "veth", "bridge", "br_netfilter",
+	"dummy", "veth", "bridge", "br_netfilter", "e1000",
 	"x_tables", "ip_tables", "ip6_tables", "iptable_filter", "iptable_nat", "iptable_mangle", "iptable_raw",
 	"ip6table_filter", "ip6table_nat", "ip6table_mangle", "ip6table_raw",
 	"xt_MASQUERADE", "xt_nat", "xt_conntrack", "xt_comment", "xt_mark", "xt_addrtype", "xt_multiport",

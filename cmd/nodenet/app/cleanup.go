@@ -26,8 +26,11 @@ kube-proxy or switching --proxy-mode.
 With --kube-proxy it removes instead what upstream kube-proxy left once
 stopped (migrating from it): its KUBE-* chains and the rules jumping to
 them (both families, iptables-legacy and iptables-nft), its nftables tables
-ip/ip6 kube-proxy, and nothing else; kubelet's KUBE-FIREWALL,
-KUBE-IPTABLES-HINT and KUBE-KUBELET-CANARY stay. IPVS is not cleaned.`,
+ip/ip6 kube-proxy, its IPVS mode's virtual servers (those on kube-ipvs0's
+addresses, and on node addresses at a port of its KUBE-NODE-PORT-* sets),
+the kube-ipvs0 link and its KUBE-* ipsets, and nothing else; kubelet's
+KUBE-FIREWALL, KUBE-IPTABLES-HINT and KUBE-KUBELET-CANARY and other
+programs' virtual servers stay.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if kubeProxy {
@@ -36,7 +39,7 @@ KUBE-IPTABLES-HINT and KUBE-KUBELET-CANARY stay. IPVS is not cleaned.`,
 			return cleanupAll(cmd.OutOrStdout(), proxyModes, firewall.Cleanup)
 		},
 	}
-	cmd.Flags().BoolVar(&kubeProxy, "kube-proxy", false, "Remove upstream kube-proxy's leftovers (iptables chains, nftables tables) instead of nodenet's")
+	cmd.Flags().BoolVar(&kubeProxy, "kube-proxy", false, "Remove upstream kube-proxy's leftovers (iptables chains, nftables tables, IPVS virtual servers, kube-ipvs0, ipsets) instead of nodenet's")
 	return cmd
 }
 

@@ -5,7 +5,6 @@ package clustere2e
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -144,62 +143,5 @@ func restore(t *testing.T, ns *netns.NS, bin, payload string, args ...string) {
 	}
 }
 
-// ruleset is every ruleset of ns in a comparable form: each iptables
-// variant's save without comments and counters, and without tables that
-// hold nothing (kube-proxy's startup creates empty nat and filter tables
-// in a variant it does not use, as any iptables-restore does; they change
-// no packet's fate and iptables cannot delete them), then nft's own tables
-// (those of iptables-nft are in the iptables-nft save).
-func ruleset(t *testing.T, ns *netns.NS) string {
-	t.Helper()
-	var b strings.Builder
-	for _, bin := range []string{"iptables-nft-save", "ip6tables-nft-save", "iptables-legacy-save", "ip6tables-legacy-save"} {
-		fmt.Fprintf(&b, "## %s\n%s", bin, withoutEmptyTables(ns.Run(t, bin)))
-	}
-	fmt.Fprintf(&b, "## nft\n%s", withoutXtablesTables(ns.Run(t, "nft", "list", "ruleset")))
-	return b.String()
-}
-
-var counters = regexp.MustCompile(`\[\d+:\d+\]`)
-
-func withoutEmptyTables(save string) string {
-	var b strings.Builder
-	var table []string
-	empty := true
-	for _, line := range strings.Split(save, "\n") {
-		switch {
-		case line == "" || strings.HasPrefix(line, "#"):
-			continue
-		case strings.HasPrefix(line, "*"):
-			table, empty = nil, true
-		case strings.HasPrefix(line, "-A "), strings.HasPrefix(line, ":") && !strings.Contains(line, " ACCEPT "):
-			empty = false
-		}
-		table = append(table, counters.ReplaceAllString(line, "[0:0]"))
-		if line == "COMMIT" && !empty {
-			b.WriteString(strings.Join(table, "\n") + "\n")
-		}
-	}
-	return b.String()
-}
-
-var xtablesTable = regexp.MustCompile(`^table (ip|ip6) (filter|nat|mangle|raw|security) \{`)
-
-// withoutXtablesTables drops the tables iptables-nft owns from an
-// `nft list ruleset` listing; tables end at a "}" in the first column.
-func withoutXtablesTables(ruleset string) string {
-	var b strings.Builder
-	skip := false
-	for _, line := range strings.Split(ruleset, "\n") {
-		if xtablesTable.MatchString(line) {
-			skip = true
-		}
-		if !skip && line != "" {
-			b.WriteString(line + "\n")
-		}
-		if line == "}" {
-			skip = false
-		}
-	}
-	return b.String()
-}
+// ruleset is every ruleset of ns in a comparable form (netns.Ruleset).
+func ruleset(t *testing.T, ns *netns.NS) string { return netns.Ruleset(t, ns) }

@@ -9,7 +9,6 @@ import (
 	"net"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -20,32 +19,43 @@ import (
 	"github.com/nodenet/nodenet/test/netns"
 )
 
-// TestSideBySideVerdicts probes Service shapes with real connections
-// against upstream kube-proxy (iptables mode) and nodenet (iptables) on
-// two node namespaces watching the same API server, and fails where their
+// TestSideBySideVerdicts probes Service shapes with real TCP and UDP
+// connections against upstream kube-proxy and nodenet in the same mode
+// (iptables, then nftables, each with a control plane of its own) on two
+// node namespaces watching the same API server, and fails where their
 // verdicts (who answered, the source the endpoint saw, refused, dropped)
-// differ. Each node has its own outside client routed to it. The table is
-// logged.
+// differ. Each node has its own outside client routed to it and a pod
+// behind it (hairpin, local endpoints). The table is logged.
 func TestSideBySideVerdicts(t *testing.T) {
+	for _, mode := range []string{"iptables", "nftables"} {
+		t.Run(mode, func(t *testing.T) { sideBySide(t, mode) })
+	}
+}
+
+// side is one proxy's node with its outside client and its pod.
+type side struct {
+	name   string
+	node   *kubeProxyNode
+	client *netns.NS
+	pod    *netns.Pod
+	// names are who the endpoint saw, by source address.
+	names map[string]string
+}
+
+func sideBySide(t *testing.T, mode string) {
 	c := newCluster(t, 0)
 	kp := c.addKubeProxyNode(t, "sk", 21)
 	nn := c.addKubeProxyNode(t, "sn", 22)
 	c.ensureNamespace(t, "web", nil)
-	var eps []endpoint
+	var eps, eps6 []endpoint
 	for i, name := range []string{"be-1", "be-2"} {
 		be := &netns.Pod{NS: netns.New(t, c.net.Prefix+"-"+name), PodName: name}
 		be.IP = c.net.Join(t, be.NS, "eth0", 51+i)
 		be.StartEcho(t, echoPort, 0)
 		eps = append(eps, endpoint{be, &node{name: "elsewhere"}})
-	}
-	shapes := sideBySideShapes(t, c, eps)
-	kp.startKubeProxy(t, c, "iptables")
-	nn.startNodenet(t, c)
-	type side struct {
-		name   string
-		node   *kubeProxyNode
-		client *netns.NS
-		ip     string
+		be6 := *be
+		be6.IP = joinIPv6(t, be.NS, "eth0", 51+i)
+		eps6 = append(eps6, endpoint{&be6, &node{name: "elsewhere"}})
 	}
 	var sides []side
 	for i, k := range []*kubeProxyNode{kp, nn} {
@@ -54,22 +64,26 @@ func TestSideBySideVerdicts(t *testing.T) {
 		for _, dst := range []string{"10.96.0.0/16", "192.0.2.0/24"} {
 			cl.IP(t, "route", "add", dst, "via", k.ip)
 		}
-		sides = append(sides, side{[]string{"kube-proxy", "nodenet"}[i], k, cl, ip})
+		pod, gw := podBehind(t, k, 21+i)
+		ip6 := ipv6Node(t, k, 21+i)
+		sides = append(sides, side{name: []string{"kube-proxy", "nodenet"}[i], node: k, client: cl, pod: pod,
+			names: map[string]string{k.ip: "node", gw: "node", ip6: "node", ip: "client", pod.IP: "pod"}})
 	}
+	shapes := sideBySideShapes(t, c, eps, []endpoint{{sides[0].pod, &node{name: kp.name}}, {sides[1].pod, &node{name: nn.name}}})
+	shapes = append(shapes, shape{"IPv6 ClusterIP", fromNode, "tcp", ipv6ClusterIP(t, c, eps6), 1, "answered, source node"})
+	kp.startKubeProxy(t, c, mode)
+	nn.startNodenet(t, c, "--proxy-mode", mode)
 	var table strings.Builder
 	table.WriteString("| shape | probe | kube-proxy | nodenet |\n|---|---|---|---|\n")
 	for _, s := range shapes {
 		var verdicts []string
 		for _, sd := range sides {
-			from, addr := sd.node.ns.Name, s.addr(s.svc, sd.node.ip)
-			if s.outside {
-				from = sd.client.Name
-			}
+			from := map[string]string{fromNode: sd.node.ns.Name, fromOutside: sd.client.Name, fromPod: sd.pod.Name}[s.from]
 			var v string
 			// The proxies program changes within about a second: the
 			// verdict is the one that holds once both have synced.
 			_ = netns.PollUntil(10*time.Second, 200*time.Millisecond, func() error {
-				v = verdict(from, addr, s.tries, map[string]string{sd.node.ip: "node", sd.ip: "client"})
+				v = verdict(from, s.proto, s.addr(sd), s.tries, sd.names)
 				if v != s.want {
 					return errors.New(v)
 				}
@@ -77,38 +91,74 @@ func TestSideBySideVerdicts(t *testing.T) {
 			})
 			verdicts = append(verdicts, v)
 		}
-		fmt.Fprintf(&table, "| %s | %s | %s | %s |\n", s.name, s.probe, verdicts[0], verdicts[1])
+		fmt.Fprintf(&table, "| %s | %s %s | %s | %s |\n", s.name, strings.ToUpper(s.proto), s.probe(), verdicts[0], verdicts[1])
 		if verdicts[0] != verdicts[1] {
-			t.Errorf("%s: kube-proxy %q, nodenet %q", s.name, verdicts[0], verdicts[1])
+			t.Errorf("%s (%s): kube-proxy %q, nodenet %q", s.name, s.proto, verdicts[0], verdicts[1])
 		}
 	}
-	t.Logf("verdicts side by side:\n%s", table.String())
+	t.Logf("verdicts side by side, %s mode:\n%s", mode, table.String())
 }
+
+// podBehind makes a pod namespace routed through node k (a veth, the
+// pod at 10.244.<host>.2 with the node's end .1 as its default route)
+// serving nnt-echo; it returns the pod and the node's address facing it.
+func podBehind(t *testing.T, k *kubeProxyNode, host int) (*netns.Pod, string) {
+	t.Helper()
+	pod := &netns.Pod{NS: netns.New(t, k.name+"-p"), PodName: "pod-" + k.name[len(k.name)-2:]}
+	gw, ip := fmt.Sprintf("10.244.%d.1", host), fmt.Sprintf("10.244.%d.2", host)
+	k.ns.Veth(t, "nnt-pod", pod.NS, "eth0")
+	k.ns.AddAddr(t, "nnt-pod", gw+"/24")
+	pod.NS.AddAddr(t, "eth0", ip+"/24")
+	pod.NS.IP(t, "route", "add", "default", "via", gw)
+	pod.IP = ip
+	pod.StartEcho(t, echoPort, 0)
+	return pod, gw
+}
+
+// Where a shape's probe starts.
+const (
+	fromNode    = "node"
+	fromOutside = "outside"
+	fromPod     = "pod"
+)
 
 // shape is one Service shape and how it is probed.
 type shape struct {
-	name, probe string
-	svc         *v1.Service
-	outside     bool // from the node's outside client, else from the node
-	addr        func(svc *v1.Service, nodeIP string) string
-	tries       int    // connections per verdict (affinity: all the same endpoint?)
-	want        string // the verdict polled for (kube-proxy's documented behaviour)
+	name  string
+	from  string // fromNode, fromOutside (the node's client) or fromPod (the pod behind the node)
+	proto string // tcp or udp
+	addr  func(sd side) string
+	tries int    // connections per verdict (affinity: all the same endpoint?)
+	want  string // the verdict polled for (kube-proxy's documented behaviour)
 }
 
-func clusterIPAddr(svc *v1.Service, _ string) string {
-	return net.JoinHostPort(svc.Spec.ClusterIP, "80")
+func (s shape) probe() string {
+	p := "from " + map[string]string{fromNode: "the node", fromOutside: "outside", fromPod: "the pod"}[s.from]
+	if s.tries > 1 {
+		p += fmt.Sprintf(", %d connections", s.tries)
+	}
+	return p
 }
 
-func nodePortAddr(svc *v1.Service, nodeIP string) string {
-	return net.JoinHostPort(nodeIP, strconv.Itoa(int(svc.Spec.Ports[0].NodePort)))
+func clusterIPAddr(svc *v1.Service) func(side) string {
+	return func(side) string { return net.JoinHostPort(svc.Spec.ClusterIP, "80") }
 }
 
-func lbAddr(svc *v1.Service, _ string) string {
-	return net.JoinHostPort(svc.Status.LoadBalancer.Ingress[0].IP, "80")
+func nodePortAddr(svc *v1.Service) func(side) string {
+	return func(sd side) string {
+		return net.JoinHostPort(sd.node.ip, strconv.Itoa(int(svc.Spec.Ports[0].NodePort)))
+	}
 }
 
-func sideBySideShapes(t *testing.T, c *cluster, eps []endpoint) []shape {
+func lbAddr(svc *v1.Service) func(side) string {
+	return func(side) string { return net.JoinHostPort(svc.Status.LoadBalancer.Ingress[0].IP, "80") }
+}
+
+// sideBySideShapes creates the Services: eps are endpoints on other
+// hosts, local one pod behind each proxy's node (on that node).
+func sideBySideShapes(t *testing.T, c *cluster, eps, local []endpoint) []shape {
 	nodePort := func(s *v1.Service) { s.Spec.Type = v1.ServiceTypeNodePort }
+	udp := func(s *v1.Service) { s.Spec.Ports[0].Protocol = v1.ProtocolUDP }
 	mk := func(name string, mutate func(*v1.Service), eps ...endpoint) *v1.Service {
 		svc := c.createService(t, "web", name, mutate)
 		c.writeEndpoints(t, svc, eps...)
@@ -130,24 +180,41 @@ func sideBySideShapes(t *testing.T, c *cluster, eps []endpoint) []shape {
 	writeConditions(t, c, terminating, eps, false, true, true)
 	notServing := c.createService(t, "web", "notserving", nil)
 	writeConditions(t, c, notServing, eps, false, false, true)
+	extIP := mk("extip", func(s *v1.Service) { s.Spec.ExternalIPs = []string{"192.0.2.70"} }, eps...)
+	const tcp, answered = "tcp", "answered, source node"
 	return []shape{
-		{"ClusterIP", "from the node", mk("plain", nil, eps...), false, clusterIPAddr, 1, "answered, source node"},
-		{"NodePort, externalTrafficPolicy Cluster", "from outside", mk("np", nodePort, eps...), true, nodePortAddr, 1, "answered, source node"},
-		{"NodePort, externalTrafficPolicy Local, no local endpoint", "from outside", mk("nplocal", func(s *v1.Service) {
+		{"ClusterIP", fromNode, tcp, clusterIPAddr(mk("plain", nil, eps...)), 1, answered},
+		{"NodePort, externalTrafficPolicy Cluster", fromOutside, tcp, nodePortAddr(mk("np", nodePort, eps...)), 1, answered},
+		{"NodePort, externalTrafficPolicy Local, no local endpoint", fromOutside, tcp, nodePortAddr(mk("nplocal", func(s *v1.Service) {
 			nodePort(s)
 			s.Spec.ExternalTrafficPolicy = v1.ServiceExternalTrafficPolicyLocal
-		}, eps...), true, nodePortAddr, 1, "dropped"},
-		{"ClusterIP without endpoints", "from the node", mk("empty", nil), false, clusterIPAddr, 1, "refused"},
-		{"NodePort without endpoints", "from outside", mk("npempty", nodePort), true, nodePortAddr, 1, "refused"},
-		{"ClusterIP, sessionAffinity ClientIP", "from the node, 10 connections", mk("sticky", func(s *v1.Service) {
+		}, eps...)), 1, "dropped"},
+		{"NodePort, externalTrafficPolicy Local, local endpoint", fromOutside, tcp, nodePortAddr(mk("nplocalep", func(s *v1.Service) {
+			nodePort(s)
+			s.Spec.ExternalTrafficPolicy = v1.ServiceExternalTrafficPolicyLocal
+		}, local...)), 1, "answered, source client"},
+		{"ClusterIP without endpoints", fromNode, tcp, clusterIPAddr(mk("empty", nil)), 1, "refused"},
+		{"NodePort without endpoints", fromOutside, tcp, nodePortAddr(mk("npempty", nodePort)), 1, "refused"},
+		{"ClusterIP, sessionAffinity ClientIP", fromNode, tcp, clusterIPAddr(mk("sticky", func(s *v1.Service) {
 			s.Spec.SessionAffinity = v1.ServiceAffinityClientIP
-		}, eps...), false, clusterIPAddr, 10, "answered, source node"},
-		{"ClusterIP, terminating serving endpoints only", "from the node", terminating, false, clusterIPAddr, 1, "answered, source node"},
-		{"ClusterIP, endpoints neither ready nor serving", "from the node", notServing, false, clusterIPAddr, 1, "refused"},
-		{"LoadBalancer, client inside loadBalancerSourceRanges", "from outside", lb("lbin", []string{"198.18.0.0/15"}, "192.0.2.60"), true, lbAddr, 1, "answered, source node"},
-		{"LoadBalancer, client outside loadBalancerSourceRanges", "from outside", lb("lbout", []string{"203.0.113.0/24"}, "192.0.2.61"), true, lbAddr, 1, "dropped"},
-		{"externalIPs", "from outside", mk("extip", func(s *v1.Service) { s.Spec.ExternalIPs = []string{"192.0.2.70"} }, eps...), true,
-			func(*v1.Service, string) string { return "192.0.2.70:80" }, 1, "answered, source node"},
+		}, eps...)), 10, answered},
+		{"ClusterIP, terminating serving endpoints only", fromNode, tcp, clusterIPAddr(terminating), 1, answered},
+		{"ClusterIP, endpoints neither ready nor serving", fromNode, tcp, clusterIPAddr(notServing), 1, "refused"},
+		{"LoadBalancer, client inside loadBalancerSourceRanges", fromOutside, tcp, lbAddr(lb("lbin", []string{"198.18.0.0/15"}, "192.0.2.60")), 1, answered},
+		{"LoadBalancer, client outside loadBalancerSourceRanges", fromOutside, tcp, lbAddr(lb("lbout", []string{"203.0.113.0/24"}, "192.0.2.61")), 1, "dropped"},
+		{"externalIPs", fromOutside, tcp, func(side) string {
+			return net.JoinHostPort(extIP.Spec.ExternalIPs[0], "80")
+		}, 1, answered},
+		{"hairpin: a pod to its own Service (internalTrafficPolicy Local, the pod the node's only endpoint)", fromPod, tcp,
+			clusterIPAddr(mk("hairpin", func(s *v1.Service) {
+				local := v1.ServiceInternalTrafficPolicyLocal
+				s.Spec.InternalTrafficPolicy = &local
+			}, local...)), 1, answered},
+		{"ClusterIP", fromNode, "udp", clusterIPAddr(mk("udp", udp, eps...)), 1, answered},
+		{"NodePort, externalTrafficPolicy Cluster", fromOutside, "udp", nodePortAddr(mk("udpnp", func(s *v1.Service) { nodePort(s); udp(s) }, eps...)), 1, answered},
+		// From outside: on the node itself the REJECT in OUTPUT fails the
+		// send (EPERM) before any ICMP could answer.
+		{"ClusterIP without endpoints", fromOutside, "udp", clusterIPAddr(mk("udpempty", udp)), 1, "refused"},
 	}
 }
 
@@ -163,45 +230,35 @@ func writeConditions(t *testing.T, c *cluster, svc *v1.Service, eps []endpoint, 
 	}
 }
 
-// verdict makes tries connections from namespace ns to addr: "answered,
-// source <who>" (who the endpoint saw, named by names), "refused",
-// "dropped" (timeout), or the error; with tries > 1, "several endpoints"
-// when not all reached the same one.
-func verdict(ns, addr string, tries int, names map[string]string) string {
+// verdict makes tries connections (TCP, or UDP datagrams on a
+// connected socket) with nnt-echo from namespace ns to addr: "answered,
+// source <who>" (who the endpoint saw, named by names), "refused" (TCP
+// reset or ICMP unreachable), "dropped" (timeout), or the error; with
+// tries > 1, "several endpoints" when not all reached the same one.
+func verdict(ns, proto, addr string, tries int, names map[string]string) string {
+	answers, err := netns.Dial(ns, proto, addr, tries, 700*time.Millisecond)
+	if len(answers) == 0 {
+		return fmt.Sprint(err)
+	}
 	var out string
-	_ = netns.Within(ns, func() error {
-		seen := map[string]bool{}
-		for range tries {
-			line, err := dialLineTimeout(addr, 700*time.Millisecond)
-			var ne net.Error
-			switch {
-			case errors.Is(err, syscall.ECONNREFUSED):
-				out = "refused"
-				return nil
-			case errors.As(err, &ne) && ne.Timeout():
-				out = "dropped"
-				return nil
-			case err != nil:
-				out = err.Error()
-				return nil
-			}
-			f := strings.Fields(line)
-			if len(f) < 2 {
-				out = "garbled " + line
-				return nil
-			}
-			host, _, _ := net.SplitHostPort(f[1])
-			who := names[host]
-			if who == "" {
-				who = host
-			}
-			seen[f[0]] = true
-			out = "answered, source " + who
+	seen := map[string]bool{}
+	for _, a := range answers {
+		switch a.Err {
+		case "":
+		case "timeout":
+			return "dropped"
+		default:
+			return a.Err
 		}
-		if len(seen) > 1 && tries > 1 {
-			out = "several endpoints"
+		who := names[a.Source]
+		if who == "" {
+			who = a.Source
 		}
-		return nil
-	})
+		seen[a.Pod] = true
+		out = "answered, source " + who
+	}
+	if len(seen) > 1 {
+		out = "several endpoints"
+	}
 	return out
 }

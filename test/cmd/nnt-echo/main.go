@@ -10,6 +10,7 @@
 //	nnt-echo ra [-dev eth0] [-prefix 2001:db8:bad::/64]
 //	nnt-echo garp [-dev eth0] -ip 10.244.1.1|fd00::1
 //	nnt-echo send -addr 255.255.255.255:80|[ff02::1%eth0]:80 [-n 1]
+//	nnt-echo pipe -addr 198.18.0.1:6443
 //
 // serve answers every TCP connection, UDP datagram and HTTP request with
 // "<name> <remote addr>\n", so a client sees which endpoint answered and
@@ -34,7 +35,8 @@
 // ra plays a rogue pod: one router advertisement of a prefix. garp plays
 // one spoofing a neighbour: an ARP reply or neighbour advertisement
 // claiming an address. send sends UDP datagrams, to broadcast and
-// multicast addresses too, and waits for nothing.
+// multicast addresses too, and waits for nothing. pipe joins its stdin and
+// stdout to one TCP connection (qemu's guestfwd runs it per connection).
 package main
 
 import (
@@ -64,6 +66,8 @@ func main() {
 		err = garpMain(os.Args[2:])
 	case "send":
 		err = sendMain(os.Args[2:])
+	case "pipe":
+		err = pipeMain(os.Args[2:])
 	default:
 		usage()
 	}
@@ -74,6 +78,6 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: nnt-echo serve|dial|hold|probe|nflog|ra|garp|send [flags]")
+	fmt.Fprintln(os.Stderr, "usage: nnt-echo serve|dial|hold|probe|nflog|ra|garp|send|pipe [flags]")
 	os.Exit(2)
 }
