@@ -116,7 +116,16 @@ func sortEndpoints(eps []Endpoint) {
 // ready ones, or, when none is ready, the serving-but-terminating ones, so a
 // rolling update of a single replica does not black-hole traffic
 // (kube-proxy's pkg/proxy/topology.go does the same).
+//
+// When every endpoint is ready (the usual case) it returns eps itself,
+// capped so that an append copies: a full sync asks for the targets of
+// every Service port, several times, and copying them each time was ~100
+// MB of garbage at 10k Services × 10 endpoints. Callers must not modify
+// the result (the table's endpoints are shared, read-only).
 func UsableEndpoints(eps []Endpoint) []Endpoint {
+	if allReady(eps) {
+		return eps[:len(eps):len(eps)]
+	}
 	var ready, terminating []Endpoint
 	for _, ep := range eps {
 		switch {
@@ -130,4 +139,13 @@ func UsableEndpoints(eps []Endpoint) []Endpoint {
 		return ready
 	}
 	return terminating
+}
+
+func allReady(eps []Endpoint) bool {
+	for i := range eps {
+		if !eps[i].Ready {
+			return false
+		}
+	}
+	return true
 }
