@@ -46,22 +46,28 @@ func TestStripServiceKeepsSpecStatusAndWhatEventsName(t *testing.T) {
 		s.Spec.ExternalTrafficPolicy = v1.ServiceExternalTrafficPolicyLocal
 		s.Status.LoadBalancer.Ingress = []v1.LoadBalancerIngress{{IP: "192.0.2.1"}}
 	})
-	original := full.DeepCopy()
 	want := full.DeepCopy()
 	want.ObjectMeta = wantStrippedMeta(want.ObjectMeta)
+	checkTransform(t, stripService, full, full.DeepCopy(), want)
+}
 
-	got, err := stripService(full)
+// checkTransform runs strip on full (a copy of which is original) and
+// checks it gives want, leaves its input alone and is idempotent, as
+// client-go asks of transforms.
+func checkTransform(t *testing.T, strip cache.TransformFunc, full, original, want any) {
+	t.Helper()
+	got, err := strip(full)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !equality.Semantic.DeepEqual(got, want) {
-		t.Errorf("stripService =\n%+v\nwant\n%+v", got, want)
+		t.Errorf("stripped =\n%+v\nwant\n%+v", got, want)
 	}
 	if !equality.Semantic.DeepEqual(full, original) {
-		t.Error("stripService modified its input")
+		t.Error("the transform modified its input")
 	}
-	if again, _ := stripService(got); !equality.Semantic.DeepEqual(again, want) {
-		t.Errorf("stripService twice = %+v, want %+v", again, want)
+	if again, _ := strip(got); !equality.Semantic.DeepEqual(again, want) {
+		t.Errorf("stripped twice = %+v, want %+v", again, want)
 	}
 }
 
@@ -75,24 +81,10 @@ func TestStripEndpointSliceKeepsWhatTheProxyReads(t *testing.T) {
 	bulky.DeprecatedTopology = map[string]string{"kubernetes.io/hostname": "node-a"}
 	full := objects.EndpointSlice("default", "web-abc", "web", 8080, bulky)
 	bulkyMeta(&full.ObjectMeta)
-	original := full.DeepCopy()
 	want := objects.EndpointSlice("default", "web-abc", "web", 8080, ep)
 	bulkyMeta(&want.ObjectMeta)
 	want.ObjectMeta = wantStrippedMeta(want.ObjectMeta)
-
-	got, err := stripEndpointSlice(full)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !equality.Semantic.DeepEqual(got, want) {
-		t.Errorf("stripEndpointSlice =\n%+v\nwant\n%+v", got, want)
-	}
-	if !equality.Semantic.DeepEqual(full, original) {
-		t.Error("stripEndpointSlice modified its input")
-	}
-	if again, _ := stripEndpointSlice(got); !equality.Semantic.DeepEqual(again, want) {
-		t.Errorf("stripEndpointSlice twice = %+v, want %+v", again, want)
-	}
+	checkTransform(t, stripEndpointSlice, full, full.DeepCopy(), want)
 }
 
 func TestProxyTransformsPassOtherObjects(t *testing.T) {
