@@ -14,8 +14,9 @@ import (
 
 // BenchmarkNodenetSync starts the agent on a folder of generated Services
 // and reports: the full sync (rules in the kernel), time from start to
-// rules, peak RSS of the agent and of iptables-restore, and the median
-// sync after one endpoint change.
+// rules, peak RSS of the agent, peak memory of the agent with its
+// children (memory cgroup), the replayed restore's own peak, and the
+// median sync after one endpoint change.
 //
 // Both proxy modes run in the same benchmark, so their figures come from
 // one run on one machine.
@@ -36,13 +37,17 @@ func runSyncBench(b *testing.B, mode string, c cluster) {
 	if err := c.write(dir); err != nil {
 		b.Fatal(err)
 	}
-	ns := netns.New(b, netns.UniquePrefix("b")+"-node")
+	prefix := netns.UniquePrefix("b")
+	ns := netns.New(b, prefix+"-node")
 	ns.Run(b, "ip", "link", "set", "lo", "up")
+	// The agent and its iptables-restore / nft children in one memory
+	// cgroup: their peak together is what a node must have room for.
+	cg := netns.NewMemoryCgroup(b, prefix+"-agent")
 	start := time.Now()
-	agent := netns.Start(b, ns.Name, "agent", nodenetBin, "agent", "--manifests", dir,
+	agent := netns.Start(b, "", "agent", cg.Wrap(ns.Name, []string{nodenetBin, "agent", "--manifests", dir,
 		"--hostname-override", "bench-node", "--cluster-cidr", "10.128.0.0/9",
 		"--healthz-bind-address", "127.0.0.1:10256", "--metrics-bind-address", "127.0.0.1:10249",
-		"--iptables-min-sync-period", "0s", "--proxy-mode", mode)
+		"--iptables-min-sync-period", "0s", "--proxy-mode", mode})...)
 	defer agent.Stop()
 	agent.LogOnFailure(b)
 	m := waitMetric(b, ns.Name, fullCount, 1, 5*time.Minute)
@@ -56,6 +61,11 @@ func runSyncBench(b *testing.B, mode string, c cluster) {
 		b.Fatal(err)
 	}
 	b.ReportMetric(agentRSS/(1<<20), "agent-peak-MiB")
+	treePeak, err := cg.PeakBytes()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(treePeak)/(1<<20), "agent+children-peak-MiB")
 	if mode == "nftables" {
 		checkNFTablesInKernel(b, ns.Name, c)
 		replay := replayNFTables(b, ns.Name)
