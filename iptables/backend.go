@@ -104,6 +104,10 @@ func (b *Backend) Sync(t *proxy.Table, changed sets.Set[proxy.ServicePortName], 
 		b.addRepair(t, plan, repair)
 	}
 	payload := plan.payload()
+	lines := plan.lines()
+	// The payload holds every rule now: let the GC take the shards' copy
+	// while iptables-restore runs (16 MB at 10k Services).
+	plan.rules = nil
 	planned := time.Now()
 	if len(payload) == 0 {
 		// Nothing of this family changed (a dual-stack node's other
@@ -122,7 +126,7 @@ func (b *Backend) Sync(t *proxy.Table, changed sets.Set[proxy.ServicePortName], 
 	b.reportRuleCounts(plan, payload)
 	b.inKernel = plan.after
 	b.rememberLegacy()
-	klog.V(4).InfoS("Applied iptables rules", "full", full, "shards", len(plan.shards), "lines", plan.lines(),
+	klog.V(4).InfoS("Applied iptables rules", "full", full, "shards", len(plan.shards), "lines", lines,
 		"bytes", len(payload), "plan", planned.Sub(start), "restore", time.Since(planned))
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"runtime/debug"
 	"strings"
 
 	goiptables "github.com/coreos/go-iptables/iptables"
@@ -55,7 +56,14 @@ func newExecKernel(fam family) (*execKernel, error) {
 	return &execKernel{fam: fam, ipt: ipt}, nil
 }
 
+// releaseBeforeRestore is the payload size from which Restore first hands
+// the agent's free heap back to the kernel (see returnFreeMemory).
+const releaseBeforeRestore = 1 << 20
+
 func (k *execKernel) Restore(payload []byte) error {
+	if len(payload) >= releaseBeforeRestore {
+		returnFreeMemory()
+	}
 	cmd := exec.Command(k.fam.restore, "-w", restoreLockWait, "--noflush")
 	cmd.Stdin = bytes.NewReader(payload)
 	var stderr bytes.Buffer
@@ -118,3 +126,13 @@ func runOurs(cmd *exec.Cmd) error {
 	defer done()
 	return cmd.Wait()
 }
+
+// returnFreeMemory collects garbage and returns the free heap to the
+// kernel before a large restore. iptables-restore needs about as much
+// memory as the agent (~220 MiB for 10k Services × 10 endpoints) and
+// runs beside it, in the same container; the Go runtime keeps the heap
+// it has grown (to twice what was live, by default) and returns it only
+// slowly, so without this the two peaks add up. It costs one forced GC,
+// tens of milliseconds at 10k, and only syncs that write a megabyte or
+// more (full ones, at scale) pay it.
+func returnFreeMemory() { debug.FreeOSMemory() }

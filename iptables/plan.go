@@ -33,11 +33,12 @@ type plan struct {
 func (c *config) newPlan(t *proxy.Table, ix *index, before *chainSet, dirty sets.Set[shardID], full bool) *plan {
 	p := &plan{cfg: c, full: full, shards: dirty.UnsortedList(), rules: map[shardID]shardRules{}, before: before, after: before.clone()}
 	sortShards(p.shards)
+	var scratch shardRules
 	for _, s := range p.shards {
-		r := c.renderShard(s, ix.sortedMembers(s), t)
+		r := c.renderShard(s, ix.sortedMembers(s), t, &scratch)
 		p.rules[s] = r
-		setPresence(p.after.nat, s, len(r.nat) > 0)
-		setPresence(p.after.filter, s, len(r.filter) > 0)
+		setPresence(p.after.nat, s, r.nat.n > 0)
+		setPresence(p.after.filter, s, r.filter.n > 0)
 	}
 	return p
 }
@@ -73,7 +74,7 @@ type side struct {
 	services, ports string   // dispatch chains
 	before, after   sets.Set[shardID]
 	chainOf         func(shardID) string
-	rulesOf         func(shardRules) []string
+	rulesOf         func(shardRules) ruleLines
 }
 
 func (p *plan) natSide() side {
@@ -82,7 +83,7 @@ func (p *plan) natSide() side {
 		hairpinChain: natHairpin, hairpin: p.hairpinRules(),
 		services: natServices, ports: natNodePorts,
 		before: p.before.nat, after: p.after.nat,
-		chainOf: shardID.natChain, rulesOf: func(r shardRules) []string { return r.nat },
+		chainOf: shardID.natChain, rulesOf: func(r shardRules) ruleLines { return r.nat },
 	}
 }
 
@@ -91,7 +92,7 @@ func (p *plan) filterSide() side {
 		static: p.cfg.staticFilter(), staticChains: []string{filterForward},
 		services: filterServices, ports: filterNodePorts,
 		before: p.before.filter, after: p.after.filter,
-		chainOf: shardID.filterChain, rulesOf: func(r shardRules) []string { return r.filter },
+		chainOf: shardID.filterChain, rulesOf: func(r shardRules) ruleLines { return r.filter },
 	}
 }
 
@@ -111,7 +112,7 @@ func (p *plan) writeTable(b *bytes.Buffer, table string, s side) {
 		writeLines(b, p.cfg.dispatch(s.services, s.ports, s.after.UnsortedList(), s.chainOf))
 	}
 	for _, sh := range p.shards {
-		writeLines(b, s.rulesOf(p.rules[sh]))
+		b.Write(s.rulesOf(p.rules[sh]).buf)
 	}
 	// Hooks go in last, once the chains they jump to exist, and in the same
 	// transaction, so no packet ever sees a jump to a missing chain.
@@ -210,12 +211,7 @@ func writeLines(b *bytes.Buffer, lines []string) {
 func (p *plan) size() int {
 	n := 64 << 10
 	for _, r := range p.rules {
-		for _, l := range r.nat {
-			n += len(l) + 1
-		}
-		for _, l := range r.filter {
-			n += len(l) + 1
-		}
+		n += len(r.nat.buf) + len(r.filter.buf)
 	}
 	return n
 }
@@ -223,7 +219,7 @@ func (p *plan) size() int {
 func (p *plan) lines() int {
 	n := 0
 	for _, r := range p.rules {
-		n += len(r.nat) + len(r.filter)
+		n += r.nat.n + r.filter.n
 	}
 	return n
 }

@@ -1,23 +1,52 @@
 package iptables
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/nodenet/nodenet/proxy"
 )
 
 // shardRules is the content of one shard's two chains.
 type shardRules struct {
-	nat    []string
-	filter []string
+	nat    ruleLines
+	filter ruleLines
+}
+
+// ruleLines is a chain's rules as they go into the payload: one line
+// each, newline-terminated, in one buffer. A full sync at 10k Services
+// writes ~100k rules; as strings they were 100k allocations (and as
+// many more while each was built), kept until the payload was copied.
+type ruleLines struct {
+	buf []byte
+	n   int
+}
+
+func (l *ruleLines) add(rule string) {
+	l.buf = append(append(l.buf, rule...), '\n')
+	l.n++
+}
+
+func (l *ruleLines) reset() { l.buf, l.n = l.buf[:0], 0 }
+
+func (l *ruleLines) clone() ruleLines { return ruleLines{buf: bytes.Clone(l.buf), n: l.n} }
+
+func (l *ruleLines) addAll(rules []string) {
+	for _, r := range rules {
+		l.add(r)
+	}
 }
 
 // renderShard writes the rules of every frontend of members that falls in
-// shard id. members must be sorted, so the output is deterministic.
-func (c *config) renderShard(id shardID, members []proxy.ServicePortName, t *proxy.Table) shardRules {
-	var out shardRules
+// shard id. members must be sorted, so the output is deterministic. The
+// rules are written into scratch (reused from shard to shard, so its
+// buffers grow once per plan, not once per shard) and returned as an
+// exact-size copy.
+func (c *config) renderShard(id shardID, members []proxy.ServicePortName, t *proxy.Table, scratch *shardRules) shardRules {
+	out := scratch
+	out.nat.reset()
+	out.filter.reset()
 	for _, name := range members {
 		sp := t.Services[name]
 		if sp == nil {
@@ -30,11 +59,11 @@ func (c *config) renderShard(id shardID, members []proxy.ServicePortName, t *pro
 		}
 		for _, fe := range c.frontendsOf(sp) {
 			if c.shardOfFrontend(fe) == id {
-				c.renderFrontend(&out, id, fe, comment, sp, all, local)
+				c.renderFrontend(out, id, fe, comment, sp, all, local)
 			}
 		}
 	}
-	return out
+	return shardRules{nat: out.nat.clone(), filter: out.filter.clone()}
 }
 
 // renderFrontend writes one frontend's rules; all and local are the
@@ -46,7 +75,7 @@ func (c *config) renderShard(id shardID, members []proxy.ServicePortName, t *pro
 func (c *config) renderFrontend(out *shardRules, id shardID, fe frontend, comment string, sp *proxy.ServicePort, all, local []proxy.Endpoint) {
 	ranges, restricted := c.sourceRangesOf(fe, sp)
 	if len(all) == 0 {
-		out.filter = append(out.filter, c.rejectRules(id, fe, comment, ranges, restricted)...)
+		out.filter.addAll(c.rejectRules(id, fe, comment, ranges, restricted))
 		return
 	}
 	groups := c.natGroups(fe, sp, all, local)
@@ -54,10 +83,10 @@ func (c *config) renderFrontend(out *shardRules, id shardID, fe frontend, commen
 		groups = restrictSources(groups, ranges)
 	}
 	if groups.dropRest {
-		out.filter = append(out.filter, c.filterRule(id, fe, comment, "DROP"))
+		out.filter.add(c.filterRule(id, fe, comment, "DROP"))
 	}
 	for _, g := range groups.list {
-		out.nat = c.appendNATRules(out.nat, id, fe, comment, sp, g)
+		c.appendNATRules(&out.nat, id, fe, comment, sp, g)
 		comment = ""
 	}
 }
@@ -71,38 +100,42 @@ func (c *config) filterRule(id shardID, fe frontend, comment, target string) str
 // connections at random over g's targets: rule i of n matches with
 // probability 1/(n-i), so each target gets 1/n (kube-proxy's scheme).
 // Every rule carries g's source match, so a packet outside it falls
-// through to the next group.
-func (c *config) appendNATRules(rules []string, id shardID, fe frontend, comment string, sp *proxy.ServicePort, g natGroup) []string {
+// through to the next group. The DNAT rules, nearly all of a full sync's,
+// are appended to out byte by byte, without a string of their own.
+func (c *config) appendNATRules(out *ruleLines, id shardID, fe frontend, comment string, sp *proxy.ServicePort, g natGroup) {
 	chain := "-A " + id.natChain() + " "
 	first, rest := chain+c.match(fe, comment)+g.sourceMatch(), chain+c.match(fe, "")+g.sourceMatch()
 	if g.masq {
-		rules = append(rules, first+g.masqMatch+" -j MARK --or-mark "+c.masqMark)
+		out.add(first + g.masqMatch + " -j MARK --or-mark " + c.masqMark)
 		first = rest
 	}
 	if sp.StickyMaxAgeSeconds > 0 {
 		for _, ep := range g.targets {
-			rules = append(rules, first+stickyCheck(sp, ep)+dnatTo(ep))
+			out.add(first + stickyCheck(sp, ep) + dnatTo(ep))
 			first = rest
 		}
 	}
 	n := len(g.targets)
 	for i, ep := range g.targets {
-		var b strings.Builder
-		b.WriteString(first)
+		b := append(out.buf, first...)
 		first = rest
 		if left := n - i; left > 1 {
-			fmt.Fprintf(&b, " -m statistic --mode random --probability %0.10f", 1.0/float64(left))
+			b = append(b, " -m statistic --mode random --probability "...)
+			b = strconv.AppendFloat(b, 1.0/float64(left), 'f', 10, 64)
 		}
 		if sp.StickyMaxAgeSeconds > 0 {
-			b.WriteString(" -m recent --name " + recentName(sp.Name, ep) + " --set --rsource")
+			b = append(b, " -m recent --name "+recentName(sp.Name, ep)+" --set --rsource"...)
 		}
-		b.WriteString(dnatTo(ep))
-		rules = append(rules, b.String())
+		b = append(b, dnatPrefix...)
+		b = ep.AddrPort().AppendTo(b)
+		out.buf = append(b, '\n')
+		out.n++
 	}
-	return rules
 }
 
-func dnatTo(ep proxy.Endpoint) string { return " -j DNAT --to-destination " + ep.AddrPort().String() }
+const dnatPrefix = " -j DNAT --to-destination "
+
+func dnatTo(ep proxy.Endpoint) string { return dnatPrefix + ep.AddrPort().String() }
 
 // stickyCheck matches a client seen at ep within the affinity timeout and
 // refreshes its timestamp (--update), so the timeout counts idle time, as

@@ -108,3 +108,12 @@ func TestEndpointIsLocalOnlyOnItsNode(t *testing.T) {
 		}
 	}
 }
+
+// A slice none of whose entries is usable changes nothing: its port gets
+// no (empty) endpoint list that would differ from having no slice.
+func TestSliceOfOnlyInvalidEntriesChangesNothing(t *testing.T) {
+	tr := NewEndpointTracker("node-a", nopReporter{})
+	if tr.Update(makeSlice("web", "web-1", 8080, ready("not-an-ip")), false) {
+		t.Error("a slice of invalid entries left a change pending")
+	}
+}

@@ -92,7 +92,12 @@ func (t *Table) FamilyLocalTargets(name ServicePortName, is4 bool) []Endpoint {
 	return LocalEndpoints(endpointsOfFamily(t.Endpoints[name], is4))
 }
 
+// endpointsOfFamily returns eps itself (capped, read-only) when all are
+// of the family, as on every single-stack cluster: no copy per call.
 func endpointsOfFamily(eps []Endpoint, is4 bool) []Endpoint {
+	if allOfFamily(eps, is4) {
+		return eps[:len(eps):len(eps)]
+	}
 	out := make([]Endpoint, 0, len(eps))
 	for _, ep := range eps {
 		if ep.Addr.Is4() == is4 {
@@ -100,6 +105,15 @@ func endpointsOfFamily(eps []Endpoint, is4 bool) []Endpoint {
 		}
 	}
 	return out
+}
+
+func allOfFamily(eps []Endpoint, is4 bool) bool {
+	for i := range eps {
+		if eps[i].Addr.Is4() != is4 {
+			return false
+		}
+	}
+	return true
 }
 
 // FrontendTargets returns the endpoints that traffic reaching name through

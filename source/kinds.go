@@ -42,6 +42,7 @@ var kinds = []kind{
 		bind:        bindServices,
 		proxier:     true,
 		newInformer: newServiceInformer,
+		transform:   stripService,
 	},
 	{
 		gvk:         discovery.SchemeGroupVersion.WithKind("EndpointSlice"),
@@ -49,6 +50,7 @@ var kinds = []kind{
 		bind:        bindEndpointSlices,
 		proxier:     true,
 		newInformer: newEndpointSliceInformer,
+		transform:   stripEndpointSlice,
 	},
 	{
 		gvk:         v1.SchemeGroupVersion.WithKind("Node"),

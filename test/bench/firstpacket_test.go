@@ -47,7 +47,7 @@ func runFirstPacketBench(b *testing.B, mode string, c cluster) {
 	}
 	stop := listen(b, pod.Name, ":8080")
 	defer stop()
-	agent := startBenchAgent(b, topo.Node.Name, dir, mode)
+	agent := startBenchAgent(b, topo.Node.Name, dir, mode, nil)
 	defer agent.Stop()
 	waitMetric(b, topo.Node.Name, fullCount, 1, 5*time.Minute)
 	first := netip.AddrPortFrom(clusterIP(0), 80).String()

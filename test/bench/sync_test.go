@@ -15,8 +15,9 @@ import (
 // BenchmarkNodenetSync starts the agent on a folder of generated Services
 // and reports: the full sync (rules in the kernel), time from start to
 // rules and the CPU the agent and its children (nft, iptables-restore)
-// used by then, peak RSS of the agent and of iptables-restore, and the median
-// sync after one endpoint change.
+// used by then, peak RSS of the agent, peak memory of the agent with its
+// children (memory cgroup), the replayed restore's own peak, and the
+// median sync after one endpoint change.
 //
 // Both proxy modes run in the same benchmark, so their figures come from
 // one run on one machine.
@@ -37,10 +38,14 @@ func runSyncBench(b *testing.B, mode string, c cluster) {
 	if err := c.write(dir); err != nil {
 		b.Fatal(err)
 	}
-	ns := netns.New(b, netns.UniquePrefix("b")+"-node")
+	prefix := netns.UniquePrefix("b")
+	ns := netns.New(b, prefix+"-node")
 	ns.Run(b, "ip", "link", "set", "lo", "up")
+	// The agent and its iptables-restore / nft children in one memory
+	// cgroup: their peak together is what a node must have room for.
+	cg := netns.NewMemoryCgroup(b, prefix+"-agent")
 	start := time.Now()
-	agent := startBenchAgent(b, ns.Name, dir, mode)
+	agent := startBenchAgent(b, ns.Name, dir, mode, cg)
 	defer agent.Stop()
 	m := waitMetric(b, ns.Name, fullCount, 1, 5*time.Minute)
 	toRules := time.Since(start)
@@ -60,6 +65,11 @@ func runSyncBench(b *testing.B, mode string, c cluster) {
 		b.Fatal(err)
 	}
 	b.ReportMetric(agentRSS/(1<<20), "agent-peak-MiB")
+	treePeak, err := cg.PeakBytes()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(treePeak)/(1<<20), "agent+children-peak-MiB")
 	if mode == "nftables" {
 		checkNFTablesInKernel(b, ns.Name, c)
 		replay := replayNFTables(b, ns.Name)
@@ -74,12 +84,19 @@ func runSyncBench(b *testing.B, mode string, c cluster) {
 }
 
 // startBenchAgent starts the agent in namespace ns on the manifests in
-// dir, in proxy mode mode, syncing as soon as something changes.
-func startBenchAgent(b *testing.B, ns, dir, mode string) *netns.Proc {
-	agent := netns.Start(b, ns, "agent", nodenetBin, "agent", "--manifests", dir,
+// dir, in proxy mode mode, syncing as soon as something changes; with a
+// memory cgroup cg, the agent and its children run in it.
+func startBenchAgent(b *testing.B, ns, dir, mode string, cg *netns.MemoryCgroup) *netns.Proc {
+	argv := []string{nodenetBin, "agent", "--manifests", dir,
 		"--hostname-override", "bench-node", "--cluster-cidr", "10.128.0.0/9",
 		"--healthz-bind-address", "127.0.0.1:10256", "--metrics-bind-address", "127.0.0.1:10249",
-		"--iptables-min-sync-period", "0s", "--proxy-mode", mode)
+		"--iptables-min-sync-period", "0s", "--proxy-mode", mode}
+	var agent *netns.Proc
+	if cg != nil {
+		agent = netns.Start(b, "", "agent", cg.Wrap(ns, argv)...)
+	} else {
+		agent = netns.Start(b, ns, "agent", argv...)
+	}
 	agent.LogOnFailure(b)
 	return agent
 }
