@@ -105,6 +105,7 @@ func (b *Backend) Sync(t *proxy.Table, changed sets.Set[proxy.ServicePortName], 
 	}
 	payload := plan.payload()
 	lines := plan.lines()
+	shardCounts := plan.shardCounts()
 	// The payload holds every rule now: let the GC take the shards' copy
 	// while iptables-restore runs (16 MB at 10k Services).
 	plan.rules = nil
@@ -112,7 +113,7 @@ func (b *Backend) Sync(t *proxy.Table, changed sets.Set[proxy.ServicePortName], 
 	if len(payload) == 0 {
 		// Nothing of this family changed (a dual-stack node's other
 		// backend, say): starting iptables-restore would cost ~10 ms.
-		b.reportRuleCounts(plan, payload)
+		b.reportRuleCounts(plan, shardCounts, payload)
 		return nil
 	}
 	if err := b.kernel.Restore(payload); err != nil {
@@ -123,7 +124,7 @@ func (b *Backend) Sync(t *proxy.Table, changed sets.Set[proxy.ServicePortName], 
 		}
 		return fmt.Errorf("apply %d shard(s): %w", len(plan.shards), err)
 	}
-	b.reportRuleCounts(plan, payload)
+	b.reportRuleCounts(plan, shardCounts, payload)
 	b.inKernel = plan.after
 	b.rememberLegacy()
 	klog.V(4).InfoS("Applied iptables rules", "full", full, "shards", len(plan.shards), "lines", lines,

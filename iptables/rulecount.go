@@ -19,19 +19,29 @@ type ruleCounts struct {
 // tableCounts are counts in the nat and the filter table.
 type tableCounts struct{ nat, filter int }
 
-// update records the shard rules a successful apply wrote; a full apply
-// rewrote every shard, so it starts afresh.
-func (rc *ruleCounts) update(p *plan) {
-	if rc.shards == nil || p.full {
-		rc.shards = map[shardID]tableCounts{}
-	}
+// shardCounts are the rules each shard of p holds; taken before the
+// plan's rules are released for the restore (backend.go).
+func (p *plan) shardCounts() map[shardID]tableCounts {
+	counts := make(map[shardID]tableCounts, len(p.shards))
 	for _, s := range p.shards {
 		r := p.rules[s]
-		if len(r.nat)+len(r.filter) == 0 {
+		counts[s] = tableCounts{nat: r.nat.n, filter: r.filter.n}
+	}
+	return counts
+}
+
+// update records the shard rules a successful apply wrote; a full apply
+// rewrote every shard, so it starts afresh.
+func (rc *ruleCounts) update(full bool, shards map[shardID]tableCounts) {
+	if rc.shards == nil || full {
+		rc.shards = map[shardID]tableCounts{}
+	}
+	for s, c := range shards {
+		if c.nat+c.filter == 0 {
 			delete(rc.shards, s)
 			continue
 		}
-		rc.shards[s] = tableCounts{nat: len(r.nat), filter: len(r.filter)}
+		rc.shards[s] = c
 	}
 }
 
@@ -76,8 +86,8 @@ func writtenRules(payload []byte) tableCounts {
 }
 
 // reportRuleCounts sets the rule-count gauges after a successful apply.
-func (b *Backend) reportRuleCounts(p *plan, payload []byte) {
-	b.ruleCounts.update(p)
+func (b *Backend) reportRuleCounts(p *plan, shards map[shardID]tableCounts, payload []byte) {
+	b.ruleCounts.update(p.full, shards)
 	family := string(b.cfg.family.ipFamily)
 	total := b.ruleCounts.totals(p, len(b.index.hairpinAddrs()))
 	b.ruleCounts.total = total
