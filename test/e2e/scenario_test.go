@@ -95,10 +95,7 @@ func (s *scenario) pod(name string) string { return s.topo.Pod(s.t, name).Name }
 func (s *scenario) startAgent(extra ...string) {
 	s.t.Helper()
 	rootBefore := rootNodenetLines(s.t)
-	args := s.agentArgs(extra...)
-	if len(s.agentEnv) > 0 {
-		args = append(append([]string{"env"}, s.agentEnv...), args...)
-	}
+	args := s.withAgentEnv(s.agentArgs(extra...))
 	s.agent = netns.Start(s.t, s.topo.Node.Name, "nodenet agent", args...)
 	s.agent.LogOnFailure(s.t)
 	s.t.Cleanup(func() {
@@ -134,9 +131,21 @@ func (s *scenario) agentArgs(extra ...string) []string {
 	return append(args, extra...)
 }
 
-// nodenet runs a nodenet subcommand in the node namespace.
+// nodenet runs a nodenet subcommand in the node namespace, in the
+// agent's environment: with the firewall on iptables-legacy, `nodenet
+// cleanup` must find the same iptables the agent wrote with, or the
+// legacy rules keep its ipsets busy.
 func (s *scenario) nodenet(args ...string) (string, error) {
-	return s.topo.Node.Exec(append([]string{nodenetBin}, args...)...)
+	return s.topo.Node.Exec(s.withAgentEnv(append([]string{nodenetBin}, args...))...)
+}
+
+// withAgentEnv prefixes argv with `env VAR=value...` when the scenario
+// sets agentEnv.
+func (s *scenario) withAgentEnv(argv []string) []string {
+	if len(s.agentEnv) == 0 {
+		return argv
+	}
+	return append(append([]string{"env"}, s.agentEnv...), argv...)
 }
 
 // dial makes n attempts from namespace ns.
