@@ -43,6 +43,7 @@ func New(opts Options) (*Backend, error) {
 	if err != nil {
 		return nil, err
 	}
+	registerMetrics()
 	return &Backend{cfg: cfg, nft: nft, grouped: grouped}, nil
 }
 
@@ -53,6 +54,7 @@ func NewWithInterface(opts Options, nft knftables.Interface) (*Backend, error) {
 	if err != nil {
 		return nil, err
 	}
+	registerMetrics()
 	return &Backend{cfg: cfg, nft: nft}, nil
 }
 
@@ -67,8 +69,17 @@ func newInterface(f family) (knftables.Interface, error) {
 	return nft, nil
 }
 
-// Sync implements proxy.Backend.
+// Sync implements proxy.Backend; failures are counted as kube-proxy's
+// nftables mode counts them.
 func (b *Backend) Sync(t *proxy.Table, changed sets.Set[proxy.ServicePortName], full bool) error {
+	err := b.sync(t, changed, full)
+	if err != nil {
+		syncFailures.WithLabelValues(string(b.cfg.family.ipFamily)).Inc()
+	}
+	return err
+}
+
+func (b *Backend) sync(t *proxy.Table, changed sets.Set[proxy.ServicePortName], full bool) error {
 	// New primary node IPs change the nodeport-addrs set, which full syncs
 	// reconcile.
 	if b.cfg.nodePorts.take(t.Node.PrimaryIPs) || b.st == nil {
@@ -141,6 +152,7 @@ func (b *Backend) deleteStale(ctx context.Context) {
 		tx.Delete(&knftables.Set{Name: s})
 	}
 	if err := b.nft.Run(ctx, tx); err != nil {
+		cleanupFailures.WithLabelValues(string(b.cfg.family.ipFamily)).Inc()
 		klog.ErrorS(err, "Deleting unused nftables chains failed; retrying on the next sync", "family", b.cfg.family.nft, "chains", b.st.staleChains.Len(), "sets", b.st.staleSets.Len())
 		return
 	}

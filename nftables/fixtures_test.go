@@ -2,6 +2,7 @@ package nftables
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"testing"
 
@@ -17,10 +18,17 @@ import (
 type recorder struct {
 	*knftables.Fake
 	txs []string
+	// failWhen, when set, fails the transactions it returns true for
+	// (their text), as the kernel would refuse them: nothing is applied.
+	failWhen func(tx string) bool
 }
 
 func (r *recorder) Run(ctx context.Context, tx *knftables.Transaction) error {
-	r.txs = append(r.txs, tx.String())
+	text := tx.String()
+	r.txs = append(r.txs, text)
+	if r.failWhen != nil && r.failWhen(text) {
+		return errors.New("injected transaction failure")
+	}
 	return r.Fake.Run(ctx, tx)
 }
 

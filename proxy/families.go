@@ -39,7 +39,7 @@ func (f *FamilyBackends) Sync(t *Table, changed sets.Set[ServicePortName], full 
 	for _, fb := range f.families {
 		start := time.Now()
 		err := fb.Backend.Sync(t, changed, full || fb.failed)
-		recordFamilySync(string(fb.Family), full || fb.failed, time.Since(start), err)
+		recordFamilySync(string(fb.Family), full || fb.failed, time.Since(start), err, !countsOwnFailures(fb.Backend))
 		if err == nil {
 			recordNoLocalEndpoints(t, fb.Family)
 		}
@@ -64,11 +64,26 @@ func recoversOwnFailures(b Backend) bool {
 	return ok && r.retriesFailures()
 }
 
+// OwnFailureMetric is implemented by backends that count their failed
+// syncs under a metric of their own mode, as kube-proxy's nftables mode
+// counts sync_proxy_rules_nftables_sync_failures_total. Other backends'
+// failures are counted here as iptables restore failures, the metric
+// kube-proxy's iptables and ipvs modes (the latter restores iptables too)
+// export.
+type OwnFailureMetric interface{ CountsSyncFailures() bool }
+
+func countsOwnFailures(b Backend) bool {
+	o, ok := b.(OwnFailureMetric)
+	return ok && o.CountsSyncFailures()
+}
+
 // recordFamilySync keeps kube-proxy's per-family sync metrics: each
 // family is one of kube-proxy's proxiers.
-func recordFamilySync(family string, full bool, elapsed time.Duration, err error) {
+func recordFamilySync(family string, full bool, elapsed time.Duration, err error, countFailure bool) {
 	if err != nil {
-		syncFailures.WithLabelValues(family).Inc()
+		if countFailure {
+			syncFailures.WithLabelValues(family).Inc()
+		}
 		return
 	}
 	syncDuration.WithLabelValues(family).Observe(elapsed.Seconds())

@@ -87,3 +87,39 @@ func TestChangesMarkEveryFamilyQueued(t *testing.T) {
 		}
 	}
 }
+
+// ownFailuresBackend counts its failures itself, as the nftables backend
+// does under kube-proxy's nftables-mode metric.
+type ownFailuresBackend struct{ recordingBackend }
+
+func (*ownFailuresBackend) CountsSyncFailures() bool { return true }
+
+// TestFailuresCountedOnceUnderTheModesMetric: a backend that counts its
+// own failures (nftables) is left out of the iptables restore failure
+// counter; the others (iptables, ipvs) count there, as in kube-proxy.
+func TestFailuresCountedOnceUnderTheModesMetric(t *testing.T) {
+	restoreFailures := func() float64 {
+		var m dto.Metric
+		if err := syncFailures.WithLabelValues("IPv4").(prometheus.Metric).Write(&m); err != nil {
+			t.Fatal(err)
+		}
+		return m.GetCounter().GetValue()
+	}
+	for _, tc := range []struct {
+		name    string
+		backend Backend
+		want    float64
+	}{
+		{"iptables-like", &recordingBackend{fail: errFake}, 1},
+		{"counts its own", &ownFailuresBackend{recordingBackend{fail: errFake}}, 0},
+	} {
+		fams := NewFamilyBackends(&FamilyBackend{Family: v1.IPv4Protocol, Backend: tc.backend})
+		before := restoreFailures()
+		if err := fams.Sync(NewTable(), nil, true); err == nil {
+			t.Fatalf("%s: the failure must be returned", tc.name)
+		}
+		if got := restoreFailures() - before; got != tc.want {
+			t.Errorf("%s: iptables restore failures counted %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
