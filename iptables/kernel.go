@@ -68,7 +68,7 @@ func (k *execKernel) Restore(payload []byte) error {
 	cmd.Stdin = bytes.NewReader(payload)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	err := runOurs(cmd)
+	err := nfwatch.RunOurs(cmd)
 	restoreLines.Observe(float64(bytes.Count(payload, []byte{'\n'})))
 	if err != nil {
 		return fmt.Errorf("%s: %w: %s", k.fam.restore, err, strings.TrimSpace(stderr.String()))
@@ -113,18 +113,6 @@ func isMissingChain(err error) bool {
 	}
 	msg := ipterr.Error()
 	return ipterr.ExitStatus() == 1 && (strings.Contains(msg, "No chain") || strings.Contains(msg, "incompatible"))
-}
-
-// runOurs runs a child that writes the kernel's tables, marked as
-// nodenet's own so that its transaction is not taken for tampering
-// (internal/tamper/nfwatch).
-func runOurs(cmd *exec.Cmd) error {
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	done := nfwatch.Ours(cmd.Process.Pid)
-	defer done()
-	return cmd.Wait()
 }
 
 // returnFreeMemory collects garbage and returns the free heap to the

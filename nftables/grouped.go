@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"sigs.k8s.io/knftables"
+
+	"github.com/nodenet/nodenet/internal/tamper/nfwatch"
 )
 
 // Grouped elements. knftables writes one `add element` command per
@@ -45,7 +47,10 @@ func (r *nftRunner) run(ctx context.Context, t *txn) error {
 	cmd.Stdin = &in
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
+	// Marked as ours: its transaction is then not taken for tampering,
+	// which at a cold start cost the next change a second of checking
+	// objects it had just written.
+	if err := nfwatch.RunOurs(cmd); err != nil {
 		return fmt.Errorf("nft -f: %w: %s", err, strings.TrimSpace(stderr.String()))
 	}
 	return nil

@@ -2,6 +2,7 @@ package nfwatch
 
 import (
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,6 +39,19 @@ func Ours(pid int) (done func()) {
 		own.pids[p] = time.Now()
 		own.Unlock()
 	}
+}
+
+// RunOurs runs cmd, a child that writes nf_tables for nodenet, marked as
+// Ours from its start: a transaction it commits is never taken for
+// someone else's, even when the announcement is read after it exited
+// (a cold start's big transaction is read for a while).
+func RunOurs(cmd *exec.Cmd) error {
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	done := Ours(cmd.Process.Pid)
+	defer done()
+	return cmd.Wait()
 }
 
 func pruneLocked(now time.Time) {
