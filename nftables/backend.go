@@ -24,7 +24,10 @@ type Backend struct {
 	// in one nft command (grouped.go); nil: through nft, one element at a
 	// time (knftables' fake in tests).
 	grouped *nftRunner
-	st      *state // nil: the kernel's content is unknown; the next sync is full
+	// rules counts a chain's rules for Intact and the tamper repair
+	// (rulecount.go): over netlink on the real kernel.
+	rules ruleCounter
+	st    *state // nil: the kernel's content is unknown; the next sync is full
 	// reports are written by the tamper watcher's goroutine (tamper.go).
 	reports tamperReports
 }
@@ -44,7 +47,7 @@ func New(opts Options) (*Backend, error) {
 		return nil, err
 	}
 	registerMetrics()
-	return &Backend{cfg: cfg, nft: nft, grouped: grouped}, nil
+	return &Backend{cfg: cfg, nft: nft, grouped: grouped, rules: newNetlinkCounter(cfg.family)}, nil
 }
 
 // NewWithInterface returns a backend that programs nft (knftables' fake in
@@ -55,7 +58,7 @@ func NewWithInterface(opts Options, nft knftables.Interface) (*Backend, error) {
 		return nil, err
 	}
 	registerMetrics()
-	return &Backend{cfg: cfg, nft: nft}, nil
+	return &Backend{cfg: cfg, nft: nft, rules: listingCounter{nft}}, nil
 }
 
 // newInterface binds knftables to our table. List* go through netlink

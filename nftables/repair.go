@@ -64,15 +64,15 @@ func (b *Backend) repairChain(ctx context.Context, tx *knftables.Transaction, na
 	if !ok {
 		return "", nil
 	}
-	got, err := b.nft.ListRules(ctx, name)
+	got, err := b.rules.CountRules(ctx, name)
 	what := ""
 	switch {
 	case notFound(err):
 		what = "chain " + name + " deleted"
 	case err != nil:
-		return "", fmt.Errorf("list nftables chain %s: %w", name, err)
-	case len(got) != len(want):
-		what = fmt.Sprintf("chain %s has %d rules, %d were written", name, len(got), len(want))
+		return "", fmt.Errorf("count rules of nftables chain %s: %w", name, err)
+	case got != len(want):
+		what = fmt.Sprintf("chain %s has %d rules, %d were written", name, got, len(want))
 	default:
 		return "", nil
 	}

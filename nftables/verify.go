@@ -15,21 +15,22 @@ var verifiedChains = []string{
 }
 
 // Intact implements proxy.Verifier: the fixed chains that carry traffic
-// into nodenet's maps still hold as many rules as nodenet wrote. It lists
-// only those small chains (one nft exec each, ~3 ms; the proxier calls it
-// at most once per sync period), never the service chains or maps. One
-// after the other on the calling goroutine: an exec from another thread
-// could run in another network namespace (tests switch one thread only).
+// into nodenet's maps still hold as many rules as nodenet wrote. It counts
+// only those small chains, one netlink dump each (rulecount.go: not `nft
+// list chain`, which loads the whole table), never the service chains or
+// maps. One after the other on the calling goroutine: a socket opened on
+// another thread could be in another network namespace (tests switch one
+// thread only).
 func (b *Backend) Intact() (bool, error) {
 	want := b.cfg.fixedRules()
 	for _, name := range verifiedChains {
-		rules, err := b.nft.ListRules(context.TODO(), name)
+		n, err := b.rules.CountRules(context.TODO(), name)
 		switch {
 		case notFound(err):
 			return false, nil
 		case err != nil:
 			return false, err
-		case len(rules) != len(want[name]):
+		case n != len(want[name]):
 			return false, nil
 		}
 	}

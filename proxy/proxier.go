@@ -246,7 +246,11 @@ func (p *Proxier) recordSync(start time.Time, full bool, changed sets.Set[Servic
 	}
 	p.retry = false
 	if full {
-		p.lastFull = start
+		// A full sync wrote everything: nothing to verify for a sync
+		// period. Without this the first idle sync after a cold start (the
+		// tamper watch pokes one) verified at once, while the first change
+		// waited.
+		p.lastFull, p.lastVerified = start, start
 	}
 	p.markHealthy(p.now())
 	p.firstSyncOnce.Do(func() { close(p.firstSync) })

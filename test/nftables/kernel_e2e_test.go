@@ -169,3 +169,46 @@ func TestKernelTakesOverlappingNodePortAddresses(t *testing.T) {
 		t.Errorf("nodeport-addrs lacks 10.0.0.0/8:\n%s", set)
 	}
 }
+
+// TestIntactCountsRulesOverNetlink: the real backend counts the fixed
+// chains' rules with a netlink dump of each chain (not `nft list chain`,
+// which loads the whole table): intact after a sync, not intact once a
+// verified chain is flushed, or deleted (the kernel's ENOENT), and intact
+// again after the next full sync.
+func TestIntactCountsRulesOverNetlink(t *testing.T) {
+	netns.RequireRoot(t)
+	node := netns.New(t, netns.UniquePrefix("n")+"-nft")
+	err := netns.Within(node.Name, func() error {
+		b, err := nftables.New(testBackendOptions)
+		if err != nil {
+			return err
+		}
+		resync := func() {
+			t.Helper()
+			if err := b.Sync(table(), nil, true); err != nil {
+				t.Fatal(err)
+			}
+		}
+		intact := func(want bool, after string) {
+			t.Helper()
+			if ok, err := b.Intact(); ok != want || err != nil {
+				t.Errorf("after %s: Intact = %v, %v; want %v", after, ok, err, want)
+			}
+		}
+		resync()
+		intact(true, "a full sync")
+		node.Run(t, "nft", "flush", "chain", "ip", nftables.TableName, "services")
+		intact(false, "flushing the services chain")
+		resync()
+		intact(true, "the repairing full sync")
+		node.Run(t, "nft", "flush", "chain", "ip", nftables.TableName, "nat-output")
+		node.Run(t, "nft", "delete", "chain", "ip", nftables.TableName, "nat-output")
+		intact(false, "deleting a hooked chain")
+		resync()
+		intact(true, "the repairing full sync")
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
